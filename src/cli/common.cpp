@@ -1,2 +1,248 @@
-// placeholder: being written
-#include <cstddef>
+#include "common.hpp"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+namespace synctur::cli {
+
+namespace {
+
+const std::vector<OptionSpec>& common_options() {
+  static const std::vector<OptionSpec> opts = {
+      {"--set", "KEY=VALUE", "override a key of CONFIG, e.g. --set drive.Omega=2 (repeatable)"},
+      {"--format", "FMT", "output format: json or csv"},
+      {"--output", "FILE", "write to FILE (atomically) instead of stdout; also -o FILE"},
+      {"--threads", "N", "number of threads for sweeps (default: all cores)"},
+      {"--progress", "", "show a progress line on stderr even when it is not a terminal"},
+      {"--no-sweep", "", "ignore the [sweep] table: run the base point only"},
+      {"--help", "", "show this help"},
+  };
+  return opts;
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+}  // namespace
+
+Args parse_args(const std::string& command, const std::vector<std::string>& words,
+                const std::vector<OptionSpec>& extra) {
+  Args a;
+  a.command = command;
+  std::vector<OptionSpec> all = common_options();
+  all.insert(all.end(), extra.begin(), extra.end());
+  std::vector<std::string> names;
+  for (const auto& o : all) names.push_back(o.name);
+
+  std::vector<std::string> positional;
+  bool options_done = false;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    std::string w = words[i];
+    if (options_done || w.size() < 2 || w[0] != '-') {
+      positional.push_back(w);
+      continue;
+    }
+    if (w == "--") {
+      options_done = true;
+      continue;
+    }
+    if (w == "-h") w = "--help";
+    if (w == "-o") w = "--output";
+    std::string name = w, value;
+    bool has_value = false;
+    if (const auto eq = w.find('='); eq != std::string::npos && w.rfind("--", 0) == 0) {
+      name = w.substr(0, eq);
+      value = w.substr(eq + 1);
+      has_value = true;
+    }
+    const OptionSpec* spec = nullptr;
+    for (const auto& o : all)
+      if (o.name == name) spec = &o;
+    if (!spec) {
+      const std::string m = io::closest_match(name, names);
+      throw UsageError(command + ": unknown option '" + name + "'" +
+                       (m.empty() ? "" : " (did you mean '" + m + "'?)") + "; see 'synctur " +
+                       command + " --help'");
+    }
+    if (spec->metavar.empty()) {
+      if (has_value) throw UsageError(command + ": option '" + name + "' takes no value");
+    } else if (!has_value) {
+      if (i + 1 >= words.size())
+        throw UsageError(command + ": option '" + name + "' needs a value (" + spec->metavar + ")");
+      value = words[++i];
+    }
+    if (name == "--set") {
+      a.sets.push_back(value);
+    } else if (name == "--format") {
+      if (value != "json" && value != "csv")
+        throw UsageError(command + ": --format must be json or csv (got '" + value + "')");
+      a.format = value;
+    } else if (name == "--output") {
+      if (value.empty()) throw UsageError(command + ": --output needs a file name");
+      a.output = value;
+    } else if (name == "--threads") {
+      const long long n = parse_int("--threads", value);
+      if (n < 1 || n > 4096)
+        throw UsageError(command + ": --threads must be >= 1 (got " + value + ")");
+      a.threads = static_cast<int>(n);
+    } else if (name == "--progress") {
+      a.progress = true;
+    } else if (name == "--no-sweep") {
+      a.no_sweep = true;
+    } else if (name == "--help") {
+      a.help = true;
+    } else {
+      a.extra[name] = value;
+    }
+  }
+  if (a.help) return a;
+  if (positional.empty())
+    throw UsageError(command + ": missing CONFIG (a TOML file); see 'synctur " + command +
+                     " --help'");
+  if (positional.size() > 1)
+    throw UsageError(command + ": unexpected argument '" + positional[1] +
+                     "' (only one CONFIG file)");
+  a.config = positional[0];
+  return a;
+}
+
+void print_command_help(std::ostream& os, const std::string& command, const std::string& summary,
+                        const std::vector<OptionSpec>& extra, const std::string& details) {
+  os << "usage: synctur " << command << " CONFIG [options]\n\n" << summary << "\n";
+  if (!details.empty()) os << "\n" << details << "\n";
+  os << "\noptions:\n";
+  auto line = [&](const OptionSpec& o) {
+    std::string head = "  " + o.name + (o.metavar.empty() ? "" : " " + o.metavar);
+    if (head.size() < 24)
+      head.resize(24, ' ');
+    else
+      head += "  ";
+    os << head << o.help << "\n";
+  };
+  for (const auto& o : extra) line(o);
+  for (const auto& o : common_options()) line(o);
+  os << "\nInput keys and the [sweep] syntax: docs/INPUTS.md.  Exit status: 0 success, 1 runtime\n"
+        "failure, 2 bad command line or bad input (one line on stderr, no output file).\n";
+}
+
+io::Config load(const Args& a, const std::vector<std::string>& extra_sets) {
+  std::vector<std::string> sets = a.sets;
+  sets.insert(sets.end(), extra_sets.begin(), extra_sets.end());
+  return io::load_config(a.config, sets);
+}
+
+io::Provenance provenance(const Args& a) {
+  io::Provenance p;
+  p.command = a.command;
+  p.input = a.config;
+  p.overrides = a.sets;
+  return p;
+}
+
+std::string format_or(const Args& a, const std::string& fallback) {
+  return a.format.empty() ? fallback : a.format;
+}
+
+int thread_count(const Args& a) {
+  return a.threads > 0 ? a.threads : omp_get_max_threads();
+}
+
+void emit(const Args& a, const std::function<void(std::ostream&)>& writer) {
+  io::write_atomically(a.output, writer);
+}
+
+double parse_real(const std::string& option, const std::string& text) {
+  std::size_t used = 0;
+  double v = 0.0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(v))
+    throw UsageError(option + ": expected a finite number (got '" + text + "')");
+  return v;
+}
+
+long long parse_int(const std::string& option, const std::string& text) {
+  std::size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size())
+    throw UsageError(option + ": expected an integer (got '" + text + "')");
+  return v;
+}
+
+bool progress_wanted(const Args& a) {
+  return a.progress || ::isatty(STDERR_FILENO) == 1;
+}
+
+Progress::Progress(std::string label, std::size_t total, bool enabled)
+    : label_(std::move(label)),
+      total_(total),
+      enabled_(enabled),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+Progress::~Progress() {
+  finish();
+}
+
+void Progress::tick() {
+  const std::size_t done = ++done_;
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  if (elapsed < 2.0) return;
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || finished_) return;
+  if (shown_ && std::chrono::duration<double>(now - last_).count() < 0.5 && done < total_) return;
+  last_ = now;
+  shown_ = true;
+  const double frac = total_ ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
+  const double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
+  std::fprintf(stderr, "\r%s: %5.1f%% (%zu/%zu), elapsed %.0f s, ETA %.0f s   ", label_.c_str(),
+               100.0 * frac, done, total_, elapsed, eta);
+  std::fflush(stderr);
+}
+
+void Progress::finish() {
+  std::lock_guard lock(mutex_);
+  if (finished_) return;
+  finished_ = true;
+  if (shown_) {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::fprintf(stderr, "\r%s: %zu/%zu points in %.1f s%30s\n", label_.c_str(), done_.load(),
+                 total_, elapsed, "");
+    std::fflush(stderr);
+  }
+}
+
+int run_guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const io::ConfigError& e) {
+    std::cerr << "error: " << one_line(e.what()) << std::endl;
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "error: " << one_line(e.what()) << std::endl;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << one_line(e.what()) << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace synctur::cli

@@ -1,1 +1,69 @@
-int main() { return 0; }
+// synctur: thin command-line front end.  synctur <command> CONFIG [options]; see --help.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>&);
+};
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> c = {
+      {"theory", "lowest-order (in gamma_1) results at a point or over a [sweep]",
+       synctur::cli::theory_main},
+      {"response", "the static response matrix chi_2(w) and the eigenvalues of chi_2''(w)",
+       synctur::cli::response_main},
+  };
+  return c;
+}
+
+void usage(std::ostream& os) {
+  os << "usage: synctur <command> CONFIG [--set section.key=value]... [--format json|csv] "
+        "[-o FILE]\n"
+        "       synctur <command> --help\n"
+        "       synctur --help | --version\n\n"
+        "Two driven open quantum oscillators: power, fluctuations and TURs (hbar = k_B = 1).\n\n"
+        "commands:\n";
+  for (const auto& c : commands()) {
+    std::string n = std::string("  ") + c.name;
+    n.resize(14, ' ');
+    os << n << c.summary << "\n";
+  }
+  os << "\nInputs: docs/INPUTS.md.  Example: synctur theory inputs/quickstart.toml\n"
+        "Exit status: 0 success, 1 runtime failure, 2 bad command line or bad input.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty()) {
+    usage(std::cerr);
+    return 2;
+  }
+  const std::string& first = words[0];
+  if (first == "--help" || first == "-h" || first == "help") {
+    usage(std::cout);
+    return 0;
+  }
+  if (first == "--version") {
+    std::cout << "synctur " << SYNCTUR_VERSION << "\n";
+    return 0;
+  }
+  for (const auto& c : commands())
+    if (first == c.name) return c.run(std::vector<std::string>(words.begin() + 1, words.end()));
+
+  std::vector<std::string> names;
+  for (const auto& c : commands()) names.emplace_back(c.name);
+  const std::string m = synctur::io::closest_match(first, names);
+  std::cerr << "error: " << (first.rfind("-", 0) == 0 ? "unknown option '" : "unknown command '")
+            << first << "'" << (m.empty() ? "" : " (did you mean '" + m + "'?)")
+            << "; see 'synctur --help'" << std::endl;
+  return 2;
+}

@@ -1,2 +1,685 @@
-// placeholder: being written
-#include <cstddef>
+// TOML -> Config: syntax, unknown keys, types, finiteness, ranges, overrides, [sweep].
+// Every error is ONE line (ConfigError).  Syntax: docs/INPUTS.md.
+#include "synctur/io/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace synctur::io {
+
+namespace {
+
+using Type = KeySpec::Type;
+using Check = std::function<std::string(const ConfigValue&)>;
+using Apply = std::function<void(Config&, const ConfigValue&)>;
+
+/// Shortest text that reads back to v ("0.1", "-1", "nan", "inf").
+std::string fmt(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+std::string fmt(const ConfigValue& v) {
+  if (const double* d = std::get_if<double>(&v)) return fmt(*d);
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
+  return "\"" + std::get<std::string>(v) + "\"";
+}
+
+// --- range rules (one call per key in the schema) ---------------------------------------
+[[maybe_unused]] Check positive() {
+  return [](const ConfigValue& v) {
+    const double x = std::holds_alternative<double>(v)
+                         ? std::get<double>(v)
+                         : static_cast<double>(std::get<std::int64_t>(v));
+    return x > 0 ? std::string() : "must be > 0 (got " + fmt(v) + ")";
+  };
+}
+[[maybe_unused]] Check non_negative() {
+  return [](const ConfigValue& v) {
+    const double x = std::holds_alternative<double>(v)
+                         ? std::get<double>(v)
+                         : static_cast<double>(std::get<std::int64_t>(v));
+    return x >= 0 ? std::string() : "must be >= 0 (got " + fmt(v) + ")";
+  };
+}
+Check at_least(std::int64_t lo) {
+  return [lo](const ConfigValue& v) {
+    return std::get<std::int64_t>(v) >= lo
+               ? std::string()
+               : "must be >= " + std::to_string(lo) + " (got " + fmt(v) + ")";
+  };
+}
+[[maybe_unused]] Check in_range(double lo, double hi) {
+  return [lo, hi](const ConfigValue& v) {
+    const double x = std::get<double>(v);
+    return (x >= lo && x <= hi)
+               ? std::string()
+               : "must be in [" + fmt(lo) + ", " + fmt(hi) + "] (got " + fmt(v) + ")";
+  };
+}
+[[maybe_unused]] Check one_of(std::vector<std::string> allowed) {
+  return [allowed](const ConfigValue& v) {
+    const auto& s = std::get<std::string>(v);
+    if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) return std::string();
+    std::string m = "must be one of";
+    for (const auto& a : allowed) m += " \"" + a + "\"";
+    return m + " (got \"" + s + "\")";
+  };
+}
+
+// --- schema entries ---------------------------------------------------------------------
+KeySpec real(std::string path, std::optional<double> def, Check check = {}, Apply apply = {},
+             std::string doc = {}) {
+  std::optional<ConfigValue> d;
+  if (def) d = *def;
+  return {std::move(path), Type::Real, d, std::move(check), std::move(apply), std::move(doc)};
+}
+KeySpec integer(std::string path, std::optional<std::int64_t> def, Check check = {},
+                Apply apply = {}, std::string doc = {}) {
+  std::optional<ConfigValue> d;
+  if (def) d = *def;
+  return {std::move(path), Type::Int, d, std::move(check), std::move(apply), std::move(doc)};
+}
+KeySpec boolean(std::string path, std::optional<bool> def, Apply apply = {}, std::string doc = {}) {
+  std::optional<ConfigValue> d;
+  if (def) d = *def;
+  return {std::move(path), Type::Bool, d, {}, std::move(apply), std::move(doc)};
+}
+[[maybe_unused]] KeySpec string(std::string path, std::optional<std::string> def, Check check = {},
+                                Apply apply = {}, std::string doc = {}) {
+  std::optional<ConfigValue> d;
+  if (def) d = *def;
+  return {std::move(path), Type::String, d, std::move(check), std::move(apply), std::move(doc)};
+}
+/// A required model parameter; its range is checked by ModelParams::validate().
+KeySpec model(std::string path, std::string doc) {
+  Apply a = [path](Config& c, const ConfigValue& v) {
+    set_param(c.model, path, std::get<double>(v));
+  };
+  return real(path, std::nullopt, {}, a, std::move(doc));
+}
+
+const TheoryOptions kTheoryDefaults{};
+
+/// THE list of accepted keys, in output order.  A new key (and with it a new table) is one line:
+///   real("simulation.dt", 1e-2, positive(), {}, "time step [1/frequency]"),
+///   integer("simulation.batches", 32, at_least(2)),
+///   boolean("exact.enabled", false),
+///   string("noise.window", std::string("tukey"), one_of({"tukey", "hann"})),
+/// (std::nullopt as default = required).  Read it back with cfg.real("simulation.dt") etc., or
+/// give a setter (5th argument) that stores it into a typed struct of Config.
+std::vector<KeySpec> make_schema() {
+  return {
+      model("system.mass", "oscillator mass m > 0 [mass]"),
+      model("system.omega_A", "frequency w_A > 0 [frequency]"),
+      model("system.omega_B", "frequency w_B > 0, != w_A [frequency]"),
+      model("static_bath.gamma", "gamma_2 > 0, static Ohmic bath (nu = 2) [frequency]"),
+      model("static_bath.temperature", "T_2 >= 0 [frequency]"),
+      model("driven_bath.gamma", "gamma_1 > 0, driven Drude bath (nu = 1) [frequency]"),
+      model("driven_bath.cutoff", "w_c > 0, Drude cutoff [frequency]"),
+      model("driven_bath.temperature", "T_1 >= 0 [frequency]"),
+      model("drive.Omega", "driving frequency Omega > 0 [frequency]"),
+      model("drive.phi", "relative phase of g_B [rad]"),
+      model("drive.r", "r >= 0, f_B = (Omega/w_c)^r [1]"),
+      // [theory]: range rules in TheoryOptions::validate()
+      real(
+          "theory.rtol", kTheoryDefaults.rtol, {},
+          [](Config& c, const ConfigValue& v) { c.theory.rtol = std::get<double>(v); },
+          "relative tolerance of the frequency integrals [1]"),
+      boolean(
+          "theory.omega_threshold", kTheoryDefaults.omega_threshold,
+          [](Config& c, const ConfigValue& v) { c.theory.omega_threshold = std::get<bool>(v); },
+          "also compute Omega_th (Fig. 10; costly)"),
+      real(
+          "theory.omega_th_min", kTheoryDefaults.omega_th_min, {},
+          [](Config& c, const ConfigValue& v) { c.theory.omega_th_min = std::get<double>(v); },
+          "lower end of the Omega_th search [frequency]"),
+      real(
+          "theory.omega_th_max", kTheoryDefaults.omega_th_max, {},
+          [](Config& c, const ConfigValue& v) { c.theory.omega_th_max = std::get<double>(v); },
+          "upper end of the Omega_th search [frequency]"),
+      // [response]: the w grid of `synctur response` (Fig. 2a)
+      real("response.w_min", 0.0, {}, {}, "first frequency of the grid [frequency]"),
+      real("response.w_max", 3.0, {}, {}, "last frequency of the grid [frequency]"),
+      integer("response.points", 601, at_least(1), {}, "number of grid points"),
+  };
+}
+
+/// Checks that involve several keys: (key reported, predicate message or "").
+std::vector<std::pair<std::string, std::string>> cross_checks(const Config& c) {
+  std::vector<std::pair<std::string, std::string>> bad;
+  if (!(c.real("response.w_max") >= c.real("response.w_min")))
+    bad.emplace_back("response.w_max", "must be >= response.w_min (got " +
+                                           fmt(c.real("response.w_max")) + " < " +
+                                           fmt(c.real("response.w_min")) + ")");
+  return bad;
+}
+
+// --- helpers ------------------------------------------------------------------------------
+std::string one_line(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out)
+    if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
+  }
+}
+
+const char* expected_name(Type t) {
+  switch (t) {
+    case Type::Real:
+      return "a number";
+    case Type::Int:
+      return "an integer";
+    case Type::Bool:
+      return "a boolean (true or false)";
+    case Type::String:
+      return "a string";
+  }
+  return "?";
+}
+
+std::string section_of(const std::string& path) {
+  return path.substr(0, path.find('.'));
+}
+
+/// Error context: the file name and the paths set by --set.
+struct Ctx {
+  std::string file;
+  std::map<std::string, std::string> overridden;  // path -> "path=value" as given
+
+  bool from_override(const std::string& key) const {
+    // The key itself, a value below an overridden table, or a table containing an override.
+    for (const auto& [p, arg] : overridden)
+      if (key == p || key.rfind(p + ".", 0) == 0 || key.rfind(p + "[", 0) == 0 ||
+          p.rfind(key + ".", 0) == 0)
+        return true;
+    return false;
+  }
+  /// "<file>: <key>: <detail>" or "--set <key>: <detail>".
+  [[noreturn]] void key_error(const std::string& key, const std::string& detail,
+                              const toml::node* n = nullptr) const {
+    int line = 0, col = 0;
+    if (n && !from_override(key)) {
+      line = static_cast<int>(n->source().begin.line);
+      col = static_cast<int>(n->source().begin.column);
+    }
+    if (from_override(key)) throw ConfigError("--set " + key + ": " + detail, "--set", key);
+    throw ConfigError(file + ": " + key + ": " + detail, file, key, line, col);
+  }
+  /// "<file>: <message>" or "--set: <message>".
+  [[noreturn]] void error(const std::string& key, const std::string& message,
+                          const toml::node* n = nullptr) const {
+    const bool ov = from_override(key);
+    int line = 0, col = 0;
+    if (n && !ov) {
+      line = static_cast<int>(n->source().begin.line);
+      col = static_cast<int>(n->source().begin.column);
+    }
+    throw ConfigError((ov ? std::string("--set") : file) + ": " + message, ov ? "--set" : file, key,
+                      line, col);
+  }
+};
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string m = closest_match(word, candidates);
+  return m.empty() ? std::string() : " (did you mean '" + m + "'?)";
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// Copy any toml node into table `t` under `key`.
+void put(toml::table& t, const std::string& key, const toml::node& n) {
+  n.visit([&](const auto& v) { t.insert_or_assign(key, v); });
+}
+
+bool bare_key(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+/// Apply one --set argument to the parsed document.
+void apply_override(toml::table& root, const std::string& arg, Ctx& ctx) {
+  const auto eq = arg.find('=');
+  if (eq == std::string::npos)
+    throw ConfigError("--set " + arg + ": expected section.key=value", "--set", arg);
+  const std::string path = trim(arg.substr(0, eq)), text = trim(arg.substr(eq + 1));
+  std::vector<std::string> parts;
+  for (std::size_t b = 0;;) {
+    const auto d = path.find('.', b);
+    parts.push_back(path.substr(b, d == std::string::npos ? std::string::npos : d - b));
+    if (d == std::string::npos) break;
+    b = d + 1;
+  }
+  if (parts.size() < 2 || !std::all_of(parts.begin(), parts.end(), bare_key))
+    throw ConfigError("--set " + arg + ": expected section.key=value (got key '" + path + "')",
+                      "--set", path);
+  if (text.empty()) throw ConfigError("--set " + arg + ": missing value", "--set", path);
+
+  toml::table parsed;
+  bool ok = text.find_first_of("\n\r") == std::string::npos;
+  if (ok) {
+    try {
+      const std::string doc = "v = " + text;
+      parsed = toml::parse(std::string_view(doc), std::string_view("--set"));
+      ok = parsed.size() == 1 && parsed.get("v");
+    } catch (const toml::parse_error& e) {
+      // A bare word that is not TOML (e.g. drive.Omega) is taken as a string.
+      if (std::string("\"'[{").find(text.front()) != std::string::npos)
+        throw ConfigError("--set " + arg + ": " + one_line(e.description()), "--set", path);
+      parsed = toml::table{};
+      parsed.insert("v", text);
+    }
+  }
+  if (!ok) throw ConfigError("--set " + arg + ": expected one TOML value", "--set", path);
+
+  toml::table* t = &root;
+  std::string sofar;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    sofar += (i ? "." : "") + parts[i];
+    toml::node* child = t->get(parts[i]);
+    if (!child) {
+      t->insert(parts[i], toml::table{});
+      child = t->get(parts[i]);
+    }
+    if (!child->is_table())
+      throw ConfigError(
+          "--set " + arg + ": '" + sofar + "' is " + type_name(*child) + ", not a table", "--set",
+          path);
+    t = child->as_table();
+  }
+  put(*t, parts.back(), *parsed.get("v"));
+  ctx.overridden[path] = arg;
+}
+
+/// Items of a table in source order (toml++ tables are sorted by key).
+std::vector<std::pair<std::string, const toml::node*>> in_order(const toml::table& t) {
+  std::vector<std::pair<std::string, const toml::node*>> v;
+  for (const auto& [k, n] : t) v.emplace_back(std::string(k.str()), &n);
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+    const auto &sa = a.second->source().begin, &sb = b.second->source().begin;
+    return std::pair(sa.line, sa.column) < std::pair(sb.line, sb.column);
+  });
+  return v;
+}
+
+/// Reject keys and tables that are not in the schema (the [sweep] table is checked by its parser).
+void check_unknown(const toml::table& root, const std::vector<KeySpec>& schema, const Ctx& ctx) {
+  std::vector<std::string> paths, sections, leaves;
+  for (const auto& s : schema) {
+    paths.push_back(s.path);
+    if (std::find(sections.begin(), sections.end(), section_of(s.path)) == sections.end())
+      sections.push_back(section_of(s.path));
+  }
+  sections.push_back("sweep");
+
+  // Overrides first (they are explicit), then the file in source order.
+  auto items = in_order(root);
+  std::stable_partition(items.begin(), items.end(),
+                        [&](const auto& it) { return ctx.from_override(it.first); });
+  for (const auto& [k, n] : items) {
+    if (k == "sweep") continue;
+    if (std::find(sections.begin(), sections.end(), k) == sections.end()) {
+      if (n->is_table()) ctx.error(k, "unknown table [" + k + "]" + suggestion(k, sections), n);
+      // A key at top level: perhaps a known key without its table.
+      std::string hint;
+      for (const auto& p : paths)
+        if (lower(p.substr(p.find('.') + 1)) == lower(k)) hint = " (did you mean '" + p + "'?)";
+      ctx.error(k, "unknown key '" + k + "'" + hint, n);
+    }
+    if (!n->is_table()) ctx.key_error(k, "expected a table, got " + type_name(*n), n);
+    auto children = in_order(*n->as_table());
+    std::stable_partition(children.begin(), children.end(),
+                          [&](const auto& it) { return ctx.from_override(k + "." + it.first); });
+    for (const auto& [ck, cn] : children) {
+      const std::string path = k + "." + ck;
+      if (std::find(paths.begin(), paths.end(), path) == paths.end())
+        ctx.error(path, "unknown key '" + path + "'" + suggestion(path, paths), cn);
+    }
+  }
+}
+
+const toml::node* find(const toml::table& root, const std::string& path) {
+  const auto dot = path.find('.');
+  const toml::node* sec = root.get(path.substr(0, dot));
+  if (!sec || !sec->is_table()) return nullptr;
+  return sec->as_table()->get(path.substr(dot + 1));
+}
+
+/// The node at a dotted key below the [sweep] node ("sweep.x.points"), or the deepest found.
+const toml::node* find_deep(const toml::node& sweep, const std::string& key) {
+  const toml::node* cur = &sweep;
+  std::size_t b = key.find('.');
+  while (b != std::string::npos && cur->is_table()) {
+    const std::size_t e = key.find('.', b + 1);
+    const toml::node* next =
+        cur->as_table()->get(key.substr(b + 1, e == std::string::npos ? e : e - b - 1));
+    if (!next) break;
+    cur = next;
+    b = e;
+  }
+  return cur;
+}
+
+/// A number (integer or float) as double, or an error naming `key`.
+double as_real(const toml::node& n, const std::string& key, const Ctx& ctx) {
+  if (const auto* f = n.as_floating_point()) return f->get();
+  if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
+  ctx.key_error(key, "expected a number, got " + type_name(n), &n);
+}
+
+ConfigValue read_value(const toml::node& n, const KeySpec& spec, const Ctx& ctx) {
+  switch (spec.type) {
+    case Type::Real: {
+      const double v = as_real(n, spec.path, ctx);
+      if (!std::isfinite(v)) ctx.key_error(spec.path, "must be finite (got " + fmt(v) + ")", &n);
+      return v;
+    }
+    case Type::Int:
+      if (const auto* i = n.as_integer()) return i->get();
+      break;
+    case Type::Bool:
+      if (const auto* b = n.as_boolean()) return b->get();
+      break;
+    case Type::String:
+      if (const auto* s = n.as_string()) return s->get();
+      break;
+  }
+  ctx.key_error(spec.path,
+                std::string("expected ") + expected_name(spec.type) + ", got " + type_name(n), &n);
+}
+
+// --- [sweep] --------------------------------------------------------------------------------
+SweepAxis parse_axis(const toml::node& n, const std::string& name, const Ctx& ctx) {
+  const std::string base = "sweep." + name;
+  if (!n.is_table())
+    ctx.key_error(base,
+                  "expected a table such as { key = \"drive.Omega\", from = 0.01, to = 200, "
+                  "points = 200, scale = \"log\" }, got " +
+                      type_name(n),
+                  &n);
+  const toml::table& t = *n.as_table();
+  static const std::vector<std::string> allowed = {"key",    "from",  "to",
+                                                   "points", "scale", "values"};
+  std::vector<std::string> allowed_paths;
+  for (const auto& a : allowed) allowed_paths.push_back(base + "." + a);
+  for (const auto& [k, cn] : in_order(t)) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      ctx.error(base + "." + k,
+                "unknown key '" + base + "." + k + "'" + suggestion(base + "." + k, allowed_paths),
+                cn);
+  }
+  SweepAxis a;
+  a.name = name;
+  const toml::node* key = t.get("key");
+  if (!key) ctx.error(base + ".key", "missing key '" + base + ".key' (the parameter to sweep)", &n);
+  if (!key->is_string())
+    ctx.key_error(base + ".key", "expected a string, got " + type_name(*key), key);
+  a.key = key->as_string()->get();
+  if (!is_sweep_key(a.key))
+    ctx.key_error(base + ".key",
+                  "unknown parameter '" + a.key + "'" + suggestion(a.key, sweep_keys()) +
+                      "; use a model key such as 'drive.Omega', or 'T', 'Tbar', 'dT_over_Tbar'",
+                  key);
+
+  if (const toml::node* vals = t.get("values")) {
+    for (const char* k : {"from", "to", "points", "scale"})
+      if (t.get(k))
+        ctx.key_error(base,
+                      std::string("give either 'values' or 'from', 'to', 'points' (and "
+                                  "'scale'), not both (found '") +
+                          k + "' and 'values')",
+                      &n);
+    if (!vals->is_array())
+      ctx.key_error(base + ".values", "expected an array of numbers, got " + type_name(*vals),
+                    vals);
+    a.scale = SweepAxis::Scale::List;
+    const auto& arr = *vals->as_array();
+    for (std::size_t i = 0; i < arr.size(); ++i)
+      a.values.push_back(as_real(arr[i], base + ".values[" + std::to_string(i) + "]", ctx));
+    return a;
+  }
+  for (const char* k : {"from", "to", "points"})
+    if (!t.get(k))
+      ctx.error(base + "." + k,
+                "missing key '" + base + "." + k + "' (or give the list 'values = [...]')", &n);
+  a.from = as_real(*t.get("from"), base + ".from", ctx);
+  a.to = as_real(*t.get("to"), base + ".to", ctx);
+  const toml::node* pts = t.get("points");
+  if (!pts->is_integer())
+    ctx.key_error(base + ".points", "expected an integer, got " + type_name(*pts), pts);
+  a.points = pts->as_integer()->get();
+  a.scale = SweepAxis::Scale::Linear;
+  if (const toml::node* sc = t.get("scale")) {
+    if (!sc->is_string())
+      ctx.key_error(base + ".scale", "expected a string, got " + type_name(*sc), sc);
+    const std::string s = sc->as_string()->get();
+    if (s == "log")
+      a.scale = SweepAxis::Scale::Log;
+    else if (s != "linear")
+      ctx.key_error(base + ".scale", "must be \"linear\" or \"log\" (got \"" + s + "\")", sc);
+  }
+  return a;
+}
+
+SweepSpec parse_sweep(const toml::node& n, const ModelParams& base, const Ctx& ctx) {
+  if (!n.is_table()) ctx.key_error("sweep", "expected a table, got " + type_name(n), &n);
+  const toml::table& t = *n.as_table();
+  static const std::vector<std::string> allowed = {"x", "y", "Tbar", "dT_over_Tbar"};
+  std::vector<std::string> allowed_paths;
+  for (const auto& a : allowed) allowed_paths.push_back("sweep." + a);
+  for (const auto& [k, cn] : in_order(t))
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      ctx.error("sweep." + k,
+                "unknown key 'sweep." + k + "'" + suggestion("sweep." + k, allowed_paths), cn);
+
+  SweepSpec s;
+  const toml::node* x = t.get("x");
+  const toml::node* y = t.get("y");
+  if (!x) ctx.error("sweep.x", "missing key 'sweep.x' (the first sweep axis)", &n);
+  s.axes.push_back(parse_axis(*x, "x", ctx));
+  if (y) s.axes.push_back(parse_axis(*y, "y", ctx));
+  for (const char* k : {"Tbar", "dT_over_Tbar"})
+    if (const toml::node* v = t.get(k)) {
+      const double d = as_real(*v, std::string("sweep.") + k, ctx);
+      (std::string(k) == "Tbar" ? s.Tbar : s.dT_over_Tbar) = d;
+    }
+  const auto bad = s.validate();
+  if (!bad.empty()) {
+    const std::string& key = bad.front().first;
+    ctx.key_error(key, bad.front().second, find_deep(n, key));
+  }
+  // Every point must be a valid model point.
+  const auto points = expand_sweep(s, base);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const auto pb = points[i].params.validate();
+    if (pb.empty()) continue;
+    std::string at;
+    for (std::size_t j = 0; j < s.axes.size(); ++j)
+      at += (j ? ", " : "") + s.axes[j].key + " = " + fmt(points[i].axis[j]);
+    ctx.key_error("sweep",
+                  "point " + std::to_string(i + 1) + " (" + at + "): " + pb.front().first + " " +
+                      pb.front().second,
+                  &n);
+  }
+  return s;
+}
+
+}  // namespace
+
+// --- public ---------------------------------------------------------------------------------
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string w = lower(word);
+  std::string best;
+  std::size_t bestd = SIZE_MAX;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(w, lower(c));
+    if (d < bestd) {
+      bestd = d;
+      best = c;
+    }
+  }
+  const std::size_t limit = std::max<std::size_t>(2, word.size() / 4);
+  return bestd <= limit ? best : std::string();
+}
+
+const std::vector<KeySpec>& config_schema() {
+  static const std::vector<KeySpec> schema = make_schema();
+  return schema;
+}
+
+bool Config::has(const std::string& path) const {
+  return std::any_of(values.begin(), values.end(),
+                     [&](const auto& kv) { return kv.first == path; });
+}
+const ConfigValue& Config::value(const std::string& path) const {
+  for (const auto& [k, v] : values)
+    if (k == path) return v;
+  throw std::out_of_range("no configuration key '" + path + "'");
+}
+double Config::real(const std::string& path) const {
+  return std::get<double>(value(path));
+}
+std::int64_t Config::integer(const std::string& path) const {
+  return std::get<std::int64_t>(value(path));
+}
+bool Config::boolean(const std::string& path) const {
+  return std::get<bool>(value(path));
+}
+const std::string& Config::string(const std::string& path) const {
+  return std::get<std::string>(value(path));
+}
+
+Config parse_config(std::string_view toml_text, const std::string& source_name,
+                    const std::vector<std::string>& set_overrides) {
+  Ctx ctx{source_name, {}};
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, std::string_view(source_name));
+  } catch (const toml::parse_error& e) {
+    const int line = static_cast<int>(e.source().begin.line);
+    const int col = static_cast<int>(e.source().begin.column);
+    throw ConfigError(source_name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
+                          one_line(e.description()),
+                      source_name, "", line, col);
+  }
+  for (const auto& arg : set_overrides) apply_override(root, arg, ctx);
+
+  const auto& schema = config_schema();
+  check_unknown(root, schema, ctx);
+
+  Config cfg;
+  cfg.source = source_name;
+  cfg.overrides = set_overrides;
+  std::map<std::string, const toml::node*> nodes;
+  for (const auto& spec : schema) {
+    const toml::node* n = find(root, spec.path);
+    ConfigValue v;
+    if (!n) {
+      if (!spec.default_value) {
+        if (!root.get(section_of(spec.path)))
+          ctx.error(spec.path, "missing table [" + section_of(spec.path) +
+                                   "] (first missing key '" + spec.path + "')");
+        ctx.error(spec.path, "missing key '" + spec.path + "'");
+      }
+      v = *spec.default_value;
+    } else {
+      v = read_value(*n, spec, ctx);
+      if (spec.check) {
+        const std::string why = spec.check(v);
+        if (!why.empty()) ctx.key_error(spec.path, why, n);
+      }
+    }
+    nodes[spec.path] = n;
+    if (spec.apply) spec.apply(cfg, v);
+    cfg.values.emplace_back(spec.path, std::move(v));
+  }
+
+  auto report = [&](const std::vector<std::pair<std::string, std::string>>& bad) {
+    if (bad.empty()) return;
+    const auto& [key, msg] = bad.front();
+    std::string m = msg;
+    if (m.find("(got") == std::string::npos && cfg.has(key))
+      m += " (got " + fmt(cfg.value(key)) + ")";
+    const auto it = nodes.find(key);
+    ctx.key_error(key, m, it == nodes.end() ? nullptr : it->second);
+  };
+  report(cfg.model.validate());
+  report(cfg.theory.validate());
+  report(cross_checks(cfg));
+
+  if (const toml::node* sw = root.get("sweep")) cfg.sweep = parse_sweep(*sw, cfg.model, ctx);
+  return cfg;
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& set_overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open file (" + std::strerror(errno) + ")", path, "");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw ConfigError(path + ": cannot read file", path, "");
+  return parse_config(ss.str(), path, set_overrides);
+}
+
+}  // namespace synctur::io

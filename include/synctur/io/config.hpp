@@ -1,0 +1,101 @@
+// TOML input files -> Config.  The only place that reads TOML (toml++ stays in synctur_io).
+//
+// The parser is schema driven: config_schema() lists every accepted `section.key` with its
+// type, default (or "required"), range rule and an optional setter into a typed struct.
+// Adding a key to a new or existing table is ONE line in the schema table of
+// src/io/config.cpp, e.g.
+//     real("simulation.dt", 1e-2, positive()),
+// after which the validated value is available as cfg.real("simulation.dt").
+// The [sweep] table has its own syntax (SweepSpec, docs/INPUTS.md).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "synctur/model.hpp"
+#include "synctur/sweep.hpp"
+#include "synctur/theory.hpp"
+
+namespace synctur::io {
+
+/// A bad input: what() is ONE line, "<file>: <message>", "<file>:<line>:<column>: <message>"
+/// for TOML syntax errors, or "--set ..." for errors in command-line overrides.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& what, std::string source, std::string key, int line = 0,
+              int column = 0)
+      : std::runtime_error(what),
+        source_(std::move(source)),
+        key_(std::move(key)),
+        line_(line),
+        column_(column) {}
+  const std::string& source() const { return source_; }  ///< file path or "--set"
+  const std::string& key() const { return key_; }        ///< dotted key ("" for syntax errors)
+  int line() const { return line_; }                     ///< 1-based; 0 when unknown
+  int column() const { return column_; }                 ///< 1-based; 0 when unknown
+
+ private:
+  std::string source_, key_;
+  int line_, column_;
+};
+
+/// A validated scalar of the schema.
+using ConfigValue = std::variant<double, std::int64_t, bool, std::string>;
+
+struct Config;
+
+/// One accepted key.
+struct KeySpec {
+  enum class Type { Real, Int, Bool, String };
+  std::string path;  ///< "section.key"
+  Type type = Type::Real;
+  std::optional<ConfigValue> default_value;  ///< nullopt: required
+  /// Range rule: "" when v is acceptable, else the reason ("must be > 0 (got -1)").
+  std::function<std::string(const ConfigValue& v)> check;
+  /// Optional setter into a typed struct of Config (model, theory); may be empty: the value
+  /// is always stored in Config::values.
+  std::function<void(Config& cfg, const ConfigValue& v)> apply;
+  std::string doc;  ///< one-line description with unit
+};
+
+/// Every accepted key outside [sweep], in output order.
+const std::vector<KeySpec>& config_schema();
+
+struct Config {
+  std::string source;                  ///< input file as given
+  std::vector<std::string> overrides;  ///< the --set arguments, as given
+  ModelParams model;                   ///< [system] [static_bath] [driven_bath] [drive]
+  TheoryOptions theory;                ///< [theory]
+  std::optional<SweepSpec> sweep;      ///< [sweep], if present
+  /// Every schema key with its validated value (defaults filled in), in schema order.
+  std::vector<std::pair<std::string, ConfigValue>> values;
+
+  bool has(const std::string& path) const;
+  const ConfigValue& value(const std::string& path) const;  ///< throws std::out_of_range
+  double real(const std::string& path) const;
+  std::int64_t integer(const std::string& path) const;
+  bool boolean(const std::string& path) const;
+  const std::string& string(const std::string& path) const;
+};
+
+/// Read, parse and validate a TOML file; `set_overrides` are "section.key=value" strings
+/// (the value is parsed as a TOML value; a bare word that is not valid TOML is a string)
+/// applied before validation.  Throws ConfigError.
+Config load_config(const std::string& path, const std::vector<std::string>& set_overrides = {});
+
+/// The same from TOML text; `source_name` is used in error messages.
+Config parse_config(std::string_view toml_text, const std::string& source_name,
+                    const std::vector<std::string>& set_overrides = {});
+
+/// "did you mean" helper: the candidate closest to `word` (case-insensitive edit distance),
+/// or "" when none is close.
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace synctur::io

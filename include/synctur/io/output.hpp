@@ -1,0 +1,72 @@
+// Results -> JSON / CSV, written atomically.  Layout: docs/INPUTS.md ("Output").
+//
+// Numbers are written in the shortest form that reads back to the same double (at most 17
+// significant digits); JSON writes NaN and +-inf as null, CSV as nan, inf, -inf.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "synctur/io/config.hpp"
+#include "synctur/results.hpp"
+
+namespace synctur::io {
+
+/// Who produced an output: written into every file.
+struct Provenance {
+  std::string command;  ///< "theory", "response", ...
+  std::string version = SYNCTUR_VERSION;
+  std::string input;                   ///< the config file as given
+  std::vector<std::string> overrides;  ///< the --set arguments
+};
+
+/// One cell of a table: a number or a text.
+using Cell = std::variant<double, std::string>;
+
+/// A rectangular table with named columns, in row order.
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Cell>> rows;
+
+  /// Append a row given as (column, value) pairs in any order: unseen columns are appended at
+  /// the end (earlier rows get NaN there); columns absent from the row get NaN.
+  void add_row(const std::vector<std::pair<std::string, Cell>>& cells);
+};
+
+/// Rows = leading parameter columns (`param_columns`, one value per column and row) followed
+/// by every key of the Results (numbers, then texts; the union over rows, first-seen order).
+Table results_table(const std::vector<std::string>& param_columns,
+                    const std::vector<std::vector<double>>& param_rows,
+                    const std::vector<Results>& results);
+
+std::string format_number(double v);          ///< shortest round trip; "nan", "inf", "-inf"
+std::string json_number(double v);            ///< like format_number, but null when not finite
+std::string json_string(std::string_view s);  ///< quoted and escaped
+std::string csv_field(std::string_view s);    ///< quoted only when needed (, " newline)
+
+/// CSV: one "# synctur <version> <command> <input> [--set ...]" comment line, one header
+/// line (the column names), one line per row.
+void write_csv(std::ostream& os, const Provenance& prov, const Table& table);
+
+/// JSON for one point: {"command", "version", "input", "overrides", "parameters":
+/// {section: {key: value}}, then every result key at top level}.
+void write_json_point(std::ostream& os, const Provenance& prov, const Config& cfg,
+                      const Results& results);
+
+/// JSON for a table (a sweep or a spectrum): {"command", "version", "input", "overrides",
+/// "parameters", "sweep": {...} (when cfg.sweep and `with_sweep`), "columns": [...],
+/// "points": [{column: value, ...}, ...]}.
+void write_json_table(std::ostream& os, const Provenance& prov, const Config& cfg,
+                      const Table& table, bool with_sweep);
+
+/// Run `writer` on `path` atomically: it writes a temporary file in the same directory
+/// (".<name>.tmp.XXXXXX"), then renames it onto `path`.  If `writer` throws or a write fails
+/// the temporary file is removed and `path` is untouched; the exception propagates
+/// (std::runtime_error naming the file for I/O failures).  `path` empty or "-": stdout.
+void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& writer);
+
+}  // namespace synctur::io

@@ -1,0 +1,343 @@
+// io/output: JSON parses back (NaN -> null), CSV layout, atomic writes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "synctur/io/output.hpp"
+
+namespace fs = std::filesystem;
+using namespace synctur::io;
+
+namespace {
+
+// --- a minimal strict JSON reader, enough to check what the writer produces ---------------
+struct Json {
+  enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
+  bool b = false;
+  double num = 0;
+  std::string str;
+  std::vector<Json> arr;
+  std::vector<std::pair<std::string, Json>> obj;
+  const Json& at(const std::string& k) const {
+    for (const auto& [key, v] : obj)
+      if (key == k) return v;
+    throw std::out_of_range("no key " + k);
+  }
+  bool has(const std::string& k) const {
+    for (const auto& [key, v] : obj)
+      if (key == k) return true;
+    return false;
+  }
+};
+
+class JsonReader {
+ public:
+  explicit JsonReader(std::string s) : s_(std::move(s)) {}
+  Json parse() {
+    Json v = value();
+    ws();
+    if (i_ != s_.size()) throw std::runtime_error("trailing characters");
+    return v;
+  }
+
+ private:
+  std::string s_;
+  std::size_t i_ = 0;
+  void ws() {
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  void expect(char c) {
+    ws();
+    if (i_ >= s_.size() || s_[i_] != c) throw std::runtime_error(std::string("expected ") + c);
+    ++i_;
+  }
+  bool word(const char* w) {
+    const std::string t(w);
+    if (s_.compare(i_, t.size(), t) == 0) {
+      i_ += t.size();
+      return true;
+    }
+    return false;
+  }
+  std::string string() {
+    expect('"');
+    std::string out;
+    while (i_ < s_.size() && s_[i_] != '"') {
+      char c = s_[i_++];
+      if (static_cast<unsigned char>(c) < 0x20) throw std::runtime_error("control char");
+      if (c == '\\') {
+        c = s_[i_++];
+        if (c == 'n')
+          out += '\n';
+        else if (c == 't')
+          out += '\t';
+        else if (c == 'r')
+          out += '\r';
+        else if (c == 'u') {
+          out += static_cast<char>(std::stoi(s_.substr(i_, 4), nullptr, 16));
+          i_ += 4;
+        } else
+          out += c;
+      } else {
+        out += c;
+      }
+    }
+    expect('"');
+    return out;
+  }
+  Json value() {
+    ws();
+    Json v;
+    if (i_ >= s_.size()) throw std::runtime_error("eof");
+    const char c = s_[i_];
+    if (c == '{') {
+      v.kind = Json::Object;
+      ++i_;
+      ws();
+      if (s_[i_] == '}') {
+        ++i_;
+        return v;
+      }
+      for (;;) {
+        std::string k = string();
+        expect(':');
+        v.obj.emplace_back(k, value());
+        ws();
+        if (s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        expect('}');
+        return v;
+      }
+    }
+    if (c == '[') {
+      v.kind = Json::Array;
+      ++i_;
+      ws();
+      if (s_[i_] == ']') {
+        ++i_;
+        return v;
+      }
+      for (;;) {
+        v.arr.push_back(value());
+        ws();
+        if (s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        expect(']');
+        return v;
+      }
+    }
+    if (c == '"') {
+      v.kind = Json::String;
+      v.str = string();
+      return v;
+    }
+    if (word("null")) return v;
+    if (word("true")) {
+      v.kind = Json::Bool;
+      v.b = true;
+      return v;
+    }
+    if (word("false")) {
+      v.kind = Json::Bool;
+      return v;
+    }
+    // number: JSON grammar only (no nan/inf, no leading +)
+    const std::size_t b = i_;
+    if (s_[i_] == '-') ++i_;
+    if (i_ >= s_.size() || !std::isdigit(static_cast<unsigned char>(s_[i_])))
+      throw std::runtime_error("bad value at " + std::to_string(b));
+    while (i_ < s_.size() && std::string("0123456789.eE+-").find(s_[i_]) != std::string::npos) ++i_;
+    v.kind = Json::Number;
+    v.num = std::stod(s_.substr(b, i_ - b));
+    return v;
+  }
+};
+
+const std::string kBase = R"([system]
+mass = 1.0
+omega_A = 1.0
+omega_B = 0.6
+[static_bath]
+gamma = 1.0
+temperature = 0.5
+[driven_bath]
+gamma = 0.01
+cutoff = 1.2
+temperature = 0.5
+[drive]
+Omega = 2.0
+phi = 1.5707963267948966
+r = 0.0
+)";
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path d = fs::path(testing::TempDir()) / ("synctur_test_output_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST(Output, NumbersRoundTrip) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-30, 30);
+  for (int i = 0; i < 10000; ++i) {
+    const double v = std::pow(10.0, u(rng)) * (i % 2 ? -1 : 1) / 3.0;
+    EXPECT_EQ(std::stod(format_number(v)), v);
+  }
+  EXPECT_EQ(format_number(0.1), "0.1");
+  EXPECT_EQ(format_number(2.0), "2");
+  EXPECT_EQ(format_number(std::nan("")), "nan");
+  EXPECT_EQ(format_number(INFINITY), "inf");
+  EXPECT_EQ(format_number(-INFINITY), "-inf");
+  EXPECT_EQ(json_number(std::nan("")), "null");
+  EXPECT_EQ(json_number(-INFINITY), "null");
+  EXPECT_EQ(json_string("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+}
+
+TEST(Output, JsonPointParsesBack) {
+  const Config cfg = parse_config(kBase, "in.toml", {"drive.phi=0.25"});
+  synctur::Results r;
+  r.set("P_A", -0.123456789012345678);
+  r.set("Q_PA", std::nan(""));
+  r.set("eta", INFINITY);
+  r.set("tiny", 1e-300);
+  r.set_text("note", "a \"quoted\" text");
+  std::ostringstream os;
+  Provenance prov;
+  prov.command = "theory";
+  prov.input = "in.toml";
+  prov.overrides = cfg.overrides;
+  write_json_point(os, prov, cfg, r);
+  const Json j = JsonReader(os.str()).parse();
+  ASSERT_EQ(j.kind, Json::Object);
+  EXPECT_EQ(j.obj[0].first, "command");
+  EXPECT_EQ(j.at("command").str, "theory");
+  EXPECT_EQ(j.at("version").str, SYNCTUR_VERSION);
+  EXPECT_EQ(j.at("input").str, "in.toml");
+  ASSERT_EQ(j.at("overrides").arr.size(), 1u);
+  EXPECT_EQ(j.at("overrides").arr[0].str, "drive.phi=0.25");
+  const Json& p = j.at("parameters");
+  EXPECT_EQ(p.at("drive").at("phi").num, 0.25);
+  EXPECT_EQ(p.at("system").at("omega_B").num, 0.6);
+  EXPECT_EQ(p.at("theory").at("omega_threshold").kind, Json::Bool);
+  EXPECT_EQ(p.at("response").at("points").num, 601);
+  EXPECT_EQ(j.at("P_A").num, -0.123456789012345678);  // exact round trip
+  EXPECT_EQ(j.at("Q_PA").kind, Json::Null);
+  EXPECT_EQ(j.at("eta").kind, Json::Null);
+  EXPECT_EQ(j.at("tiny").num, 1e-300);
+  EXPECT_EQ(j.at("note").str, "a \"quoted\" text");
+}
+
+TEST(Output, JsonTableWithSweepParsesBack) {
+  const Config cfg = parse_config(
+      kBase +
+          "[sweep]\nx = { key = \"Tbar\", from = 0.1, to = 0.2, points = 2 }\ndT_over_Tbar = 1.8\n",
+      "in.toml");
+  std::vector<synctur::Results> res(2);
+  res[0].set("P_A", 1.0);
+  res[1].set("P_A", std::nan(""));
+  res[1].set("extra", 2.0);
+  const Table t = results_table({"drive.Omega", "Tbar"}, {{1.0, 0.1}, {2.0, 0.2}}, res);
+  std::ostringstream os;
+  write_json_table(os, Provenance{"theory", "v", "in.toml", {}}, cfg, t, true);
+  const Json j = JsonReader(os.str()).parse();
+  EXPECT_EQ(j.at("version").str, "v");
+  const Json& sw = j.at("sweep");
+  EXPECT_EQ(sw.at("points").num, 2);
+  EXPECT_EQ(sw.at("axes").arr[0].at("key").str, "Tbar");
+  EXPECT_EQ(sw.at("axes").arr[0].at("values").arr[1].num, 0.2);
+  EXPECT_EQ(sw.at("dT_over_Tbar").num, 1.8);
+  ASSERT_EQ(j.at("columns").arr.size(), 4u);
+  EXPECT_EQ(j.at("columns").arr[3].str, "extra");
+  const auto& pts = j.at("points").arr;
+  ASSERT_EQ(pts.size(), 2u);
+  EXPECT_EQ(pts[0].at("Tbar").num, 0.1);
+  EXPECT_EQ(pts[0].at("extra").kind, Json::Null);  // missing in row 0
+  EXPECT_EQ(pts[1].at("P_A").kind, Json::Null);    // NaN
+  EXPECT_EQ(pts[1].at("extra").num, 2.0);
+}
+
+TEST(Output, CsvLayout) {
+  std::vector<synctur::Results> res(3);
+  for (int i = 0; i < 3; ++i) {
+    res[i].set("P_A", 0.5 * i);
+    res[i].set("Q_PA", i == 1 ? std::nan("") : 2.0);
+  }
+  res[2].set_text("msg", "a, b");
+  const Table t =
+      results_table({"drive.Omega", "static_bath.gamma"}, {{1, 10}, {2, 10}, {3, 10}}, res);
+  std::ostringstream os;
+  write_csv(os, Provenance{"theory", "9.9", "in.toml", {"drive.r=1"}}, t);
+  std::istringstream in(os.str());
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], "# synctur 9.9 theory in.toml --set drive.r=1");
+  EXPECT_EQ(lines[1], "drive.Omega,static_bath.gamma,P_A,Q_PA,msg");
+  EXPECT_EQ(lines[2], "1,10,0,2,nan");
+  EXPECT_EQ(lines[3], "2,10,0.5,nan,nan");
+  EXPECT_EQ(lines[4], "3,10,1,2,\"a, b\"");
+}
+
+TEST(Output, AtomicWriteReplacesOnlyOnSuccess) {
+  const fs::path d = temp_dir("atomic");
+  const fs::path f = d / "out.csv";
+  write_atomically(f.string(), [](std::ostream& os) { os << "first\n"; });
+  EXPECT_EQ(slurp(f), "first\n");
+  // A failing writer leaves the old content and no temporary file.
+  EXPECT_THROW(write_atomically(f.string(),
+                                [](std::ostream& os) {
+                                  os << "half";
+                                  throw std::runtime_error("boom");
+                                }),
+               std::runtime_error);
+  EXPECT_EQ(slurp(f), "first\n");
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(d)) ++n;
+  EXPECT_EQ(n, 1);
+}
+
+TEST(Output, AtomicWriteCreatesNothingWhenTheWriterFails) {
+  const fs::path d = temp_dir("nothing");
+  const fs::path f = d / "never.json";
+  EXPECT_THROW(write_atomically(f.string(),
+                                [](std::ostream& os) {
+                                  os << std::string(1 << 20, 'x');
+                                  throw std::runtime_error("boom");
+                                }),
+               std::runtime_error);
+  EXPECT_FALSE(fs::exists(f));
+  EXPECT_TRUE(fs::is_empty(d));
+  // A missing directory is an error naming the file, and creates nothing.
+  try {
+    write_atomically((d / "no" / "such.csv").string(), [](std::ostream& os) { os << "x"; });
+    ADD_FAILURE();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("such.csv"), std::string::npos);
+  }
+  EXPECT_TRUE(fs::is_empty(d));
+}
