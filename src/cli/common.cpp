@@ -158,6 +158,14 @@ void emit(const Args& a, const std::function<void(std::ostream&)>& writer) {
   io::write_atomically(a.output, writer);
 }
 
+void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg,
+                const io::Table& t) {
+  if (format_or(a, "csv") == "csv")
+    emit(a, [&](std::ostream& os) { io::write_csv(os, prov, t); });
+  else
+    emit(a, [&](std::ostream& os) { io::write_json_table(os, prov, cfg, t, true); });
+}
+
 double parse_real(const std::string& option, const std::string& text) {
   std::size_t used = 0;
   double v = 0.0;

@@ -58,6 +58,9 @@ std::string format_or(const Args& a, const std::string& fallback);
 int thread_count(const Args& a);
 /// Write to -o FILE atomically, or to stdout.
 void emit(const Args& a, const std::function<void(std::ostream&)>& writer);
+/// Write a table of sweep rows as CSV (the default) or JSON, per --format.
+void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg,
+                const io::Table& t);
 
 /// Parse a number given to an option; UsageError naming the option otherwise.
 double parse_real(const std::string& option, const std::string& text);

@@ -95,10 +95,7 @@ int response_main(const std::vector<std::string>& words) {
       }
     }
     const io::Provenance prov = provenance(a);
-    if (format_or(a, "csv") == "csv")
-      emit(a, [&](std::ostream& os) { io::write_csv(os, prov, t); });
-    else
-      emit(a, [&](std::ostream& os) { io::write_json_table(os, prov, cfg, t, true); });
+    emit_table(a, prov, cfg, t);
     return 0;
   });
 }

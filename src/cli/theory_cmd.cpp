@@ -76,10 +76,7 @@ int theory_main(const std::vector<std::string>& words) {
       rows.push_back(std::move(row));
     }
     const io::Table t = io::results_table(columns, rows, res);
-    if (format_or(a, "csv") == "csv")
-      emit(a, [&](std::ostream& os) { io::write_csv(os, prov, t); });
-    else
-      emit(a, [&](std::ostream& os) { io::write_json_table(os, prov, cfg, t, true); });
+    emit_table(a, prov, cfg, t);
     return 0;
   });
 }
