@@ -113,6 +113,12 @@ KeySpec model(std::string path, std::string doc) {
 }
 
 const TheoryOptions kTheoryDefaults{};
+const SimulationOptions kSim{};
+std::int64_t int_of(const ConfigValue& v) { return std::get<std::int64_t>(v); }
+double real_of(const ConfigValue& v) { return std::get<double>(v); }
+#define SIM(assign) [](Config& c, const ConfigValue& v) { c.simulation.assign; }
+#define NOISE(assign) [](Config& c, const ConfigValue& v) { c.simulation.noise.assign; }
+#define NOISE_RAW(expr) [](Config& c, const ConfigValue& v) { expr; }
 
 /// THE list of accepted keys, in output order.  A new key (and with it a new table) is one line:
 ///   real("simulation.dt", 1e-2, positive(), {}, "time step [1/frequency]"),
@@ -155,6 +161,53 @@ std::vector<KeySpec> make_schema() {
       real("response.w_min", 0.0, {}, {}, "first frequency of the grid [frequency]"),
       real("response.w_max", 3.0, {}, {}, "last frequency of the grid [frequency]"),
       integer("response.points", 601, at_least(1), {}, "number of grid points"),
+      // [simulation]: range rules in SimulationOptions::validate()
+      integer("simulation.trajectories", kSim.trajectories, {}, SIM(trajectories = int_of(v)),
+              "independent trajectories (even with antithetic pairs) [count]"),
+      integer("simulation.periods", kSim.periods, {}, SIM(periods = int_of(v)),
+              "measured drive periods per trajectory [count]"),
+      integer("simulation.warmup_periods", kSim.warmup_periods, {},
+              SIM(warmup_periods = int_of(v)),
+              "discarded periods; -1 = from the slowest Floquet rate [count]"),
+      real("simulation.warmup_decay", kSim.warmup_decay, {}, SIM(warmup_decay = real_of(v)),
+           "automatic warm-up: decay of the slowest mode's amplitude [1]"),
+      integer("simulation.steps_per_period", kSim.steps_per_period, {},
+              SIM(steps_per_period = static_cast<int>(int_of(v))),
+              "time steps per drive period; 0 = automatic [steps]"),
+      real("simulation.dt_accuracy", kSim.dt_accuracy, {}, SIM(dt_accuracy = real_of(v)),
+           "automatic steps: target (w_max dt)^2/6, w_max = Omega + max(w_A, w_B) [1]"),
+      integer("simulation.seed", static_cast<std::int64_t>(kSim.seed), at_least(0),
+              SIM(seed = static_cast<std::uint64_t>(int_of(v))), "master RNG seed [1]"),
+      boolean("simulation.antithetic", kSim.antithetic, SIM(antithetic = std::get<bool>(v)),
+              "antithetic pairs (xi_1 -> -xi_1, same xi_2)"),
+      integer("simulation.batch_periods", kSim.batch_periods, {}, SIM(batch_periods = int_of(v)),
+              "periods per batch for batch means; 0 = automatic [count]"),
+      boolean("simulation.pearson", kSim.pearson, SIM(pearson = std::get<bool>(v)),
+              "also run with the driven bath off for the Pearson coefficients (Eqs. 11, 25)"),
+      string("simulation.progress", kSim.progress, one_of({"auto", "always", "never"}),
+             SIM(progress = std::get<std::string>(v)),
+             "progress line on stderr: auto (terminal only), always, never"),
+      // [noise]: options of the noise synthesis (NoiseOptions, docs/NOISE.md)
+      real("noise.band_limit", kSim.noise.band_limit, {}, NOISE(band_limit = real_of(v)),
+           "band limit w_b; 0 = automatic [frequency]"),
+      real("noise.taper", kSim.noise.taper, {}, NOISE(taper = real_of(v)),
+           "taper width as a fraction of w_b [1]"),
+      string("noise.taper_shape", std::string(to_string(kSim.noise.taper_shape)),
+             one_of({"smooth", "cosine"}),
+             NOISE_RAW(taper_shape_from_string(std::get<std::string>(v), &c.simulation.noise.taper_shape)),
+             "taper shape: smooth or cosine"),
+      real("noise.max_band_fraction", kSim.noise.max_band_fraction, {},
+           NOISE(max_band_fraction = real_of(v)),
+           "automatic w_b at most this fraction of pi/dt [1]"),
+      real("noise.filter_tol", kSim.noise.filter_tol, {}, NOISE(filter_tol = real_of(v)),
+           "discarded relative tail energy of the FIR filter [1]"),
+      integer("noise.max_taps", kSim.noise.max_taps, {},
+              NOISE(max_taps = static_cast<int>(int_of(v))), "cap on the filter length [samples]"),
+      integer("noise.block_log2", kSim.noise.block_log2, {},
+              NOISE(block_log2 = static_cast<int>(int_of(v))),
+              "FFT length 2^block_log2; 0 = automatic [samples]"),
+      boolean("noise.fftw_measure", kSim.noise.fftw_measure, NOISE(fftw_measure = std::get<bool>(v)),
+              "FFTW_MEASURE plans (faster, not bit-reproducible across runs)"),
   };
 }
 
@@ -667,6 +720,7 @@ Config parse_config(std::string_view toml_text, const std::string& source_name,
   };
   report(cfg.model.validate());
   report(cfg.theory.validate());
+  report(cfg.simulation.validate());
   report(cross_checks(cfg));
 
   if (const toml::node* sw = root.get("sweep")) cfg.sweep = parse_sweep(*sw, cfg.model, ctx);

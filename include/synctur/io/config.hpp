@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "synctur/model.hpp"
+#include "synctur/simulation_options.hpp"
 #include "synctur/sweep.hpp"
 #include "synctur/theory.hpp"
 
@@ -73,6 +74,7 @@ struct Config {
   std::vector<std::string> overrides;  ///< the --set arguments, as given
   ModelParams model;                   ///< [system] [static_bath] [driven_bath] [drive]
   TheoryOptions theory;                ///< [theory]
+  SimulationOptions simulation;        ///< [simulation]; its .noise is [noise]
   std::optional<SweepSpec> sweep;      ///< [sweep], if present
   /// Every schema key with its validated value (defaults filled in), in schema order.
   std::vector<std::pair<std::string, ConfigValue>> values;

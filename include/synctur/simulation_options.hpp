@@ -1,0 +1,63 @@
+// Numerical options of the time-domain engine (`synctur simulate`, TOML table [simulation]) and
+// the rule that picks the time step.  Units: hbar = k_B = 1; times in 1/frequency.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "synctur/model.hpp"
+#include "synctur/noise.hpp"
+
+namespace synctur {
+
+struct SimulationOptions {
+  /// simulation.trajectories  independent trajectories (with antithetic pairs: 2 per pair,
+  /// must be even) [count].
+  int trajectories = 16;
+  /// simulation.periods  measured drive periods per trajectory, after the warm-up [count].
+  std::int64_t periods = 2000;
+  /// simulation.warmup_periods  discarded periods before measuring; -1 = automatic (from the
+  /// slowest Floquet rate, suggested_warmup with decay warmup_decay) [count].
+  std::int64_t warmup_periods = -1;
+  /// simulation.warmup_decay  automatic warm-up: decay factor of the slowest mode's amplitude
+  /// (second moments decay as its square) [1], 0 < value < 1.
+  double warmup_decay = 1e-6;
+  /// simulation.steps_per_period  n, dt = (2 pi/Omega)/n; 0 = automatic (auto_steps_per_period)
+  /// [steps].
+  int steps_per_period = 0;
+  /// simulation.dt_accuracy  automatic n: target relative error (w_max dt)^2/6 of the noise
+  /// interpolation at the highest relevant frequency w_max = Omega + max(w_A, w_B) [1].
+  double dt_accuracy = 1e-4;
+  /// simulation.seed  master seed of the counter-based RNG [1].
+  std::uint64_t seed = 1;
+  /// simulation.antithetic  pair trajectories (xi_1, xi_2) and (-xi_1, xi_2).
+  bool antithetic = true;
+  /// simulation.batch_periods  periods per batch for batch means; 0 = automatic (periods/32,
+  /// at least 1) [count].
+  std::int64_t batch_periods = 0;
+  /// simulation.pearson  also run the driven bath off (same seeds, same number of
+  /// trajectories) to measure the Pearson coefficients of Eqs. 11, 25 [bool].
+  bool pearson = true;
+  /// simulation.progress  "auto" (stderr only when it is a terminal), "always", "never".
+  std::string progress = "auto";
+  /// [noise] options of both baths' noise.
+  NoiseOptions noise;
+
+  /// All violated constraints as (toml key, message); empty when valid.
+  std::vector<std::pair<std::string, std::string>> validate() const;
+};
+
+/// Automatic steps per period: the smallest n >= 16 with (w_max dt)^2 / 6 <= accuracy, where
+/// w_max = Omega + max(w_A, w_B) and dt = (2 pi / Omega) / n; also large enough that the default
+/// noise band (required_flat_band / (1 - taper)) stays below max_band_fraction * pi / dt.
+int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOptions& noise = {});
+
+/// The n actually used: opt.steps_per_period if > 0, else auto_steps_per_period.
+int steps_per_period(const ModelParams& p, const SimulationOptions& opt);
+
+/// dt = period / steps_per_period(p, opt) [time].
+double simulation_dt(const ModelParams& p, const SimulationOptions& opt);
+
+}  // namespace synctur

@@ -1,0 +1,77 @@
+#include "synctur/simulation_options.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace synctur {
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+std::string fmt(double v) {
+  std::ostringstream o;
+  o.precision(6);
+  o << v;
+  return o.str();
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() const {
+  std::vector<std::pair<std::string, std::string>> bad;
+  if (trajectories < 1)
+    bad.emplace_back("simulation.trajectories",
+                     "must be >= 1 (got " + std::to_string(trajectories) + ")");
+  else if (antithetic && trajectories % 2 != 0)
+    bad.emplace_back("simulation.trajectories",
+                     "must be even with simulation.antithetic = true (pairs; got " +
+                         std::to_string(trajectories) + ")");
+  if (periods < 2)
+    bad.emplace_back("simulation.periods", "must be >= 2 (got " + std::to_string(periods) + ")");
+  if (warmup_periods < -1)
+    bad.emplace_back("simulation.warmup_periods",
+                     "must be >= 0, or -1 for automatic (got " + std::to_string(warmup_periods) +
+                         ")");
+  if (!(warmup_decay > 0.0 && warmup_decay < 1.0))
+    bad.emplace_back("simulation.warmup_decay", "must be in (0, 1) (got " + fmt(warmup_decay) + ")");
+  if (steps_per_period < 0 || steps_per_period == 1)
+    bad.emplace_back("simulation.steps_per_period",
+                     "must be >= 2, or 0 for automatic (got " + std::to_string(steps_per_period) +
+                         ")");
+  if (!(dt_accuracy > 0.0 && dt_accuracy < 0.1))
+    bad.emplace_back("simulation.dt_accuracy",
+                     "must be in (0, 0.1) (got " + fmt(dt_accuracy) + ")");
+  if (batch_periods < 0)
+    bad.emplace_back("simulation.batch_periods",
+                     "must be >= 1, or 0 for automatic (got " + std::to_string(batch_periods) + ")");
+  else if (batch_periods > 0 && periods / batch_periods < 2)
+    bad.emplace_back("simulation.batch_periods",
+                     "leaves fewer than 2 batches in simulation.periods = " +
+                         std::to_string(periods) + " (got " + std::to_string(batch_periods) + ")");
+  if (progress != "auto" && progress != "always" && progress != "never")
+    bad.emplace_back("simulation.progress",
+                     "must be one of \"auto\" \"always\" \"never\" (got \"" + progress + "\")");
+  for (auto& b : noise.validate()) bad.push_back(b);
+  return bad;
+}
+
+int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOptions& noise) {
+  const double period = p.period();
+  const double w_max = p.Omega + std::max(p.omega_A, p.omega_B);
+  const double dt_acc = std::sqrt(6.0 * accuracy) / w_max;
+  // Default band: required_flat_band/(1 - taper) <= max_band_fraction * pi / dt.
+  const double want = required_flat_band(p) / (1.0 - std::min(noise.taper, 0.999));
+  const double dt_band = noise.max_band_fraction * kPi / want;
+  const double dt = std::min(dt_acc, dt_band);
+  const double n = std::ceil(period / dt * (1.0 - 1e-12));
+  return static_cast<int>(std::max(16.0, std::min(n, 1e8)));
+}
+
+int steps_per_period(const ModelParams& p, const SimulationOptions& opt) {
+  return opt.steps_per_period > 0 ? opt.steps_per_period
+                                  : auto_steps_per_period(p, opt.dt_accuracy, opt.noise);
+}
+
+double simulation_dt(const ModelParams& p, const SimulationOptions& opt) {
+  return p.period() / steps_per_period(p, opt);
+}
+
+}  // namespace synctur
