@@ -101,8 +101,8 @@ double required_flat_band(const ModelParams& p) {
 }
 
 double default_band_limit(const ModelParams& p, double dt, const NoiseOptions& opt) {
-  const double want = required_flat_band(p) / (1.0 - std::min(opt.taper, 0.999));
-  return std::min(want, opt.max_band_fraction * kPi / dt);
+  (void)p;
+  return opt.max_band_fraction * kPi / dt;
 }
 
 double effective_band_limit(const ModelParams& p, double dt, const NoiseOptions& opt) {
@@ -400,24 +400,44 @@ NoiseStream& NoiseStream::operator=(NoiseStream&& o) noexcept {
   return *this;
 }
 
+namespace {
+/// White input number g (any integer >= -2^31) of a stream: standard normal number G & (2^32 - 1)
+/// of Philox block G >> 32, G = g + 2^31.  The output sample n is sum_k h_k w(n - k) whatever
+/// the filter length and FFT block layout, so runs that differ only in the band limit or the
+/// filter options see the SAME white noise (common random numbers).
+void fill_white(const RngKey& key, std::int64_t g, std::size_t n, double* out) {
+  constexpr std::int64_t kOffset = std::int64_t{1} << 31;
+  constexpr std::uint64_t kBlock = std::uint64_t{1} << 32;
+  std::uint64_t G = static_cast<std::uint64_t>(g + kOffset);
+  while (n > 0) {
+    const std::uint64_t blk = G >> 32, first = G & (kBlock - 1);
+    if (blk >= 0xffffffffULL) throw std::out_of_range("NoiseStream: stream too long");
+    const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, kBlock - first));
+    fill_normal(key, static_cast<std::uint32_t>(blk), first, take, out);
+    G += take;
+    out += take;
+    n -= take;
+  }
+}
+}  // namespace
+
 void NoiseStream::reset(const RngKey& key, std::uint64_t block) {
-  if (block >= 0xffffffffULL) throw std::out_of_range("NoiseStream: block index too large");
+  if (block >= (std::uint64_t{1} << 40)) throw std::out_of_range("NoiseStream: block index too large");
   key_ = key;
   block_ = block;
   pos_ = 0;
   have_block_ = false;
-  // The first L - 1 inputs of output block b are the last L - 1 of white block b (white block
-  // 0 has exactly L - 1 samples; white blocks c >= 1 have B).
-  const std::size_t L1 = 2 * plan_->M_;
-  const std::size_t first = block == 0 ? 0 : plan_->B_ - L1;
-  fill_normal(key_, static_cast<std::uint32_t>(block), first, L1, window_);
+  // Output block b = outputs [b B, b B + B) needs white inputs [b B - M, b B + B + M); the
+  // first 2M are loaded here, the other B by next_block().
+  const std::size_t M = plan_->M_;
+  const std::int64_t g0 = static_cast<std::int64_t>(block * plan_->B_) - static_cast<std::int64_t>(M);
+  fill_white(key_, g0, 2 * M, window_);
 }
 
 const double* NoiseStream::next_block() {
   const NoisePlan& p = *plan_;
   const std::size_t L1 = 2 * p.M_, B = p.B_, N = p.N_, H = N / 2 + 1;
-  if (block_ + 1 >= 0xffffffffULL) throw std::out_of_range("NoiseStream: block index too large");
-  fill_normal(key_, static_cast<std::uint32_t>(block_ + 1), 0, B, window_ + L1);
+  fill_white(key_, static_cast<std::int64_t>(block_ * B + p.M_), B, window_ + L1);
   fftw_execute_dft_r2c(p.r2c_, window_, spec_);
   double* s = &spec_[0][0];
   const double* g = p.gain_;
@@ -426,7 +446,7 @@ const double* NoiseStream::next_block() {
     s[2 * j + 1] *= g[j];
   }
   fftw_execute_dft_c2r(p.c2r_, spec_, out_);
-  std::memmove(window_, window_ + B, L1 * sizeof(double));  // tail of white block block_ + 1
+  std::memmove(window_, window_ + B, L1 * sizeof(double));  // first 2M inputs of the next block
   ++block_;
   pos_ = B;
   have_block_ = true;

@@ -39,6 +39,9 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
   if (!(dt_accuracy > 0.0 && dt_accuracy < 0.1))
     bad.emplace_back("simulation.dt_accuracy",
                      "must be in (0, 0.1) (got " + fmt(dt_accuracy) + ")");
+  if (noise_decimation < 1 || noise_decimation > 64)
+    bad.emplace_back("simulation.noise_decimation",
+                     "must be in [1, 64] (got " + std::to_string(noise_decimation) + ")");
   if (batch_periods < 0)
     bad.emplace_back("simulation.batch_periods",
                      "must be >= 1, or 0 for automatic (got " + std::to_string(batch_periods) + ")");
@@ -57,8 +60,9 @@ int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOpti
   const double period = p.period();
   const double w_max = p.Omega + std::max(p.omega_A, p.omega_B);
   const double dt_acc = std::sqrt(6.0 * accuracy) / w_max;
-  // Default band: required_flat_band/(1 - taper) <= max_band_fraction * pi / dt.
-  const double want = required_flat_band(p) / (1.0 - std::min(noise.taper, 0.999));
+  // The band needed by the rule (or the explicit one) must fit: w_b <= max_band_fraction pi/dt.
+  const double rule = required_flat_band(p) / (1.0 - std::min(noise.taper, 0.999));
+  const double want = std::max(rule, noise.band_limit);
   const double dt_band = noise.max_band_fraction * kPi / want;
   const double dt = std::min(dt_acc, dt_band);
   const double n = std::ceil(period / dt * (1.0 - 1e-12));

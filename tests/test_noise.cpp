@@ -230,14 +230,14 @@ TEST(NoiseOptions, BandLimitRule) {
   ModelParams p;  // Omega = 2, w_A = 1, T = 0.5: max(8, 2 + 1 + 2.5) = 8
   EXPECT_DOUBLE_EQ(required_flat_band(p), 8.0);
   NoiseOptions o;
-  EXPECT_DOUBLE_EQ(default_band_limit(p, 0.05, o), 8.0 / 0.75);
+  EXPECT_DOUBLE_EQ(default_band_limit(p, 0.05, o), 0.5 * kPi / 0.05);  // widest allowed
   EXPECT_TRUE(check_band_limit(p, 0.05, o).empty());
   p.Omega = 0.3;
   p.T_1 = 0.1;
   p.T_2 = 0.2;  // max(1.2, 0.3 + 1 + 1) = 2.3
   EXPECT_DOUBLE_EQ(required_flat_band(p), 2.3);
   p = ModelParams{};
-  EXPECT_DOUBLE_EQ(default_band_limit(p, 0.5, o), 0.5 * kPi / 0.5);  // capped
+  EXPECT_DOUBLE_EQ(default_band_limit(p, 0.5, o), 0.5 * kPi / 0.5);  // too coarse for the rule
   EXPECT_FALSE(check_band_limit(p, 0.5, o).empty());
   o.band_limit = 7.0;  // flat part 5.25 < 8
   EXPECT_FALSE(check_band_limit(p, 0.05, o).empty());
@@ -450,11 +450,9 @@ TEST(NoiseStream, EqualsDirectConvolution) {
     const double* p = stream.next_block();
     std::copy(p, p + B, x.begin() + static_cast<std::ptrdiff_t>(b * B));
   }
-  // white noise: block 0 = L-1 samples, block c >= 1 = B samples
+  // white input w(g), g = -M .., is normal number 2^31 + g of Philox block 0 (docs/NOISE.md)
   std::vector<double> e(L - 1 + n);
-  fill_normal(key, 0, 0, L - 1, e.data());
-  for (std::size_t cb = 1; cb <= nblocks; ++cb)
-    fill_normal(key, static_cast<std::uint32_t>(cb), 0, B, e.data() + L - 1 + (cb - 1) * B);
+  fill_normal(key, 0, (std::uint64_t{1} << 31) - M, L - 1 + n, e.data());
   const auto& h = plan.filter();
   double hsum = h[0], emax = 0.0;
   for (std::size_t k = 1; k <= M; ++k) hsum += 2.0 * std::abs(h[k]);

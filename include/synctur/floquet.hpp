@@ -14,6 +14,7 @@
 
 #include <array>
 #include <complex>
+#include <stdexcept>
 #include <string>
 
 #include "synctur/model.hpp"
@@ -49,6 +50,18 @@ FloquetSpectrum floquet_spectrum(const ModelParams& p, double tol = 1e-12);
 /// final N [steps] (either may be null).
 StateMat monodromy_matrix(const ModelParams& p, double tol = 1e-12, double* accuracy = nullptr,
                           int* steps = nullptr);
+
+/// Thrown by solvers that need a periodic steady state when check_stability says there is
+/// none; what() is the StabilityReport message (names the rate).
+class NoSteadyStateError : public std::runtime_error {
+ public:
+  NoSteadyStateError(const std::string& message, double slowest_rate)
+      : std::runtime_error(message), rate_(slowest_rate) {}
+  double slowest_rate() const { return rate_; }  ///< [frequency]
+
+ private:
+  double rate_;
+};
 
 /// Outcome of the steady-state check.
 struct StabilityReport {

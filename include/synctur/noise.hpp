@@ -84,9 +84,11 @@ struct NoiseOptions {
 /// the synchronised frequency w_bar = sqrt((w_A^2 + w_B^2)/2); 5 T covers the thermal part).
 double required_flat_band(const ModelParams& p);
 
-/// Automatic band limit: w_b = required_flat_band(p) / (1 - taper), capped at
-/// max_band_fraction * pi / dt.  dt [time] > 0.  When the cap binds, check_band_limit reports
-/// it (the step is too coarse for the rule).
+/// Automatic band limit: the widest band the grid allows, w_b = max_band_fraction * pi / dt
+/// (the noise beyond w_b is missing from the dynamics: a wider band costs nothing per step and
+/// shrinks that error, measured ~1/w_b^2 in <x^2>; docs/SIMULATION.md).  dt [time] > 0.  The
+/// rule required_flat_band <= (1 - taper) w_b is a requirement checked by check_band_limit
+/// (the step is too coarse when it fails).
 double default_band_limit(const ModelParams& p, double dt, const NoiseOptions& opt = {});
 
 /// The band limit NoisePlan will use: opt.band_limit if > 0, else default_band_limit.
@@ -174,8 +176,10 @@ class NoisePlan {
 
 /// One noise stream: the sequence xi_n, n = 0, 1, 2, ..., of one (seed, trajectory, bath).
 /// Output block b holds xi_n for n in [b B, (b+1) B), B = plan.block_size(); it is a pure
-/// function of (plan, key, b): white block 0 supplies the first L - 1 inputs and white block
-/// c >= 1 the B inputs that complete output block c - 1.  No allocation after construction.
+/// function of (plan, key, b): xi_n = sum_k h_k w(n - k) with the white inputs w(g) keyed by
+/// their global index g (docs/NOISE.md), whatever the filter length or FFT block size (so
+/// plans differing only in the filter see the same white noise).  No allocation after
+/// construction.
 class NoiseStream {
  public:
   /// The plan must outlive the stream.  Allocates the three work buffers (O(N)).

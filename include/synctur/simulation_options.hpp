@@ -29,7 +29,12 @@ struct SimulationOptions {
   int steps_per_period = 0;
   /// simulation.dt_accuracy  automatic n: target relative error (w_max dt)^2/6 of the noise
   /// interpolation at the highest relevant frequency w_max = Omega + max(w_A, w_B) [1].
-  double dt_accuracy = 1e-4;
+  double dt_accuracy = 1e-3;
+  /// simulation.noise_decimation  q >= 1: the noise is synthesised on the grid dt/q and every
+  /// q-th sample is used (the SAME noise realisation as a run with q n steps per period and
+  /// q = 1, for common-random-number convergence studies in dt; set noise.band_limit
+  /// explicitly so that both runs use the same band) [1].
+  int noise_decimation = 1;
   /// simulation.seed  master seed of the counter-based RNG [1].
   std::uint64_t seed = 1;
   /// simulation.antithetic  pair trajectories (xi_1, xi_2) and (-xi_1, xi_2).
@@ -50,8 +55,9 @@ struct SimulationOptions {
 };
 
 /// Automatic steps per period: the smallest n >= 16 with (w_max dt)^2 / 6 <= accuracy, where
-/// w_max = Omega + max(w_A, w_B) and dt = (2 pi / Omega) / n; also large enough that the default
-/// noise band (required_flat_band / (1 - taper)) stays below max_band_fraction * pi / dt.
+/// w_max = Omega + max(w_A, w_B) and dt = (2 pi / Omega) / n; also large enough that the band
+/// the rule needs (required_flat_band / (1 - taper)) and an explicit noise.band_limit fit
+/// below max_band_fraction * pi / dt.
 int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOptions& noise = {});
 
 /// The n actually used: opt.steps_per_period if > 0, else auto_steps_per_period.

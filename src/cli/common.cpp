@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include "synctur/floquet.hpp"
 
 namespace synctur::cli {
 
@@ -196,8 +197,9 @@ bool progress_wanted(const Args& a) {
   return a.progress || ::isatty(STDERR_FILENO) == 1;
 }
 
-Progress::Progress(std::string label, std::size_t total, bool enabled)
+Progress::Progress(std::string label, std::size_t total, bool enabled, std::string unit)
     : label_(std::move(label)),
+      unit_(std::move(unit)),
       total_(total),
       enabled_(enabled),
       start_(std::chrono::steady_clock::now()),
@@ -232,8 +234,8 @@ void Progress::finish() {
   if (shown_) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    std::fprintf(stderr, "\r%s: %zu/%zu points in %.1f s%30s\n", label_.c_str(), done_.load(),
-                 total_, elapsed, "");
+    std::fprintf(stderr, "\r%s: %zu/%zu %s in %.1f s%30s\n", label_.c_str(), done_.load(),
+                 total_, unit_.c_str(), elapsed, "");
     std::fflush(stderr);
   }
 }
@@ -247,6 +249,9 @@ int run_guarded(const std::function<int()>& body) {
   } catch (const UsageError& e) {
     std::cerr << "error: " << one_line(e.what()) << std::endl;
     return 2;
+  } catch (const NoSteadyStateError& e) {
+    std::cerr << "error: " << one_line(e.what()) << std::endl;
+    return 3;
   } catch (const std::exception& e) {
     std::cerr << "error: " << one_line(e.what()) << std::endl;
     return 1;

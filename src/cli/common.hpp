@@ -70,13 +70,14 @@ long long parse_int(const std::string& option, const std::string& text);
 /// the first 2 s and only when enabled (stderr is a terminal, or --progress).  Thread safe.
 class Progress {
  public:
-  Progress(std::string label, std::size_t total, bool enabled);
+  /// `unit` names what is counted in the final line ("points", "chunks").
+  Progress(std::string label, std::size_t total, bool enabled, std::string unit = "points");
   ~Progress();
   void tick();
   void finish();
 
  private:
-  std::string label_;
+  std::string label_, unit_;
   std::size_t total_;
   bool enabled_;
   std::atomic<std::size_t> done_{0};
@@ -86,12 +87,13 @@ class Progress {
 };
 bool progress_wanted(const Args& a);
 
-/// Run a command body: ConfigError and UsageError -> "error: ..." and 2; any other exception
-/// -> "error: ..." and 1.  Always exactly one line on stderr.
+/// Run a command body: ConfigError and UsageError -> "error: ..." and 2; NoSteadyStateError ->
+/// "error: ..." and 3; any other exception -> "error: ..." and 1.  Always exactly one line on stderr.
 int run_guarded(const std::function<int()>& body);
 
 /// Subcommands.
 int theory_main(const std::vector<std::string>& words);
 int response_main(const std::vector<std::string>& words);
+int simulate_main(const std::vector<std::string>& words);
 
 }  // namespace synctur::cli

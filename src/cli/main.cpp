@@ -17,6 +17,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> c = {
       {"theory", "lowest-order (in gamma_1) results at a point or over a [sweep]",
        synctur::cli::theory_main},
+      {"simulate", "trajectories of the quantum Langevin equations: means with standard errors",
+       synctur::cli::simulate_main},
       {"response", "the static response matrix chi_2(w) and the eigenvalues of chi_2''(w)",
        synctur::cli::response_main},
   };
@@ -36,7 +38,8 @@ void usage(std::ostream& os) {
     os << n << c.summary << "\n";
   }
   os << "\nInputs: docs/INPUTS.md.  Example: synctur theory inputs/quickstart.toml\n"
-        "Exit status: 0 success, 1 runtime failure, 2 bad command line or bad input.\n";
+        "Exit status: 0 success, 1 runtime failure, 2 bad command line or bad input,\n"
+        "3 no periodic steady state (simulate, exact).\n";
 }
 
 }  // namespace

@@ -176,6 +176,9 @@ std::vector<KeySpec> make_schema() {
               "time steps per drive period; 0 = automatic [steps]"),
       real("simulation.dt_accuracy", kSim.dt_accuracy, {}, SIM(dt_accuracy = real_of(v)),
            "automatic steps: target (w_max dt)^2/6, w_max = Omega + max(w_A, w_B) [1]"),
+      integer("simulation.noise_decimation", kSim.noise_decimation, {},
+              SIM(noise_decimation = static_cast<int>(int_of(v))),
+              "noise synthesised on dt/q, every q-th sample used (dt convergence studies) [1]"),
       integer("simulation.seed", static_cast<std::int64_t>(kSim.seed), at_least(0),
               SIM(seed = static_cast<std::uint64_t>(int_of(v))), "master RNG seed [1]"),
       boolean("simulation.antithetic", kSim.antithetic, SIM(antithetic = std::get<bool>(v)),
@@ -208,6 +211,32 @@ std::vector<KeySpec> make_schema() {
               "FFT length 2^block_log2; 0 = automatic [samples]"),
       boolean("noise.fftw_measure", kSim.noise.fftw_measure, NOISE(fftw_measure = std::get<bool>(v)),
               "FFTW_MEASURE plans (faster, not bit-reproducible across runs)"),
+      // [noise]: the measurement of `synctur noise` (docs/NOISE.md; seed: simulation.seed)
+      real("noise.dt", 0.0, non_negative(), {},
+           "time step of `synctur noise`; 0 = the engine's dt (simulation_dt) [1/frequency]"),
+      integer("noise.samples", std::int64_t{1} << 22,
+              [](const ConfigValue& v) {
+                const auto n = std::get<std::int64_t>(v);
+                return n >= 1024 && n <= (std::int64_t{1} << 36)
+                           ? std::string()
+                           : "must be in [1024, 2^36] (got " + fmt(v) + ")";
+              },
+              {}, "`synctur noise`: samples per bath, split over noise.streams [count]"),
+      integer("noise.streams", 32, at_least(2), {},
+              "`synctur noise`: independent streams (trajectories 0..K-1) per bath [count]"),
+      integer("noise.welch_segment", 0,
+              [](const ConfigValue& v) {
+                const auto n = std::get<std::int64_t>(v);
+                return n == 0 || (n >= 16 && n <= (std::int64_t{1} << 24) && (n & (n - 1)) == 0)
+                           ? std::string()
+                           : "must be 0 (automatic) or a power of two in [16, 2^24] (got " +
+                                 fmt(v) + ")";
+              },
+              {}, "`synctur noise`: Welch segment (Hann, no overlap); 0 = automatic [samples]"),
+      integer("noise.lags", 64, at_least(1), {},
+              "`synctur noise`: autocovariance lags 0, s, ..., (lags-1) s [count]"),
+      integer("noise.lag_stride", 0, at_least(0), {},
+              "`synctur noise`: lag spacing s; 0 = automatic, s dt ~ pi/(4 w_ref) [samples]"),
   };
 }
 

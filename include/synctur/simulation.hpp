@@ -1,0 +1,100 @@
+// The time-domain engine: trajectories of the coupled generalized Langevin equations
+// (state_space.hpp) driven by synthesised quantum noise (noise.hpp), integrated with the exact
+// per-phase step maps (propagator.hpp), and period-averaged observables with standard errors.
+//
+// Data flow of a run (docs/SIMULATION.md):
+//   SimulationPlan(p, opt)   validates, picks dt = T/n, builds the step maps, checks the
+//                            Floquet multipliers (throws NoSteadyStateError when a mode grows),
+//                            picks the warm-up, builds one NoisePlan per bath;
+//   simulate(plan, threads)  runs "units" (an antithetic pair of trajectories, or one
+//                            trajectory) in parallel; every unit's noise is a pure function of
+//                            (seed, unit, bath), and the reduction is done in unit order, so
+//                            the result is bit-identical for any thread count;
+//   -> Results               keys of docs/KEYS.md (same names as `synctur theory`), each
+//                            estimate with its "_se".
+//
+// Units: hbar = k_B = 1; frequencies, rates and temperatures in the same unit (omega_A = 1 in
+// the shipped inputs); times in its inverse; powers and heat currents [energy/time].
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "synctur/floquet.hpp"
+#include "synctur/model.hpp"
+#include "synctur/noise.hpp"
+#include "synctur/propagator.hpp"
+#include "synctur/results.hpp"
+#include "synctur/simulation_options.hpp"
+
+namespace synctur {
+
+/// Everything a run needs, fixed before the first step.  Immutable; shared by all threads.
+class SimulationPlan {
+ public:
+  /// Throws std::invalid_argument for invalid p or opt (message "key: reason"), and
+  /// NoSteadyStateError (floquet.hpp) when the noise-free periodic system has a growing or
+  /// marginal Floquet mode.  `driven_bath_off`: gamma_1 = 0 and xi_1 = 0 (static bath only;
+  /// the Pearson coefficients of Eqs. 11, 25); the time grid (Omega, n) is kept.
+  SimulationPlan(const ModelParams& p, const SimulationOptions& opt, bool driven_bath_off = false);
+
+  const ModelParams& params() const { return p_; }
+  const SimulationOptions& options() const { return opt_; }
+  bool driven_bath_off() const { return off_; }
+  int steps_per_period() const { return prop_->steps_per_period(); }
+  double dt() const { return prop_->dt(); }  ///< [time]
+  std::int64_t warmup_periods() const { return warmup_; }
+  std::int64_t batch_periods() const { return batch_; }  ///< 0 = decided after the run
+  const Propagator& propagator() const { return *prop_; }
+  const FloquetSpectrum& floquet() const { return floquet_; }
+  const NoisePlan* driven_noise() const { return noise1_.get(); }  ///< null when bath off
+  const NoisePlan& static_noise() const { return *noise2_; }
+  /// Problems of the band choice (check_band_limit) as one-line warnings.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  int units() const;  ///< independent units: pairs (antithetic) or trajectories
+  int trajectories_per_unit() const { return opt_.antithetic ? 2 : 1; }
+  /// Trajectory-steps of the whole run, warm-up included.
+  std::uint64_t steps_total() const;
+  /// Number of progress ticks simulate() will report (one per chunk of steps of a unit).
+  std::uint64_t progress_ticks() const;
+
+ private:
+  ModelParams p_;
+  SimulationOptions opt_;
+  bool off_;
+  std::unique_ptr<Propagator> prop_;
+  FloquetSpectrum floquet_;
+  std::int64_t warmup_ = 0, batch_ = 0;
+  std::unique_ptr<NoisePlan> noise1_, noise2_;
+  std::vector<std::string> warnings_;
+};
+
+/// Called after each chunk of steps of any unit (from any thread, serialised by the caller's
+/// implementation); argument: number of ticks done so far.
+using ProgressCallback = std::function<void()>;
+
+/// Run the plan with `threads` OpenMP threads (0 = OpenMP default).  Results (docs/KEYS.md):
+///   P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson pearson_tilde, each with
+///   "_se"; J_2_direct (diagnostic, UV dominated) and first_law_residual = P + J_1 + J_2_direct;
+///   run description: dt steps_per_period periods warmup_periods trajectories seed
+///   floquet_slowest_rate band_limit_driven band_limit_static batch_periods n_batches
+///   tau_int_periods n_eff antithetic_vrf_P_A ... steps_total wall_s.
+/// With the driven bath off only the covariances and Pearson coefficients are meaningful.
+Results simulate(const SimulationPlan& plan, int threads = 0, const ProgressCallback& tick = {});
+
+/// Convenience: SimulationPlan + simulate, plus (opt.pearson) the driven-bath-off run merged
+/// by merge_static_run.
+Results simulate(const ModelParams& p, const SimulationOptions& opt, int threads = 0,
+                 const ProgressCallback& tick = {});
+
+/// Merge the results q of a driven-bath-off run into r: pearson, pearson_tilde become q's
+/// (Eqs. 11, 25 are bath-2-only quantities; r's own move to pearson_driven,
+/// pearson_tilde_driven), q's covariances are added as cov_*_static, wall_s and steps_total
+/// are summed.
+void merge_static_run(Results& r, const Results& q);
+
+}  // namespace synctur

@@ -1,0 +1,389 @@
+#include "synctur/simulation.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "synctur/batch_stats.hpp"
+#include "synctur/spectra.hpp"
+
+namespace synctur {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t kChunk = 4096;         // steps per noise refill / progress tick
+constexpr std::int64_t kMaxBlocks = 4096;    // stored period blocks per trajectory
+constexpr std::uint32_t kDrivenBathId = 1;   // RngKey::bath of xi_1
+constexpr std::uint32_t kStaticBathId = 2;   // RngKey::bath of xi_2
+
+/// Per-trajectory period-block means of these instantaneous observables.
+enum Obs : int { kPA, kPB, kJ1, kJ2d, kXAXA, kXBXB, kXAXB, kNObs };
+
+std::int64_t block_length(std::int64_t periods) {
+  return std::max<std::int64_t>(1, (periods + kMaxBlocks - 1) / kMaxBlocks);
+}
+
+/// Measured-phase layout: blocks of `len` periods (the last one possibly shorter).
+struct BlockLayout {
+  std::int64_t len = 1, count = 0;
+  std::int64_t periods_in(std::int64_t b, std::int64_t periods) const {
+    return std::min(len, periods - b * len);
+  }
+};
+
+/// One unit (1 or 2 trajectories sharing xi_2; the second has -xi_1): runs warm-up and
+/// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].
+template <int NT>
+void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout& bl,
+              const ProgressCallback& tick, double* out) {
+  const Propagator& prop = plan.propagator();
+  const ModelParams& p = plan.params();
+  const SimulationOptions& opt = plan.options();
+  const int n = prop.steps_per_period();
+  const double* maps = prop.data();
+  const double m = p.mass, mg2 = p.mass * p.gamma_2;
+
+  NoiseStream s2(plan.static_noise(), RngKey{opt.seed, unit, kStaticBathId});
+  std::unique_ptr<NoiseStream> s1;
+  if (plan.driven_noise())
+    s1 = std::make_unique<NoiseStream>(*plan.driven_noise(), RngKey{opt.seed, unit, kDrivenBathId});
+  std::vector<double> xi1(kChunk + 1, 0.0), xi2(kChunk + 1, 0.0);
+  const std::size_t q = static_cast<std::size_t>(opt.noise_decimation);
+  std::vector<double> fine(q > 1 ? q * kChunk : 0);
+  // Next c samples xi(t_j), j = 1.., of a stream into dst (every q-th sample of the fine grid).
+  auto fill = [&](NoiseStream& st, double* dst, std::size_t c) {
+    if (q == 1) return st.fill(dst, c);
+    st.fill(fine.data(), q * c);
+    for (std::size_t i = 0; i < c; ++i) dst[i] = fine[q * i + q - 1];
+  };
+  if (s1) s1->fill(xi1.data(), 1);
+  s2.fill(xi2.data(), 1);
+
+  double s[NT][kStateDim] = {};
+  double acc[NT][kNObs] = {};
+  const std::int64_t warm = plan.warmup_periods() * n;
+  const std::int64_t total = warm + opt.periods * n;
+  std::int64_t j = 0;
+  int k = 0;                  // phase j mod n
+  std::int64_t period = 0;    // measured periods completed
+  std::int64_t in_block = 0;  // periods accumulated in the current block
+  double blk[NT][kNObs] = {};
+
+  while (j < total) {
+    const std::size_t c = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - j));
+    if (s1) fill(*s1, xi1.data() + 1, c);
+    fill(s2, xi2.data() + 1, c);
+    for (std::size_t i = 0; i < c; ++i, ++j) {
+      const double* M = maps + 45 * k;
+      const double x1k = xi1[i], x2k = xi2[i], x1n = xi1[i + 1], x2n = xi2[i + 1];
+      if (j >= warm) {
+        const DriveSample& d = prop.drive(k);
+        for (int t = 0; t < NT; ++t) {
+          const double a = t == 0 ? 1.0 : -1.0;
+          const double xA = s[t][0], vA = s[t][1], xB = s[t][2], vB = s[t][3], z = s[t][4];
+          const double F1 = a * x1k - m * z;
+          const double y1d = d.dg_A * xA + d.g_A * vA + d.dg_B * xB + d.g_B * vB;
+          const double y2d = vA + vB;
+          acc[t][kPA] -= d.dg_A * xA * F1;
+          acc[t][kPB] -= d.dg_B * xB * F1;
+          acc[t][kJ1] += F1 * y1d;
+          acc[t][kJ2d] += (x2k - mg2 * y2d) * y2d;
+          acc[t][kXAXA] += xA * xA;
+          acc[t][kXBXB] += xB * xB;
+          acc[t][kXAXB] += xA * xB;
+        }
+      }
+      for (int t = 0; t < NT; ++t) {
+        const double a = t == 0 ? 1.0 : -1.0;
+        const double u5 = a * x1k, u7 = a * x1n;
+        double nx[kStateDim];
+        for (int r = 0; r < kStateDim; ++r) {
+          const double* R = M + 9 * r;
+          nx[r] = R[0] * s[t][0] + R[1] * s[t][1] + R[2] * s[t][2] + R[3] * s[t][3] +
+                  R[4] * s[t][4] + R[5] * u5 + R[6] * x2k + R[7] * u7 + R[8] * x2n;
+        }
+        for (int r = 0; r < kStateDim; ++r) s[t][r] = nx[r];
+      }
+      if (++k == n) {
+        k = 0;
+        if (j >= warm) {  // a measured period ended at grid point j
+          for (int t = 0; t < NT; ++t)
+            for (int o = 0; o < kNObs; ++o) {
+              blk[t][o] += acc[t][o];
+              acc[t][o] = 0.0;
+            }
+          ++period;
+          if (++in_block == bl.len || period == opt.periods) {
+            const std::int64_t b = (period - 1) / bl.len;
+            const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(in_block));
+            for (int t = 0; t < NT; ++t)
+              for (int o = 0; o < kNObs; ++o) {
+                out[(t * bl.count + b) * kNObs + o] = blk[t][o] * norm;
+                blk[t][o] = 0.0;
+              }
+            in_block = 0;
+          }
+        }
+      }
+    }
+    xi1[0] = xi1[c];
+    xi2[0] = xi2[c];
+    if (tick) tick();
+  }
+}
+
+}  // namespace
+
+// --- plan --------------------------------------------------------------------------------
+SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& opt,
+                               bool driven_bath_off)
+    : p_(p), opt_(opt), off_(driven_bath_off) {
+  for (const auto& bad : {p.validate(), opt.validate()})
+    if (!bad.empty()) throw std::invalid_argument(bad.front().first + ": " + bad.front().second);
+  if (off_) p_.gamma_1 = 0.0;
+  const int n = synctur::steps_per_period(p, opt);
+  prop_ = std::make_unique<Propagator>(p_, n);
+  floquet_ = floquet_spectrum(*prop_);
+  const StabilityReport st = check_stability(floquet_);
+  if (!st.stable) throw NoSteadyStateError(st.message, st.slowest_rate);
+
+  if (opt.warmup_periods >= 0) {
+    warmup_ = opt.warmup_periods;
+  } else {
+    const double tw = suggested_warmup(floquet_, opt.warmup_decay);
+    warmup_ = static_cast<std::int64_t>(std::llround(tw / p.period()));
+  }
+  batch_ = opt.batch_periods;
+
+  const double dt = prop_->dt();
+  const double wb = effective_band_limit(p, dt, opt.noise);
+  for (const auto& [key, msg] : check_band_limit(p, dt, opt.noise))
+    warnings_.push_back(key + ": " + msg);
+  const double dt_noise = dt / opt.noise_decimation;
+  if (!off_) noise1_ = std::make_unique<NoisePlan>(driven_bath(p), dt_noise, wb, opt.noise);
+  noise2_ = std::make_unique<NoisePlan>(static_bath(p), dt_noise, wb, opt.noise);
+}
+
+int SimulationPlan::units() const {
+  return opt_.antithetic ? opt_.trajectories / 2 : opt_.trajectories;
+}
+
+std::uint64_t SimulationPlan::steps_total() const {
+  return static_cast<std::uint64_t>(opt_.trajectories) *
+         static_cast<std::uint64_t>(warmup_ + opt_.periods) *
+         static_cast<std::uint64_t>(steps_per_period());
+}
+
+std::uint64_t SimulationPlan::progress_ticks() const {
+  const std::uint64_t per_unit =
+      static_cast<std::uint64_t>(warmup_ + opt_.periods) * steps_per_period();
+  return static_cast<std::uint64_t>(units()) * ((per_unit + kChunk - 1) / kChunk);
+}
+
+// --- run ---------------------------------------------------------------------------------
+Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback& tick) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const ModelParams& p = plan.params();
+  const SimulationOptions& opt = plan.options();
+  const int U = plan.units(), NT = plan.trajectories_per_unit();
+  BlockLayout bl;
+  bl.len = block_length(opt.periods);
+  bl.count = (opt.periods + bl.len - 1) / bl.len;
+  const std::size_t per_unit = static_cast<std::size_t>(NT * bl.count * kNObs);
+  std::vector<double> data(per_unit * static_cast<std::size_t>(U), kNaN);
+
+  std::string failure;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+  for (int u = 0; u < U; ++u) {
+    try {
+      double* out = data.data() + per_unit * static_cast<std::size_t>(u);
+      if (NT == 2)
+        run_unit<2>(plan, static_cast<std::uint32_t>(u), bl, tick, out);
+      else
+        run_unit<1>(plan, static_cast<std::uint32_t>(u), bl, tick, out);
+    } catch (const std::exception& e) {
+#pragma omp critical(synctur_simulate_failure)
+      if (failure.empty()) failure = e.what();
+    }
+  }
+  if (!failure.empty()) throw std::runtime_error(failure);
+
+  auto block = [&](int u, int t, std::int64_t b) {
+    return data.data() + per_unit * static_cast<std::size_t>(u) +
+           static_cast<std::size_t>((t * bl.count + b) * kNObs);
+  };
+
+  // Integrated autocorrelation time of the unit-averaged block series (max over observables).
+  double tau_blocks = 0.5;
+  for (int o : {kPA, kPB, kJ1, kXAXA, kXBXB, kXAXB}) {
+    std::vector<std::vector<double>> series(U, std::vector<double>(bl.count));
+    for (int u = 0; u < U; ++u)
+      for (std::int64_t b = 0; b < bl.count; ++b) {
+        double v = 0.0;
+        for (int t = 0; t < NT; ++t) v += block(u, t, b)[o];
+        series[u][b] = v / NT;
+      }
+    const double tau = integrated_autocorr_time(series);
+    if (std::isfinite(tau)) tau_blocks = std::max(tau_blocks, tau);
+  }
+  const double tau_periods = tau_blocks * static_cast<double>(bl.len);
+
+  // Batch length (whole blocks).
+  std::int64_t batch_blocks;
+  if (opt.batch_periods > 0) {
+    batch_blocks = std::max<std::int64_t>(1, opt.batch_periods / bl.len);
+  } else {
+    const double want = std::max(static_cast<double>(opt.periods) / 32.0, 10.0 * tau_periods);
+    batch_blocks = static_cast<std::int64_t>(std::ceil(want / static_cast<double>(bl.len)));
+  }
+  batch_blocks = std::clamp<std::int64_t>(batch_blocks, 1, bl.count);
+  const std::int64_t batches = bl.count / batch_blocks;  // remainder joins the last batch
+
+  SampleSet unit_samples(kNObs), traj_samples(kNObs);
+  std::vector<double> lag1_x, lag1_y;
+  for (int u = 0; u < U; ++u) {
+    std::vector<double> prev;
+    for (std::int64_t q = 0; q < batches; ++q) {
+      const std::int64_t b0 = q * batch_blocks;
+      const std::int64_t b1 = (q + 1 == batches) ? bl.count : b0 + batch_blocks;
+      double w_total = 0.0;
+      std::array<double, kNObs> um{};
+      for (int t = 0; t < NT; ++t) {
+        std::array<double, kNObs> tm{};
+        double w = 0.0;
+        for (std::int64_t b = b0; b < b1; ++b) {
+          const double wb = static_cast<double>(bl.periods_in(b, opt.periods));
+          for (int o = 0; o < kNObs; ++o) tm[o] += wb * block(u, t, b)[o];
+          w += wb;
+        }
+        for (int o = 0; o < kNObs; ++o) {
+          tm[o] /= w;
+          um[o] += tm[o] / NT;
+        }
+        traj_samples.add(tm.data(), w);
+        w_total = w;
+      }
+      unit_samples.add(um.data(), w_total);
+      if (!prev.empty()) {
+        lag1_x.push_back(prev[kPA]);
+        lag1_y.push_back(um[kPA]);
+      }
+      prev.assign(um.begin(), um.end());
+    }
+  }
+
+  Results r;
+  auto est = [&](const std::string& key, const std::function<double(const std::vector<double>&)>& f) {
+    const Estimate e = jackknife(unit_samples, f);
+    r.set(key, e.value, e.se);
+  };
+  const double T1 = p.T_1, T2 = p.T_2;
+  const bool off = plan.driven_bath_off();
+  if (!off) {
+    est("P_A", [](const auto& m) { return m[kPA]; });
+    est("P_B", [](const auto& m) { return m[kPB]; });
+    est("P", [](const auto& m) { return m[kPA] + m[kPB]; });
+    est("J_1", [](const auto& m) { return m[kJ1]; });
+    est("J_2", [](const auto& m) { return -(m[kPA] + m[kPB]) - m[kJ1]; });
+    est("S_dot", [&](const auto& m) {
+      if (!(T1 > 0.0 && T2 > 0.0)) return kNaN;
+      const double J1 = m[kJ1], J2 = -(m[kPA] + m[kPB]) - J1;
+      return -J1 / T1 - J2 / T2;
+    });
+    est("eta", [](const auto& m) {
+      return (m[kPA] < 0.0 && m[kPB] > 0.0) ? -m[kPA] / m[kPB] : kNaN;
+    });
+  }
+  est("cov_xAxA", [](const auto& m) { return m[kXAXA]; });
+  est("cov_xBxB", [](const auto& m) { return m[kXBXB]; });
+  est("cov_xAxB", [](const auto& m) { return m[kXAXB]; });
+  est("pearson", [](const auto& m) { return m[kXAXB] / std::sqrt(m[kXAXA] * m[kXBXB]); });
+  est("pearson_tilde", [](const auto& m) { return m[kXAXB] / m[kXAXA]; });
+  if (!off) {
+    est("J_2_direct", [](const auto& m) { return m[kJ2d]; });
+    est("first_law_residual", [](const auto& m) { return m[kPA] + m[kPB] + m[kJ1] + m[kJ2d]; });
+  }
+
+  // Run description.
+  r.set("dt", plan.dt());
+  r.set("steps_per_period", plan.steps_per_period());
+  r.set("periods", static_cast<double>(opt.periods));
+  r.set("warmup_periods", static_cast<double>(plan.warmup_periods()));
+  r.set("warmup_time", static_cast<double>(plan.warmup_periods()) * p.period());
+  r.set("trajectories", opt.trajectories);
+  r.set("seed", static_cast<double>(opt.seed));
+  r.set("antithetic", opt.antithetic ? 1.0 : 0.0);
+  r.set("floquet_slowest_rate", plan.floquet().slowest_rate);
+  r.set("band_limit", plan.static_noise().band_limit());
+  r.set("noise_taps_static", static_cast<double>(plan.static_noise().taps()));
+  if (plan.driven_noise())
+    r.set("noise_taps_driven", static_cast<double>(plan.driven_noise()->taps()));
+  r.set("propagator_substeps", plan.propagator().substeps());
+  r.set("batch_periods", static_cast<double>(batch_blocks * bl.len));
+  r.set("n_batches", static_cast<double>(unit_samples.size()));
+  r.set("tau_int_periods", tau_periods);
+  r.set("batch_over_tau", static_cast<double>(batch_blocks * bl.len) / tau_periods);
+  r.set("n_eff", static_cast<double>(U) * static_cast<double>(opt.periods) / (2.0 * tau_periods));
+  {  // lag-1 correlation of consecutive batch means of P_A within a unit (should be ~0)
+    double mx = 0, my = 0;
+    const std::size_t L = lag1_x.size();
+    for (std::size_t i = 0; i < L; ++i) {
+      mx += lag1_x[i];
+      my += lag1_y[i];
+    }
+    double sxy = 0, sxx = 0, syy = 0;
+    if (L > 2) {
+      mx /= L;
+      my /= L;
+      for (std::size_t i = 0; i < L; ++i) {
+        sxy += (lag1_x[i] - mx) * (lag1_y[i] - my);
+        sxx += (lag1_x[i] - mx) * (lag1_x[i] - mx);
+        syy += (lag1_y[i] - my) * (lag1_y[i] - my);
+      }
+    }
+    r.set("batch_lag1_corr", (L > 2 && sxx > 0 && syy > 0) ? sxy / std::sqrt(sxx * syy) : kNaN);
+  }
+  if (NT == 2 && !off) {
+    for (auto [o, key] : {std::pair{kPA, "P_A"}, {kPB, "P_B"}, {kJ1, "J_1"}}) {
+      const double vs = traj_samples.variance(o), vp = unit_samples.variance(o);
+      r.set(std::string("antithetic_vrf_") + key, vs / 2.0 / vp);
+    }
+  }
+  r.set("steps_total", static_cast<double>(plan.steps_total()));
+  r.set("wall_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  std::string w;
+  for (const auto& s : plan.warnings()) w += (w.empty() ? "" : "; ") + s;
+  if (!w.empty()) r.set_text("warnings", w);
+  r.set_text("solver", "simulate");
+  return r;
+}
+
+void merge_static_run(Results& r, const Results& q) {
+  // The driven run's covariance ratios are kept under *_driven; Eqs. 11, 25 are bath 2 only.
+  for (const char* key : {"pearson", "pearson_tilde"}) {
+    const double v = r.get(key), se = r.get(std::string(key) + "_se");
+    r.set(std::string(key) + "_driven", v, se);
+    r.set(key, q.get(key), q.get(std::string(key) + "_se"));
+  }
+  for (const char* key : {"cov_xAxA", "cov_xBxB", "cov_xAxB"})
+    r.set(std::string(key) + "_static", q.get(key), q.get(std::string(key) + "_se"));
+  r.set("wall_s", r.get("wall_s") + q.get("wall_s"));
+  r.set("steps_total", r.get("steps_total") + q.get("steps_total"));
+}
+
+Results simulate(const ModelParams& p, const SimulationOptions& opt, int threads,
+                 const ProgressCallback& tick) {
+  const SimulationPlan plan(p, opt);
+  Results r = simulate(plan, threads, tick);
+  if (!opt.pearson) return r;
+  const SimulationPlan off(p, opt, /*driven_bath_off=*/true);
+  merge_static_run(r, simulate(off, threads, tick));
+  return r;
+}
+
+}  // namespace synctur
