@@ -512,13 +512,13 @@ NoiseDiagnostics noise_diagnostics(const BathSpectrum& bath, double dt, double b
   std::vector<double> p_sum(K * nbin), p_sum2(K * nbin), acf_t(K * n_lags), k4_t(K);
 #pragma omp parallel
   {
-    NoiseStream stream(plan, RngKey{seed, 0, 0});
+    NoiseStream stream(plan, RngKey{seed, 0, dopt.bath_id});
     std::vector<double> x(per);
     FftwArray<double> a(seg);
     FftwArray<fftw_complex> b(nbin);
 #pragma omp for schedule(static)
     for (std::size_t t = 0; t < K; ++t) {
-      stream.reset(RngKey{seed, static_cast<std::uint32_t>(t), 0}, 0);
+      stream.reset(RngKey{seed, static_cast<std::uint32_t>(t), dopt.bath_id}, 0);
       stream.fill(x.data(), per);
       double* ps = &p_sum[t * nbin];
       double* ps2 = &p_sum2[t * nbin];

@@ -224,6 +224,9 @@ struct DiagnosticsOptions {
   std::size_t n_lags = 64;           ///< autocorrelation at lags n = 0, s, 2s, ... [count]
   std::size_t lag_stride = 1;        ///< s [samples]
   std::size_t n_trajectories = 32;   ///< independent streams (trajectories 0..K-1) [count]
+  /// RngKey::bath of the streams: the engine uses 1 (driven bath) and 2 (static bath), so the
+  /// diagnostics of a bath measure the very streams of the engine's trajectories 0..K-1.
+  std::uint32_t bath_id = 0;
 };
 
 /// Sample statistics of generated noise against their targets, for `synctur noise`.

@@ -95,5 +95,6 @@ int run_guarded(const std::function<int()>& body);
 int theory_main(const std::vector<std::string>& words);
 int response_main(const std::vector<std::string>& words);
 int simulate_main(const std::vector<std::string>& words);
+int noise_main(const std::vector<std::string>& words);
 
 }  // namespace synctur::cli
