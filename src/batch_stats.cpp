@@ -1,5 +1,6 @@
 #include "synctur/batch_stats.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -97,6 +98,199 @@ double integrated_autocorr_time(const std::vector<std::vector<double>>& series, 
   }
   if (window) *window = W;
   return std::max(tau, 0.5);
+}
+
+Autocorrelator::Autocorrelator(std::size_t max_lag)
+    : L_(max_lag), S_(max_lag + 1, 0.0), ring_(max_lag + 1, 0.0) {
+  head_.reserve(max_lag + 1);
+}
+
+void Autocorrelator::add(double x) {
+  const std::size_t R = L_ + 1;
+  ring_[n_ % R] = x;
+  const std::size_t kmax = std::min(L_, n_);
+  for (std::size_t k = 0; k <= kmax; ++k) S_[k] += x * ring_[(n_ - k) % R];
+  if (head_.size() < R) head_.push_back(x);
+  sum_ += x;
+  ++n_;
+}
+
+std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs) {
+  if (cs.empty()) return {};
+  std::size_t L = cs[0]->L_;
+  double tot = 0.0, n = 0.0;
+  for (const auto* c : cs) {
+    L = std::min({L, c->L_, c->n_ > 0 ? c->n_ - 1 : 0});
+    tot += c->sum_;
+    n += static_cast<double>(c->n_);
+  }
+  const double mu = tot / n;
+  std::vector<double> out(L + 1, 0.0);
+  for (std::size_t k = 0; k <= L; ++k) {
+    double num = 0.0, den = 0.0;
+    for (const auto* c : cs) {
+      const std::size_t R = c->L_ + 1;
+      double head = 0.0, tail = 0.0;  // first k and last k values
+      for (std::size_t i = 0; i < k; ++i) {
+        head += c->head_[i];
+        tail += c->ring_[(c->n_ - 1 - i) % R];
+      }
+      const double m = static_cast<double>(c->n_ - k);
+      num += c->S_[k] - mu * (c->sum_ - tail) - mu * (c->sum_ - head) + m * mu * mu;
+      den += m;
+    }
+    out[k] = num / den;
+  }
+  return out;
+}
+
+Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& units,
+                       double sample_time, double c, std::size_t* window, bool* truncated,
+                       std::size_t min_window) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto collect = [&](std::size_t skip) {
+    std::vector<const Autocorrelator*> cs;
+    for (std::size_t u = 0; u < units.size(); ++u)
+      if (u != skip)
+        for (const auto* a : units[u]) cs.push_back(a);
+    return cs;
+  };
+  const std::size_t none = units.size();
+  const std::vector<double> c_all = pooled_autocov(collect(none));
+  if (c_all.size() < 2 || !(c_all[0] > 0.0)) return {nan, nan};
+  const std::size_t L = c_all.size() - 1;
+  std::size_t W = 1;
+  double tau = 0.5 + c_all[1] / c_all[0];
+  while (W < L && (static_cast<double>(W) < c * std::max(tau, 0.5) || W < min_window)) {
+    ++W;
+    tau += c_all[W] / c_all[0];
+  }
+  if (window) *window = W;
+  if (truncated) *truncated = static_cast<double>(W) < c * std::max(tau, 0.5) || W < min_window;
+  auto rate = [&](const std::vector<double>& ck) {
+    double s = ck[0];
+    for (std::size_t k = 1; k <= W && k < ck.size(); ++k) s += 2.0 * ck[k];
+    return sample_time * s;
+  };
+  Estimate e;
+  e.value = rate(c_all);
+  const std::size_t U = units.size();
+  if (U < 2) {
+    e.se = nan;
+    return e;
+  }
+  std::vector<double> fi(U);
+  double fbar = 0.0;
+  for (std::size_t u = 0; u < U; ++u) {
+    fi[u] = rate(pooled_autocov(collect(u)));
+    fbar += fi[u];
+  }
+  fbar /= static_cast<double>(U);
+  double ss = 0.0;
+  for (double v : fi) ss += (v - fbar) * (v - fbar);
+  e.se = std::sqrt(ss * static_cast<double>(U - 1) / static_cast<double>(U));
+  return e;
+}
+
+namespace {
+/// Delete-one-unit jackknife of a statistic of the unit set (f(mask) with mask[u] = use u).
+Estimate jackknife_units(std::size_t U, const std::function<double(const std::vector<char>&)>& f) {
+  Estimate e;
+  std::vector<char> use(U, 1);
+  e.value = f(use);
+  if (U < 2) {
+    e.se = std::numeric_limits<double>::quiet_NaN();
+    return e;
+  }
+  std::vector<double> fi(U);
+  double fbar = 0.0;
+  for (std::size_t u = 0; u < U; ++u) {
+    use.assign(U, 1);
+    use[u] = 0;
+    fi[u] = f(use);
+    fbar += fi[u];
+  }
+  fbar /= static_cast<double>(U);
+  double ss = 0.0;
+  for (double v : fi) ss += (v - fbar) * (v - fbar);
+  e.se = std::sqrt(ss * static_cast<double>(U - 1) / static_cast<double>(U));
+  return e;
+}
+
+/// Autocovariances c_0..c_maxlag of the block means of the used units (grand mean removed).
+std::vector<double> autocov(const UnitSeries& s, const std::vector<char>& use, std::size_t maxlag) {
+  double mean = 0.0, n = 0.0;
+  for (std::size_t u = 0; u < s.size(); ++u) {
+    if (!use[u]) continue;
+    for (const auto& tr : s[u])
+      for (double v : tr) {
+        mean += v;
+        n += 1.0;
+      }
+  }
+  mean /= n;
+  std::vector<double> c(maxlag + 1, 0.0);
+  for (std::size_t k = 0; k <= maxlag; ++k) {
+    double a = 0.0, m = 0.0;
+    for (std::size_t u = 0; u < s.size(); ++u) {
+      if (!use[u]) continue;
+      for (const auto& tr : s[u]) {
+        for (std::size_t i = 0; i + k < tr.size(); ++i) a += (tr[i] - mean) * (tr[i + k] - mean);
+        m += static_cast<double>(tr.size() - std::min(k, tr.size()));
+      }
+    }
+    c[k] = m > 0 ? a / m : 0.0;
+  }
+  return c;
+}
+}  // namespace
+
+Estimate variance_rate_autocov(const UnitSeries& series, double block_time, double c,
+                               std::size_t* window) {
+  const std::size_t U = series.size();
+  const std::size_t len = (U && !series[0].empty()) ? series[0][0].size() : 0;
+  if (len < 4) return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  // Window from all units (then fixed for the jackknife replicas).
+  const std::vector<char> all(U, 1);
+  const std::vector<double> c_all = autocov(series, all, len / 2);
+  std::size_t W = 1;
+  double tau = 0.5;
+  for (; W < len / 2; ++W) {
+    tau += c_all[W] / c_all[0];
+    if (static_cast<double>(W) >= c * std::max(tau, 0.5)) break;
+  }
+  W = std::min(W, len / 2);
+  if (window) *window = W;
+  return jackknife_units(U, [&](const std::vector<char>& use) {
+    const std::vector<double> ck = autocov(series, use, W);
+    double s = ck[0];
+    for (std::size_t k = 1; k <= W; ++k) s += 2.0 * ck[k];
+    return block_time * s;
+  });
+}
+
+Estimate variance_rate_batch(const UnitSeries& series, double block_time,
+                             std::size_t batch_blocks) {
+  const std::size_t U = series.size();
+  return jackknife_units(U, [&](const std::vector<char>& use) {
+    double mean = 0.0, sq = 0.0, n = 0.0;
+    for (std::size_t u = 0; u < U; ++u) {
+      if (!use[u]) continue;
+      for (const auto& tr : series[u])
+        for (std::size_t b0 = 0; b0 + batch_blocks <= tr.size(); b0 += batch_blocks) {
+          double m = 0.0;
+          for (std::size_t i = b0; i < b0 + batch_blocks; ++i) m += tr[i];
+          m /= static_cast<double>(batch_blocks);
+          mean += m;
+          sq += m * m;
+          n += 1.0;
+        }
+    }
+    if (n < 2) return std::numeric_limits<double>::quiet_NaN();
+    mean /= n;
+    const double var = (sq / n - mean * mean) * n / (n - 1.0);
+    return block_time * static_cast<double>(batch_blocks) * var;
+  });
 }
 
 }  // namespace synctur

@@ -40,7 +40,7 @@ struct BlockLayout {
 /// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].
 template <int NT>
 void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout& bl,
-              const ProgressCallback& tick, double* out) {
+              const ProgressCallback& tick, double* out, Autocorrelator* corr) {
   const Propagator& prop = plan.propagator();
   const ModelParams& p = plan.params();
   const SimulationOptions& opt = plan.options();
@@ -73,6 +73,11 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
   std::int64_t period = 0;    // measured periods completed
   std::int64_t in_block = 0;  // periods accumulated in the current block
   double blk[NT][kNObs] = {};
+  // Power samples for the fluctuations: means over groups of g periods -> corr[3 t + (0,1,2)]
+  // for P_A, P_B, P.
+  const std::int64_t g = plan.correlation_periods();
+  std::int64_t in_group = 0;
+  double grp[NT][2] = {};
 
   while (j < total) {
     const std::size_t c = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - j));
@@ -112,11 +117,23 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
       if (++k == n) {
         k = 0;
         if (j >= warm) {  // a measured period ended at grid point j
-          for (int t = 0; t < NT; ++t)
+          const bool group_done = ++in_group == g;
+          for (int t = 0; t < NT; ++t) {
+            grp[t][0] += acc[t][kPA];
+            grp[t][1] += acc[t][kPB];
+            if (group_done) {
+              const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(g));
+              corr[3 * t].add(grp[t][0] * norm);
+              corr[3 * t + 1].add(grp[t][1] * norm);
+              corr[3 * t + 2].add((grp[t][0] + grp[t][1]) * norm);
+              grp[t][0] = grp[t][1] = 0.0;
+            }
             for (int o = 0; o < kNObs; ++o) {
               blk[t][o] += acc[t][o];
               acc[t][o] = 0.0;
             }
+          }
+          if (group_done) in_group = 0;
           ++period;
           if (++in_block == bl.len || period == opt.periods) {
             const std::int64_t b = (period - 1) / bl.len;
@@ -159,6 +176,13 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
     warmup_ = static_cast<std::int64_t>(std::llround(tw / p.period()));
   }
   batch_ = opt.batch_periods;
+  {  // fluctuation sampling: lag window ~ 30 / (2 |slowest rate|) (second moments decay at twice
+     // the amplitude rate), at most 512 lags of corr_periods_ periods each
+    const double want = 30.0 / (2.0 * -floquet_.slowest_rate) / p.period();
+    corr_periods_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(want / 512.0)));
+    corr_lags_ = std::max<std::int64_t>(
+        64, static_cast<std::int64_t>(std::ceil(want / static_cast<double>(corr_periods_))));
+  }
 
   const double dt = prop_->dt();
   const double wb = effective_band_limit(p, dt, opt.noise);
@@ -196,16 +220,19 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   bl.count = (opt.periods + bl.len - 1) / bl.len;
   const std::size_t per_unit = static_cast<std::size_t>(NT * bl.count * kNObs);
   std::vector<double> data(per_unit * static_cast<std::size_t>(U), kNaN);
+  std::vector<Autocorrelator> corr(static_cast<std::size_t>(U * NT * 3),
+                                   Autocorrelator(static_cast<std::size_t>(plan.correlation_lags())));
 
   std::string failure;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
   for (int u = 0; u < U; ++u) {
     try {
       double* out = data.data() + per_unit * static_cast<std::size_t>(u);
+      Autocorrelator* c = corr.data() + static_cast<std::size_t>(u * NT * 3);
       if (NT == 2)
-        run_unit<2>(plan, static_cast<std::uint32_t>(u), bl, tick, out);
+        run_unit<2>(plan, static_cast<std::uint32_t>(u), bl, tick, out, c);
       else
-        run_unit<1>(plan, static_cast<std::uint32_t>(u), bl, tick, out);
+        run_unit<1>(plan, static_cast<std::uint32_t>(u), bl, tick, out, c);
     } catch (const std::exception& e) {
 #pragma omp critical(synctur_simulate_failure)
       if (failure.empty()) failure = e.what();
@@ -278,6 +305,7 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   }
 
   Results r;
+  std::vector<std::string> extra_warnings;
   auto est = [&](const std::string& key, const std::function<double(const std::vector<double>&)>& f) {
     const Estimate e = jackknife(unit_samples, f);
     r.set(key, e.value, e.se);
@@ -307,6 +335,48 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   if (!off) {
     est("J_2_direct", [](const auto& m) { return m[kJ2d]; });
     est("first_law_residual", [](const auto& m) { return m[kPA] + m[kPB] + m[kJ1] + m[kJ2d]; });
+  }
+
+  // Symmetrised (classical-sampling) part of the long-time variance rates, Eq. 6:
+  // D_sym = lim Var(int P)/t from the autocovariance of the block means (main estimate) and
+  // from batch means (check).  Only whole blocks of equal length enter.
+  if (!off) {
+    const std::int64_t nb = (opt.periods % bl.len == 0) ? bl.count : bl.count - 1;
+    const double block_time = static_cast<double>(bl.len) * p.period();
+    std::size_t window = 0;
+    bool truncated = false;
+    const double sample_time = static_cast<double>(plan.correlation_periods()) * p.period();
+    for (auto [which, key] : {std::pair{0, "D_PA"}, {1, "D_PB"}, {2, "D_P"}}) {
+      std::vector<std::vector<const Autocorrelator*>> units(U);
+      for (int u = 0; u < U; ++u)
+        for (int t = 0; t < NT; ++t)
+          units[u].push_back(&corr[static_cast<std::size_t>((u * NT + t) * 3 + which)]);
+      std::size_t W = 0;
+      bool trunc = false;
+      // Window: Sokal's W >= 10 tau_int, and at least 3 decay times 1/(2 |slowest rate|) of
+      // the second moments (a slow tail of small amplitude is invisible to tau_int).
+      const auto w_min = static_cast<std::size_t>(
+          std::ceil(3.0 / (2.0 * -plan.floquet().slowest_rate) / sample_time));
+      const Estimate d = variance_rate(units, sample_time, 10.0, &W, &trunc, w_min);
+      r.set(std::string(key) + "_sym", d.value, d.se);
+      if (which == 0) window = W;
+      truncated = truncated || trunc;
+      UnitSeries s(U, std::vector<std::vector<double>>(NT, std::vector<double>(nb)));
+      for (int u = 0; u < U; ++u)
+        for (int t = 0; t < NT; ++t)
+          for (std::int64_t b = 0; b < nb; ++b) {
+            const double* v = block(u, t, b);
+            s[u][t][b] = which == 0 ? v[kPA] : which == 1 ? v[kPB] : v[kPA] + v[kPB];
+          }
+      const Estimate db = variance_rate_batch(s, block_time, static_cast<std::size_t>(batch_blocks));
+      r.set(std::string(key) + "_sym_batch", db.value, db.se);
+    }
+    r.set("D_window_periods", static_cast<double>(window * plan.correlation_periods()));
+    r.set("D_sample_periods", static_cast<double>(plan.correlation_periods()));
+    if (truncated)
+      extra_warnings.push_back(
+          "fluctuations: the correlation window reached the largest stored lag; D_*_sym may miss "
+          "the tail (longer runs do not help: report this)");
   }
 
   // Run description.
@@ -358,6 +428,7 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   r.set("wall_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   std::string w;
   for (const auto& s : plan.warnings()) w += (w.empty() ? "" : "; ") + s;
+  for (const auto& s : extra_warnings) w += (w.empty() ? "" : "; ") + s;
   if (!w.empty()) r.set_text("warnings", w);
   r.set_text("solver", "simulate");
   return r;

@@ -197,6 +197,22 @@ TEST(Simulation, AntitheticPairsReduceVariance) {
   EXPECT_GT(b.get("P_A_se"), 1.5 * a.get("P_A_se"));
 }
 
+// The symmetrised fluctuation D_sym from the streaming autocovariance of the period-averaged
+// powers agrees with the batch-means estimate (batches >> correlation time) within errors, and
+// is positive and precise.
+TEST(Simulation, FluctuationEstimatorsAgree) {
+  const ModelParams p = quick(0.5, 2.0);
+  const Results r = simulate(SimulationPlan(p, opts(8, 20000)), 2);
+  for (const char* k : {"D_PA_sym", "D_PB_sym", "D_P_sym"}) {
+    const std::string K(k);
+    EXPECT_GT(r.get(K), 0.0);
+    EXPECT_LT(r.get(K + "_se"), 0.03 * r.get(K)) << K;
+    EXPECT_LT(std::abs(r.get(K) - r.get(K + "_batch")),
+              4.0 * std::hypot(r.get(K + "_se"), r.get(K + "_batch_se")))
+        << K << " " << r.get(K) << " vs batch " << r.get(K + "_batch");
+  }
+}
+
 // Bad options give one message naming the key.
 TEST(Simulation, InvalidOptionsNameTheKey) {
   SimulationOptions o = opts(3, 100);  // odd with antithetic pairs

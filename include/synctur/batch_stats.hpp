@@ -49,4 +49,60 @@ Estimate jackknife(const SampleSet& s, const std::function<double(const std::vec
 double integrated_autocorr_time(const std::vector<std::vector<double>>& series, double c = 6.0,
                                 std::size_t* window = nullptr);
 
+/// Streaming autocovariance of one scalar series x_0, x_1, ... at lags 0..max_lag, in O(max_lag)
+/// memory: lagged products S_k = sum_i x_i x_{i+k}, the sum, and the first and last max_lag
+/// values (for the exact mean correction).  Pool several with pooled_autocov.
+class Autocorrelator {
+ public:
+  explicit Autocorrelator(std::size_t max_lag = 0);
+  void add(double x);
+  std::size_t count() const { return n_; }
+  std::size_t max_lag() const { return L_; }
+
+ private:
+  friend std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs);
+  std::size_t L_, n_ = 0;
+  double sum_ = 0.0;
+  std::vector<double> S_, head_, ring_;  // ring_[i % (L+1)] = x_i
+};
+
+/// Autocovariances c_0..c_L of several independent series of the same process, pooled (the
+/// grand mean over all series is subtracted exactly).  L = the smallest max_lag, capped at
+/// (shortest count - 1).
+std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs);
+
+/// Long-time variance rate D = lim Var(int_0^t O dt')/t from streaming autocovariances of
+/// samples O_i averaged over consecutive intervals of duration sample_time [time]:
+///   D = sample_time [c_0 + 2 sum_{k=1}^{W} c_k],  W = max(Sokal window (W >= c tau_int),
+///   min_window), <= L.
+/// units[u] = the correlators of the trajectories of independent unit u (possibly correlated
+/// among themselves); se by delete-one-unit jackknife with W fixed.  *window receives W,
+/// *truncated is set when the window reached the largest lag L (the estimate then misses the
+/// tail of the correlation).
+Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& units,
+                       double sample_time, double c = 10.0, std::size_t* window = nullptr,
+                       bool* truncated = nullptr, std::size_t min_window = 1);
+
+/// Block means of one observable: series[u][t][k] = mean over block k (all blocks of equal
+/// duration) of trajectory t of independent unit u (trajectories of a unit may be correlated,
+/// e.g. antithetic partners; units are independent).
+using UnitSeries = std::vector<std::vector<std::vector<double>>>;
+
+/// Long-time variance rate D = lim Var(int_0^t O dt')/t of a stationary observable from its
+/// block means (block duration block_time [time]):
+///   D = block_time [c_0 + 2 sum_{k=1}^{W} c_k],
+/// c_k the autocovariance of the block means at lag k (averaged over all trajectories, grand
+/// mean subtracted), W from Sokal's window on the same series (W >= c tau_int).  The value is
+/// exact as W -> infinity whatever the block length; the truncation bias decays like
+/// exp(-W block_time / correlation time).  se: delete-one-unit jackknife (needs >= 2 units).
+/// *window receives W.
+Estimate variance_rate_autocov(const UnitSeries& series, double block_time, double c = 10.0,
+                               std::size_t* window = nullptr);
+
+/// The same from batch means: batches of `batch_blocks` blocks, D = batch_time * (variance of
+/// the batch means over all trajectories).  Biased low by ~ correlation time / batch time
+/// (the autocovariance estimator above is not); se: delete-one-unit jackknife.
+Estimate variance_rate_batch(const UnitSeries& series, double block_time,
+                             std::size_t batch_blocks);
+
 }  // namespace synctur

@@ -48,6 +48,10 @@ class SimulationPlan {
   double dt() const { return prop_->dt(); }  ///< [time]
   std::int64_t warmup_periods() const { return warmup_; }
   std::int64_t batch_periods() const { return batch_; }  ///< 0 = decided after the run
+  /// The powers enter the fluctuation estimate as means over this many periods [count] ...
+  std::int64_t correlation_periods() const { return corr_periods_; }
+  /// ... with streaming autocovariances up to this many such samples [count].
+  std::int64_t correlation_lags() const { return corr_lags_; }
   const Propagator& propagator() const { return *prop_; }
   const FloquetSpectrum& floquet() const { return floquet_; }
   const NoisePlan* driven_noise() const { return noise1_.get(); }  ///< null when bath off
@@ -68,7 +72,7 @@ class SimulationPlan {
   bool off_;
   std::unique_ptr<Propagator> prop_;
   FloquetSpectrum floquet_;
-  std::int64_t warmup_ = 0, batch_ = 0;
+  std::int64_t warmup_ = 0, batch_ = 0, corr_periods_ = 1, corr_lags_ = 64;
   std::unique_ptr<NoisePlan> noise1_, noise2_;
   std::vector<std::string> warnings_;
 };

@@ -42,7 +42,7 @@ void add_theory(Results& r, const ModelParams& p, const TheoryOptions& topt) {
     if (t.has(k)) r.set(k + "_theory", t.get(k));
 }
 
-void print_table(std::ostream& os, const Results& r) {
+void print_table(std::ostream& os, const Results& r, int threads) {
   char line[256];
   std::snprintf(line, sizeof line, "%-14s %14s %11s %14s %8s\n", "quantity", "simulate", "+- se",
                 "theory", "z");
@@ -57,10 +57,11 @@ void print_table(std::ostream& os, const Results& r) {
   }
   std::snprintf(line, sizeof line,
                 "dt = %.4g (%d steps/period), warm-up %.0f periods, %.0f trajectories x %.0f "
-                "periods, %.3g trajectory-steps in %.1f s (%.1f ns/step/trajectory/thread)\n",
+                "periods, %.3g trajectory-steps in %.1f s on %d threads (%.1f ns per step and "
+                "trajectory on one thread)\n",
                 r.get("dt"), static_cast<int>(r.get("steps_per_period")), r.get("warmup_periods"),
                 r.get("trajectories"), r.get("periods"), r.get("steps_total"), r.get("wall_s"),
-                1e9 * r.get("wall_s") / r.get("steps_total"));
+                threads, 1e9 * r.get("wall_s") * threads / r.get("steps_total"));
   os << line;
   os << "(theory: lowest order in gamma_1; covariances and Pearson from the driven-bath-off run)\n";
 }
@@ -112,7 +113,7 @@ int simulate_main(const std::vector<std::string>& words) {
       Progress progress("simulate", ticks_of(cfg.model, cfg.simulation), want_progress, "chunks");
       const Results r = run_point(cfg.model, cfg, threads, &progress);
       progress.finish();
-      if (!quiet) print_table(std::cerr, r);
+      if (!quiet) print_table(std::cerr, r, threads);
       if (format_or(a, "json") == "json") {
         emit(a, [&](std::ostream& os) { io::write_json_point(os, prov, cfg, r); });
       } else {
