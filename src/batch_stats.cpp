@@ -101,15 +101,19 @@ double integrated_autocorr_time(const std::vector<std::vector<double>>& series, 
 }
 
 Autocorrelator::Autocorrelator(std::size_t max_lag)
-    : L_(max_lag), S_(max_lag + 1, 0.0), ring_(max_lag + 1, 0.0) {
+    : L_(max_lag), S_(max_lag + 1, 0.0), ring_(2 * (max_lag + 1), 0.0) {
   head_.reserve(max_lag + 1);
 }
 
 void Autocorrelator::add(double x) {
-  const std::size_t R = L_ + 1;
-  ring_[n_ % R] = x;
+  // ring_ holds every value twice (at p and p + R), so x_{n-k} = ring_[p + R - k] for
+  // k = 0..L is one contiguous, vectorisable run.
+  const std::size_t R = L_ + 1, p = n_ % R;
+  ring_[p] = ring_[p + R] = x;
   const std::size_t kmax = std::min(L_, n_);
-  for (std::size_t k = 0; k <= kmax; ++k) S_[k] += x * ring_[(n_ - k) % R];
+  const double* back = ring_.data() + p + R;
+  double* S = S_.data();
+  for (std::size_t k = 0; k <= kmax; ++k) S[k] += x * back[-static_cast<std::ptrdiff_t>(k)];
   if (head_.size() < R) head_.push_back(x);
   sum_ += x;
   ++n_;

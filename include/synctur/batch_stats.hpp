@@ -63,7 +63,7 @@ class Autocorrelator {
   friend std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs);
   std::size_t L_, n_ = 0;
   double sum_ = 0.0;
-  std::vector<double> S_, head_, ring_;  // ring_[i % (L+1)] = x_i
+  std::vector<double> S_, head_, ring_;  // ring_[i % (L+1)] = ring_[i % (L+1) + L + 1] = x_i
 };
 
 /// Autocovariances c_0..c_L of several independent series of the same process, pooled (the

@@ -1,0 +1,96 @@
+// Cost of the time-domain engine, in ns per time step per trajectory, everything included
+// (noise of both baths: Philox + FFT filtering; the 5x9 step map; accumulation of the
+// observables), and its parallel speed-up:
+//   BM_Simulate/antithetic:1|0/threads:1     one core, per_step = ns per trajectory-step
+//   BM_NoiseOnly                             the two baths' noise alone, per step (the floor)
+//   BM_Speedup                               the same run on 1 and 2 threads, timed back to
+//                                            back in each iteration: counter "speedup"
+// Model: the quick-start point (gamma_2 = 1, gamma_1 = 0.01, w_c = 1.2, Omega = 2, T = 0.5),
+// automatic dt (122 steps per period).  Run:
+//   cmake -B build -DSYNCTUR_BUILD_BENCH=ON && cmake --build build -j2 && ./build/bench_simulate
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <chrono>
+#include <vector>
+
+#include "synctur/simulation.hpp"
+#include "synctur/spectra.hpp"
+
+using namespace synctur;
+
+namespace {
+
+ModelParams quick() {
+  ModelParams p;
+  p.T_1 = p.T_2 = 0.5;
+  return p;
+}
+
+SimulationOptions options(bool antithetic, int trajectories, long periods) {
+  SimulationOptions o;
+  o.trajectories = trajectories;
+  o.periods = periods;
+  o.warmup_periods = 0;
+  o.antithetic = antithetic;
+  o.pearson = false;
+  return o;
+}
+
+void per_step(benchmark::State& state, double steps) {
+  state.counters["per_step"] =
+      benchmark::Counter(steps, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_Simulate(benchmark::State& state) {
+  const bool anti = state.range(0) != 0;
+  const SimulationPlan plan(quick(), options(anti, 2, 20000));
+  double steps = 0;
+  for (auto _ : state) {
+    const Results r = simulate(plan, 1);
+    benchmark::DoNotOptimize(r.get("P_A"));
+    steps += r.get("steps_total");
+  }
+  per_step(state, steps);
+  state.counters["steps_per_period"] = plan.steps_per_period();
+}
+BENCHMARK(BM_Simulate)->ArgName("antithetic")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_NoiseOnly(benchmark::State& state) {
+  const SimulationPlan plan(quick(), options(true, 2, 10));
+  NoiseStream a(*plan.driven_noise(), RngKey{1, 0, 1}), b(plan.static_noise(), RngKey{1, 0, 2});
+  std::vector<double> x(4096), y(4096);
+  double steps = 0;
+  for (auto _ : state) {
+    a.fill(x.data(), x.size());
+    b.fill(y.data(), y.size());
+    benchmark::DoNotOptimize(x.data());
+    benchmark::DoNotOptimize(y.data());
+    steps += 4096;
+  }
+  per_step(state, steps);
+}
+BENCHMARK(BM_NoiseOnly);
+
+void BM_Speedup(benchmark::State& state) {
+  const SimulationPlan plan(quick(), options(true, 16, 10000));
+  double t1 = 0, t2 = 0;
+  for (auto _ : state) {
+    auto s = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(simulate(plan, 1).get("P_A"));
+    auto m = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(simulate(plan, 2).get("P_A"));
+    auto e = std::chrono::steady_clock::now();
+    t1 += std::chrono::duration<double>(m - s).count();
+    t2 += std::chrono::duration<double>(e - m).count();
+  }
+  state.counters["t1_s"] = t1 / state.iterations();
+  state.counters["t2_s"] = t2 / state.iterations();
+  state.counters["speedup"] = t1 / t2;
+}
+BENCHMARK(BM_Speedup)->Unit(benchmark::kSecond)->Iterations(3)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
