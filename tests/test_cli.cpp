@@ -1,7 +1,8 @@
 // The built `synctur` binary (SYNCTUR_BIN): exit codes, one-line errors, no output file on
 // error, JSON for a point, CSV rows of a sweep in order and independent of --threads.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+
+#include "cli_harness.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,99 +11,13 @@
 #include <string>
 #include <vector>
 
-namespace fs = std::filesystem;
 
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
+using namespace synctur::test;
+namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'')
-      q += "'\\''";
-    else
-      q += c;
-  }
-  q += '\'';
-  return q;
-}
-
-class Cli : public testing::Test {
- protected:
-  void SetUp() override {
-    const char* bin = std::getenv("SYNCTUR_BIN");
-    if (!bin) GTEST_SKIP() << "SYNCTUR_BIN not set";
-    bin_ = bin;
-    // SYNCTUR_SOURCE_DIR, else the source tree this file belongs to.
-    const char* src = std::getenv("SYNCTUR_SOURCE_DIR");
-    src_ = src ? std::string(src) : fs::path(__FILE__).parent_path().parent_path().string();
-    ASSERT_TRUE(fs::exists(fs::path(src_) / "inputs" / "quickstart.toml")) << src_;
-    dir_ = fs::path(testing::TempDir()) /
-           ("synctur_test_cli_" +
-            std::string(testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-
-  Outcome run(const std::vector<std::string>& args) {
-    std::string cmd = quote(bin_);
-    for (const auto& a : args) {
-      cmd += ' ';
-      cmd += quote(a);
-    }
-    const fs::path o = dir_ / "stdout.txt", e = dir_ / "stderr.txt";
-    cmd += " > ";
-    cmd += quote(o.string());
-    cmd += " 2> ";
-    cmd += quote(e.string());
-    const int rc = std::system(cmd.c_str());
-    Outcome r;
-    r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    r.out = slurp(o);
-    r.err = slurp(e);
-    fs::remove(o);
-    fs::remove(e);
-    return r;
-  }
-
-  std::string quickstart() const {
-    return (fs::path(src_) / "inputs" / "quickstart.toml").string();
-  }
-
-  /// quickstart.toml plus `extra`, written to the test directory.
-  std::string config(const std::string& extra, const std::string& name = "c.toml") {
-    const fs::path p = dir_ / name;
-    std::ofstream(p) << slurp(quickstart()) << "\n" << extra << "\n";
-    return p.string();
-  }
-
-  static std::vector<std::string> lines(const std::string& s) {
-    std::vector<std::string> v;
-    std::istringstream in(s);
-    for (std::string l; std::getline(in, l);) v.push_back(l);
-    return v;
-  }
-  static std::vector<std::string> split(const std::string& s) {
-    std::vector<std::string> v;
-    std::stringstream in(s);
-    for (std::string f; std::getline(in, f, ',');) v.push_back(f);
-    return v;
-  }
-
-  std::string bin_, src_;
-  fs::path dir_;
-};
+class Cli : public CliHarness {};
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 // Gaussianity), the plan rows vs the engine's dt rule, bitwise independence of --threads,
 // JSON, and one-line exit-2 errors for bad [noise] keys.
 #include <gtest/gtest.h>
+
+#include "cli_harness.hpp"
 #include <sys/wait.h>
 
 #include <cmath>
@@ -25,37 +27,7 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> v;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) v.push_back(l);
-  return v;
-}
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> v;
-  std::stringstream in(s);
-  for (std::string f; std::getline(in, f, ',');) v.push_back(f);
-  return v;
-}
+using namespace synctur::test;
 
 /// One row of the CSV: bath,kind,x,value,se,target,expected,z.
 struct Row {
@@ -95,41 +67,9 @@ double plan_value(const Csv& csv, const std::string& bath, const std::string& ki
   return it->second[0].value;
 }
 
-class NoiseCmd : public testing::Test {
+class NoiseCmd : public CliHarness {
  protected:
-  void SetUp() override {
-    const char* bin = std::getenv("SYNCTUR_BIN");
-    if (!bin) GTEST_SKIP() << "SYNCTUR_BIN not set";
-    bin_ = bin;
-    const char* src = std::getenv("SYNCTUR_SOURCE_DIR");
-    src_ = src ? std::string(src) : fs::path(__FILE__).parent_path().parent_path().string();
-    ASSERT_TRUE(fs::exists(input())) << input();
-    dir_ = fs::path(testing::TempDir()) /
-           ("synctur_test_noise_cmd_" +
-            std::string(testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-
-  Outcome run(const std::vector<std::string>& args) {
-    std::string cmd = quote(bin_);
-    for (const auto& a : args) cmd += " " + quote(a);
-    const fs::path o = dir_ / "stdout.txt", e = dir_ / "stderr.txt";
-    cmd += " > " + quote(o.string()) + " 2> " + quote(e.string());
-    const int rc = std::system(cmd.c_str());
-    Outcome r;
-    r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    r.out = slurp(o);
-    r.err = slurp(e);
-    fs::remove(o);
-    fs::remove(e);
-    return r;
-  }
-
-  std::string input() const { return (fs::path(src_) / "inputs" / "noise.toml").string(); }
-
-  std::string bin_, src_;
-  fs::path dir_;
+  std::string input() const { return CliHarness::input("noise.toml"); }
 };
 
 /// Smooth taper of noise.hpp, re-derived here: W = psi(1-x)/(psi(1-x)+psi(x)), psi = e^{-1/y}.
