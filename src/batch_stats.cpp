@@ -150,7 +150,7 @@ std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs)
 
 Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& units,
                        double sample_time, double c, std::size_t* window, bool* truncated,
-                       std::size_t min_window) {
+                       std::size_t min_window, std::vector<double>* replicas) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   auto collect = [&](std::size_t skip) {
     std::vector<const Autocorrelator*> cs;
@@ -184,16 +184,21 @@ Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& un
     return e;
   }
   std::vector<double> fi(U);
+  for (std::size_t u = 0; u < U; ++u) fi[u] = rate(pooled_autocov(collect(u)));
+  e.se = jackknife_se(fi);
+  if (replicas) *replicas = fi;
+  return e;
+}
+
+double jackknife_se(const std::vector<double>& fi) {
+  const std::size_t n = fi.size();
+  if (n < 2) return std::numeric_limits<double>::quiet_NaN();
   double fbar = 0.0;
-  for (std::size_t u = 0; u < U; ++u) {
-    fi[u] = rate(pooled_autocov(collect(u)));
-    fbar += fi[u];
-  }
-  fbar /= static_cast<double>(U);
+  for (double v : fi) fbar += v;
+  fbar /= static_cast<double>(n);
   double ss = 0.0;
   for (double v : fi) ss += (v - fbar) * (v - fbar);
-  e.se = std::sqrt(ss * static_cast<double>(U - 1) / static_cast<double>(U));
-  return e;
+  return std::sqrt(ss * static_cast<double>(n - 1) / static_cast<double>(n));
 }
 
 namespace {

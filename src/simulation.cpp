@@ -210,7 +210,18 @@ std::uint64_t SimulationPlan::progress_ticks() const {
 }
 
 // --- run ---------------------------------------------------------------------------------
-Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback& tick) {
+double UnitAggregates::mean_without(int u, int c) const {
+  double s = 0.0, w = 0.0;
+  for (std::size_t v = 0; v < means.size(); ++v) {
+    if (static_cast<int>(v) == u) continue;
+    s += weights[v] * means[v][static_cast<std::size_t>(c)];
+    w += weights[v];
+  }
+  return s / w;
+}
+
+Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback& tick,
+                 UnitAggregates* agg) {
   const auto t0 = std::chrono::steady_clock::now();
   const ModelParams& p = plan.params();
   const SimulationOptions& opt = plan.options();
@@ -337,6 +348,24 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     est("first_law_residual", [](const auto& m) { return m[kPA] + m[kPB] + m[kJ1] + m[kJ2d]; });
   }
 
+  if (agg && !off) {
+    agg->means.assign(static_cast<std::size_t>(U), {});
+    agg->weights.assign(static_cast<std::size_t>(U), 0.0);
+    for (int u = 0; u < U; ++u)
+      for (std::int64_t b = 0; b < bl.count; ++b) {
+        const double w = static_cast<double>(bl.periods_in(b, opt.periods));
+        for (int t = 0; t < NT; ++t) {
+          const double* v = block(u, t, b);
+          agg->means[u][0] += w * v[kPA] / NT;
+          agg->means[u][1] += w * v[kPB] / NT;
+          agg->means[u][2] += w * v[kJ1] / NT;
+        }
+        agg->weights[u] += w;
+      }
+    for (int u = 0; u < U; ++u)
+      for (auto& m : agg->means[u]) m /= agg->weights[u];
+  }
+
   // Symmetrised (classical-sampling) part of the long-time variance rates, Eq. 6:
   // D_sym = lim Var(int P)/t from the autocovariance of the block means (main estimate) and
   // from batch means (check).  Only whole blocks of equal length enter.
@@ -357,8 +386,13 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
       // the second moments (a slow tail of small amplitude is invisible to tau_int).
       const auto w_min = static_cast<std::size_t>(
           std::ceil(3.0 / (2.0 * -plan.floquet().slowest_rate) / sample_time));
-      const Estimate d = variance_rate(units, sample_time, 10.0, &W, &trunc, w_min);
+      std::vector<double> reps;
+      const Estimate d = variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps);
       r.set(std::string(key) + "_sym", d.value, d.se);
+      if (agg) {
+        agg->D_sym[static_cast<std::size_t>(which)] = d.value;
+        agg->D_sym_replicas[static_cast<std::size_t>(which)] = reps;
+      }
       if (which == 0) window = W;
       truncated = truncated || trunc;
       UnitSeries s(U, std::vector<std::vector<double>>(NT, std::vector<double>(nb)));
@@ -447,14 +481,68 @@ void merge_static_run(Results& r, const Results& q) {
   r.set("steps_total", r.get("steps_total") + q.get("steps_total"));
 }
 
+SimulationJob::SimulationJob(const ModelParams& p, const SimulationOptions& opt)
+    : p_(p), opt_(opt) {
+  main_ = std::make_unique<SimulationPlan>(p, opt);
+  if (opt.pearson) off_ = std::make_unique<SimulationPlan>(p, opt, /*driven_bath_off=*/true);
+  if (opt.omega_derivative) {
+    // Same grid (n), seed and band limit: the noise of the shifted runs is the same white noise
+    // through slightly different filters (common random numbers).
+    SimulationOptions o = opt;
+    o.steps_per_period = main_->steps_per_period();
+    if (o.noise.band_limit <= 0.0) o.noise.band_limit = main_->static_noise().band_limit();
+    ModelParams q = p;
+    q.Omega = p.Omega * (1.0 + opt.omega_step);
+    plus_ = std::make_unique<SimulationPlan>(q, o);
+    q.Omega = p.Omega * (1.0 - opt.omega_step);
+    minus_ = std::make_unique<SimulationPlan>(q, o);
+  }
+}
+
+std::uint64_t SimulationJob::progress_ticks() const {
+  std::uint64_t t = main_->progress_ticks();
+  for (const auto* pl : {off_.get(), plus_.get(), minus_.get()})
+    if (pl) t += pl->progress_ticks();
+  return t;
+}
+
+Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
+  UnitAggregates a0;
+  Results r = simulate(*main_, threads, tick, &a0);
+  if (off_) merge_static_run(r, simulate(*off_, threads, tick));
+  if (!plus_) return r;
+
+  UnitAggregates ap, am;
+  const Results rp = simulate(*plus_, threads, tick, &ap);
+  const Results rm = simulate(*minus_, threads, tick, &am);
+  r.set("wall_s", r.get("wall_s") + rp.get("wall_s") + rm.get("wall_s"));
+  r.set("steps_total", r.get("steps_total") + rp.get("steps_total") + rm.get("steps_total"));
+  const int U = static_cast<int>(a0.means.size());
+  const double W = p_.Omega, h = opt_.omega_step;
+  // f(u) evaluated with unit u deleted from every run (u = -1: all units).
+  auto jack = [&](const std::string& key, const std::function<double(int)>& f) {
+    std::vector<double> reps(static_cast<std::size_t>(U));
+    for (int u = 0; u < U; ++u) reps[static_cast<std::size_t>(u)] = f(u);
+    r.set(key, f(-1), jackknife_se(reps));
+  };
+  for (int l = 0; l < 2; ++l) {
+    const std::string L = l == 0 ? "A" : "B";
+    auto deriv = [&, l](int u) {
+      return (ap.mean_without(u, l) - am.mean_without(u, l)) / (2.0 * h * W);
+    };
+    jack("dP_" + L + "_dOmega", deriv);
+    jack("V_P" + L, [&, l](int u) {
+      const double x = 1.0 - W * deriv(u) / a0.mean_without(u, l);
+      return 2.0 * x * x;
+    });
+  }
+  r.set("omega_step", h);
+  return r;
+}
+
 Results simulate(const ModelParams& p, const SimulationOptions& opt, int threads,
                  const ProgressCallback& tick) {
-  const SimulationPlan plan(p, opt);
-  Results r = simulate(plan, threads, tick);
-  if (!opt.pearson) return r;
-  const SimulationPlan off(p, opt, /*driven_bath_off=*/true);
-  merge_static_run(r, simulate(off, threads, tick));
-  return r;
+  return SimulationJob(p, opt).run(threads, tick);
 }
 
 }  // namespace synctur

@@ -49,6 +49,8 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
     bad.emplace_back("simulation.batch_periods",
                      "leaves fewer than 2 batches in simulation.periods = " +
                          std::to_string(periods) + " (got " + std::to_string(batch_periods) + ")");
+  if (!(omega_step > 0.0 && omega_step < 0.5))
+    bad.emplace_back("simulation.omega_step", "must be in (0, 0.5) (got " + fmt(omega_step) + ")");
   if (progress != "auto" && progress != "always" && progress != "never")
     bad.emplace_back("simulation.progress",
                      "must be one of \"auto\" \"always\" \"never\" (got \"" + progress + "\")");

@@ -81,7 +81,11 @@ std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs)
 /// tail of the correlation).
 Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& units,
                        double sample_time, double c = 10.0, std::size_t* window = nullptr,
-                       bool* truncated = nullptr, std::size_t min_window = 1);
+                       bool* truncated = nullptr, std::size_t min_window = 1,
+                       std::vector<double>* replicas = nullptr);
+
+/// Jackknife standard error from delete-one replicas f_(i): sqrt((N-1)/N sum (f_(i) - mean)^2).
+double jackknife_se(const std::vector<double>& replicas);
 
 /// Block means of one observable: series[u][t][k] = mean over block k (all blocks of equal
 /// duration) of trajectory t of independent unit u (trajectories of a unit may be correlated,

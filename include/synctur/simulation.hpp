@@ -17,6 +17,7 @@
 // the shipped inputs); times in its inverse; powers and heat currents [energy/time].
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -77,6 +78,19 @@ class SimulationPlan {
   std::vector<std::string> warnings_;
 };
 
+/// Per-unit aggregates of a run, for estimates that combine several runs or the fluctuations
+/// with the means (delete-one-unit jackknife with all covariances).
+struct UnitAggregates {
+  /// Order of the observables in `means`.
+  static constexpr const char* kKeys[] = {"P_A", "P_B", "J_1"};
+  std::vector<std::array<double, 3>> means;  ///< per unit, period-weighted [energy/time]
+  std::vector<double> weights;               ///< per unit: measured periods [count]
+  std::array<double, 3> D_sym{};             ///< D_PA_sym, D_PB_sym, D_P_sym (all units)
+  std::array<std::vector<double>, 3> D_sym_replicas;  ///< the same without unit u
+  /// Means of observable c without unit u (u = -1: all units).
+  double mean_without(int u, int c) const;
+};
+
 /// Called after each chunk of steps of any unit (from any thread, serialised by the caller's
 /// implementation); argument: number of ticks done so far.
 using ProgressCallback = std::function<void()>;
@@ -88,10 +102,29 @@ using ProgressCallback = std::function<void()>;
 ///   floquet_slowest_rate band_limit_driven band_limit_static batch_periods n_batches
 ///   tau_int_periods n_eff antithetic_vrf_P_A ... steps_total wall_s.
 /// With the driven bath off only the covariances and Pearson coefficients are meaningful.
-Results simulate(const SimulationPlan& plan, int threads = 0, const ProgressCallback& tick = {});
+Results simulate(const SimulationPlan& plan, int threads = 0, const ProgressCallback& tick = {},
+                 UnitAggregates* aggregates = nullptr);
 
-/// Convenience: SimulationPlan + simulate, plus (opt.pearson) the driven-bath-off run merged
-/// by merge_static_run.
+/// A whole `synctur simulate` point: the driven run, plus (opt.pearson) the driven-bath-off
+/// run for Eqs. 11, 25, plus (opt.omega_derivative) the paired runs at Omega (1 +- h) with the
+/// same grid and seed (common random numbers) for dP_l/dOmega and the bound V_Pl (Eq. 26).
+/// All plans are built (and checked) by the constructor.
+class SimulationJob {
+ public:
+  SimulationJob(const ModelParams& p, const SimulationOptions& opt);
+  std::uint64_t progress_ticks() const;
+  /// Results of the driven run with the combined estimates:
+  ///   pearson, pearson_tilde (bath-off run), dP_A_dOmega, dP_B_dOmega, V_PA, V_PB (paired
+  ///   runs), each with _se by a delete-one-unit jackknife over the runs together.
+  Results run(int threads = 0, const ProgressCallback& tick = {}) const;
+
+ private:
+  ModelParams p_;
+  SimulationOptions opt_;
+  std::unique_ptr<SimulationPlan> main_, off_, plus_, minus_;
+};
+
+/// Convenience: SimulationJob(p, opt).run(threads, tick).
 Results simulate(const ModelParams& p, const SimulationOptions& opt, int threads = 0,
                  const ProgressCallback& tick = {});
 

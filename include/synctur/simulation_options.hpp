@@ -45,6 +45,11 @@ struct SimulationOptions {
   /// simulation.pearson  also run the driven bath off (same seeds, same number of
   /// trajectories) to measure the Pearson coefficients of Eqs. 11, 25 [bool].
   bool pearson = true;
+  /// simulation.omega_derivative  also run at Omega (1 +- omega_step) with the same grid and
+  /// seed (common random numbers) for dP_l/dOmega and V_Pl of Eq. 26 (3x the cost) [bool].
+  bool omega_derivative = false;
+  /// simulation.omega_step  relative step h of the central difference [1], 0 < h < 0.5.
+  double omega_step = 0.02;
   /// simulation.progress  "auto" (stderr only when it is a terminal), "always", "never".
   std::string progress = "auto";
   /// [noise] options of both baths' noise.

@@ -32,9 +32,10 @@ const std::vector<OptionSpec> kOptions = {
 };
 
 /// Keys compared with `theory` (same names in both).
-const std::vector<std::string> kCompared = {"P_A", "P_B", "P", "J_1", "J_2", "S_dot",
-                                            "cov_xAxA", "cov_xBxB", "cov_xAxB", "pearson",
-                                            "pearson_tilde", "eta"};
+const std::vector<std::string> kCompared = {
+    "P_A",      "P_B",      "P",        "J_1",     "J_2",           "S_dot",       "cov_xAxA",
+    "cov_xBxB", "cov_xAxB", "pearson",  "pearson_tilde", "eta", "dP_A_dOmega", "dP_B_dOmega",
+    "V_PA",     "V_PB"};
 
 void add_theory(Results& r, const ModelParams& p, const TheoryOptions& topt) {
   const Results t = theory_point(p, topt);
@@ -66,26 +67,13 @@ void print_table(std::ostream& os, const Results& r, int threads) {
   os << "(theory: lowest order in gamma_1; covariances and Pearson from the driven-bath-off run)\n";
 }
 
-Results run_point(const ModelParams& p, const io::Config& cfg, int threads, Progress* progress) {
-  const SimulationOptions& opt = cfg.simulation;
-  const SimulationPlan plan(p, opt);
-  std::unique_ptr<SimulationPlan> off;
-  if (opt.pearson) off = std::make_unique<SimulationPlan>(p, opt, /*driven_bath_off=*/true);
-  ProgressCallback tick;
-  if (progress) tick = [progress] { progress->tick(); };
-  Results r = simulate(plan, threads, tick);
-  if (off) merge_static_run(r, simulate(*off, threads, tick));
+Results run_point(const ModelParams& p, const io::Config& cfg, int threads, bool show_progress) {
+  const SimulationJob job(p, cfg.simulation);
+  Progress progress("simulate", job.progress_ticks(), show_progress, "chunks");
+  Results r = job.run(threads, [&progress] { progress.tick(); });
+  progress.finish();
   add_theory(r, p, cfg.theory);
   return r;
-}
-
-std::uint64_t ticks_of(const ModelParams& p, const SimulationOptions& opt) {
-  // Cheap estimate for the progress line: plan construction is repeated in run_point, but it
-  // costs milliseconds against runs of seconds.
-  const SimulationPlan plan(p, opt);
-  std::uint64_t t = plan.progress_ticks();
-  if (opt.pearson) t += SimulationPlan(p, opt, true).progress_ticks();
-  return t;
 }
 
 }  // namespace
@@ -110,9 +98,7 @@ int simulate_main(const std::vector<std::string>& words) {
         (cfg.simulation.progress == "auto" && progress_wanted(a));
 
     if (!cfg.sweep || a.no_sweep) {
-      Progress progress("simulate", ticks_of(cfg.model, cfg.simulation), want_progress, "chunks");
-      const Results r = run_point(cfg.model, cfg, threads, &progress);
-      progress.finish();
+      const Results r = run_point(cfg.model, cfg, threads, want_progress);
       if (!quiet) print_table(std::cerr, r, threads);
       if (format_or(a, "json") == "json") {
         emit(a, [&](std::ostream& os) { io::write_json_point(os, prov, cfg, r); });
@@ -130,7 +116,7 @@ int simulate_main(const std::vector<std::string>& words) {
     Progress progress("simulate", pts.size(), want_progress);
     for (const auto& pt : pts) {
       try {
-        res.push_back(run_point(pt.params, cfg, threads, nullptr));
+        res.push_back(run_point(pt.params, cfg, threads, false));
       } catch (const NoSteadyStateError& e) {
         Results r;  // marked, not fatal in a sweep
         r.set("steady_state", 0.0);
