@@ -456,6 +456,11 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     for (auto [o, key] : {std::pair{kPA, "P_A"}, {kPB, "P_B"}, {kJ1, "J_1"}}) {
       const double vs = traj_samples.variance(o), vp = unit_samples.variance(o);
       r.set(std::string("antithetic_vrf_") + key, vs / 2.0 / vp);
+      if (o == kPA && vs / 2.0 / vp < 1.0)
+        extra_warnings.push_back(
+            "antithetic pairs did not reduce the variance of P_A (factor " + std::to_string(vs / 2.0 / vp) +
+            "; a pair costs ~1.5 single trajectories, not 2): the slow mode dominates, "
+            "simulation.antithetic = false may be as good");
     }
   }
   r.set("steps_total", static_cast<double>(plan.steps_total()));
