@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "synctur/batch_stats.hpp"
+#include "synctur/commutator.hpp"
 #include "synctur/spectra.hpp"
 
 namespace synctur {
@@ -515,6 +516,50 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
   UnitAggregates a0;
   Results r = simulate(*main_, threads, tick, &a0);
   if (off_) merge_static_run(r, simulate(*off_, threads, tick));
+  const int U = static_cast<int>(a0.means.size());
+  // f(u) evaluated with unit u deleted from every run (u = -1: all units), jackknife error.
+  auto jack = [&](const std::string& key, const std::function<double(int)>& f) {
+    std::vector<double> reps(static_cast<std::size_t>(U));
+    for (int u = 0; u < U; ++u) reps[static_cast<std::size_t>(u)] = f(u);
+    r.set(key, f(-1), jackknife_se(reps));
+  };
+
+  // Quantum fluctuations D = D_sym - D_comm (docs/FLUCTUATIONS.md) and the TUR ratios
+  // Q = S_dot D / O^2 (Eq. 7), errors by the joint jackknife (covariances of S_dot, D, O).
+  if (opt_.commutator) {
+    const auto c0 = std::chrono::steady_clock::now();
+    const CommutatorResult c = commutator_fluctuations(main_->propagator());
+    const double comm[3] = {c.D_PA_comm, c.D_PB_comm, c.D_P_comm};
+    const double err[3] = {c.D_PA_err, c.D_PB_err, c.D_P_err};
+    const char* keys[3] = {"D_PA", "D_PB", "D_P"};
+    const double T1 = p_.T_1, T2 = p_.T_2;
+    auto sdot = [&](int u) {
+      if (!(T1 > 0.0 && T2 > 0.0)) return kNaN;
+      const double PA = a0.mean_without(u, 0), PB = a0.mean_without(u, 1);
+      const double J1 = a0.mean_without(u, 2), J2 = -(PA + PB) - J1;
+      return -J1 / T1 - J2 / T2;
+    };
+    for (int i = 0; i < 3; ++i) {
+      const std::string K = keys[i];
+      r.set(K + "_comm", comm[i]);
+      r.set(K + "_comm_err", std::isfinite(err[i]) ? err[i] : 0.0);
+      auto D = [&, i](int u) {
+        const double s = u < 0 ? a0.D_sym[i] : a0.D_sym_replicas[i][static_cast<std::size_t>(u)];
+        return s - comm[i];
+      };
+      jack(K, D);
+      r.set(K + "_se", std::hypot(r.get(K + "_se"), r.get(K + "_comm_err")));
+      auto O = [&, i](int u) {
+        return i == 2 ? a0.mean_without(u, 0) + a0.mean_without(u, 1) : a0.mean_without(u, i);
+      };
+      jack(std::string("Q_") + (i == 0 ? "PA" : i == 1 ? "PB" : "P"), [&](int u) {
+        const double o = O(u);
+        return sdot(u) * D(u) / (o * o);
+      });
+    }
+    r.set("commutator_seconds",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());
+  }
   if (!plus_) return r;
 
   UnitAggregates ap, am;
@@ -522,14 +567,7 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
   const Results rm = simulate(*minus_, threads, tick, &am);
   r.set("wall_s", r.get("wall_s") + rp.get("wall_s") + rm.get("wall_s"));
   r.set("steps_total", r.get("steps_total") + rp.get("steps_total") + rm.get("steps_total"));
-  const int U = static_cast<int>(a0.means.size());
   const double W = p_.Omega, h = opt_.omega_step;
-  // f(u) evaluated with unit u deleted from every run (u = -1: all units).
-  auto jack = [&](const std::string& key, const std::function<double(int)>& f) {
-    std::vector<double> reps(static_cast<std::size_t>(U));
-    for (int u = 0; u < U; ++u) reps[static_cast<std::size_t>(u)] = f(u);
-    r.set(key, f(-1), jackknife_se(reps));
-  };
   for (int l = 0; l < 2; ++l) {
     const std::string L = l == 0 ? "A" : "B";
     auto deriv = [&, l](int u) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <string>
 
+#include "synctur/commutator.hpp"
 #include "synctur/simulation.hpp"
 #include "synctur/theory.hpp"
 
@@ -228,6 +229,45 @@ TEST(Simulation, OmegaDerivativeAndGeneralizedBound) {
     EXPECT_GT(r.get(std::string(k) + "_se"), 0.0);
   }
   EXPECT_LT(r.get("dP_A_dOmega_se"), 0.5 * std::abs(th.get("dP_A_dOmega")));
+}
+
+// The quantum fluctuation D = D_sym - D_comm against Eq. (18) where the lowest order holds
+// (gamma_2 = 1, gamma_1 = 1e-3: higher orders ~0.3%, T = 0.1 where the "-1" term is ~8% of D):
+// the full D agrees with Eq. (18) and excludes Eq. (18) without its "-1" term; the classical
+// sampling D_sym alone does the opposite.  The "-1" term is D_comm at lowest order
+// (tests/test_commutator.cpp): Eq. 18 without it = Eq. 18 + D_comm.
+TEST(Simulation, QuantumFluctuationsNeedTheCommutatorTerm) {
+  ModelParams p = quick(0.1, 2.0);
+  p.gamma_1 = 1e-3;
+  const Results th = theory_point(p);
+  const Results r = simulate(p, opts(32, 60000), 2);
+  const double eq18 = th.get("D_PA");
+  const double without = eq18 + r.get("D_PA_comm");
+  const double se = r.get("D_PA_se"), se_sym = r.get("D_PA_sym_se");
+  EXPECT_LT(std::abs(r.get("D_PA") - eq18), 4.0 * se) << r.get("D_PA") << " vs " << eq18;
+  EXPECT_GT(std::abs(r.get("D_PA") - without), 4.0 * se) << r.get("D_PA") << " vs " << without;
+  EXPECT_GT(std::abs(r.get("D_PA_sym") - eq18), 4.0 * se_sym);
+  EXPECT_LT(std::abs(r.get("D_PA_sym") - without), 4.0 * se_sym)
+      << r.get("D_PA_sym") << " vs " << without;
+  EXPECT_LT(r.get("D_PA_comm"), 0.0);  // the quantum correction increases D here
+}
+
+// TUR ratios: Q_P >= 2 (Appendix C) holds within errors, far above 2 at Omega/T = 20; the
+// adiabatic violation Q_PA < 2 predicted at Omega = 0.3, T = 0.1 (theory 0.25) is found with
+// Q_PA + 4 se < 2.
+TEST(Simulation, TurRatios) {
+  {
+    const Results r = simulate(quick(0.1, 2.0), opts(32, 2500), 2);
+    EXPECT_GT(r.get("Q_P") - 4.0 * r.get("Q_P_se"), 2.0) << r.get("Q_P");
+  }
+  const ModelParams p = quick(0.1, 0.3);
+  const Results th = theory_point(p);
+  ASSERT_LT(th.get("Q_PA"), 0.5);
+  const Results r = simulate(p, opts(32, 3000), 2);
+  EXPECT_LT(r.get("Q_PA") + 4.0 * r.get("Q_PA_se"), 2.0)
+      << r.get("Q_PA") << " +- " << r.get("Q_PA_se");
+  EXPECT_GT(r.get("Q_P") + 4.0 * r.get("Q_P_se"), 2.0) << r.get("Q_P");
+  EXPECT_LT(std::abs(z(r, "P_A", th.get("P_A"))), 4.0);
 }
 
 // Bad options give one message naming the key.

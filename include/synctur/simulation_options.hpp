@@ -45,6 +45,9 @@ struct SimulationOptions {
   /// simulation.pearson  also run the driven bath off (same seeds, same number of
   /// trajectories) to measure the Pearson coefficients of Eqs. 11, 25 [bool].
   bool pearson = true;
+  /// simulation.commutator  compute the commutator part D_comm of the power fluctuations
+  /// (docs/FLUCTUATIONS.md) and report D = D_sym - D_comm and the TUR ratios Q [bool].
+  bool commutator = true;
   /// simulation.omega_derivative  also run at Omega (1 +- omega_step) with the same grid and
   /// seed (common random numbers) for dP_l/dOmega and V_Pl of Eq. 26 (3x the cost) [bool].
   bool omega_derivative = false;

@@ -34,8 +34,8 @@ const std::vector<OptionSpec> kOptions = {
 /// Keys compared with `theory` (same names in both).
 const std::vector<std::string> kCompared = {
     "P_A",      "P_B",      "P",        "J_1",     "J_2",           "S_dot",       "cov_xAxA",
-    "cov_xBxB", "cov_xAxB", "pearson",  "pearson_tilde", "eta", "dP_A_dOmega", "dP_B_dOmega",
-    "V_PA",     "V_PB"};
+    "cov_xBxB", "cov_xAxB", "pearson",  "pearson_tilde", "eta", "D_PA", "D_PB", "D_P", "Q_PA",
+    "Q_PB", "Q_P", "dP_A_dOmega", "dP_B_dOmega", "V_PA",     "V_PB"};
 
 void add_theory(Results& r, const ModelParams& p, const TheoryOptions& topt) {
   const Results t = theory_point(p, topt);

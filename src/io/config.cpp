@@ -187,6 +187,8 @@ std::vector<KeySpec> make_schema() {
               "periods per batch for batch means; 0 = automatic [count]"),
       boolean("simulation.pearson", kSim.pearson, SIM(pearson = std::get<bool>(v)),
               "also run with the driven bath off for the Pearson coefficients (Eqs. 11, 25)"),
+      boolean("simulation.commutator", kSim.commutator, SIM(commutator = std::get<bool>(v)),
+              "commutator part of the power fluctuations: D = D_sym - D_comm, Q = S_dot D/O^2"),
       boolean("simulation.omega_derivative", kSim.omega_derivative,
               SIM(omega_derivative = std::get<bool>(v)),
               "paired runs at Omega (1 +- omega_step) for dP/dOmega and V_Pl (Eq. 26; 3x cost)"),
