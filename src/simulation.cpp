@@ -277,7 +277,12 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   if (opt.batch_periods > 0) {
     batch_blocks = std::max<std::int64_t>(1, opt.batch_periods / bl.len);
   } else {
-    const double want = std::max(static_cast<double>(opt.periods) / 32.0, 10.0 * tau_periods);
+    // At least 10 tau_int and 20 relaxation times 1/(2 |slowest rate|) of the second moments:
+    // a slow mode of small amplitude can dominate the variance of a mean while being invisible
+    // to the estimate of tau_int (gamma_2 = 100: relaxation ~1300 time units).
+    const double relax_periods = 1.0 / (2.0 * -plan.floquet().slowest_rate) / p.period();
+    const double want = std::max({static_cast<double>(opt.periods) / 32.0, 10.0 * tau_periods,
+                                  20.0 * relax_periods});
     batch_blocks = static_cast<std::int64_t>(std::ceil(want / static_cast<double>(bl.len)));
   }
   batch_blocks = std::clamp<std::int64_t>(batch_blocks, 1, bl.count);

@@ -14,6 +14,7 @@
 
 #include "synctur/io/config.hpp"
 #include "synctur/io/output.hpp"
+#include "synctur/sweep.hpp"
 
 namespace synctur::cli {
 
@@ -62,6 +63,22 @@ void emit(const Args& a, const std::function<void(std::ostream&)>& writer);
 void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg,
                 const io::Table& t);
 
+/// Point-or-sweep machinery shared by the solver commands (theory, exact).
+/// The model parameters of a point in model_keys() order (the leading output columns).
+std::vector<double> model_row(const ModelParams& p);
+/// Evaluate `solve` at every sweep point (OpenMP over points, dynamic schedule, --threads;
+/// results in sweep order, so the output does not depend on the thread count).  The first
+/// exception is rethrown as std::runtime_error("sweep point i: ...").
+std::vector<Results> run_sweep(const Args& a, const std::vector<SweepPoint>& pts,
+                               const std::string& label,
+                               const std::function<Results(const ModelParams&)>& solve);
+/// One point: JSON (default) or a one-row CSV, per --format.
+void emit_point(const Args& a, const io::Provenance& prov, const io::Config& cfg,
+                const Results& r);
+/// Sweep rows: model keys, the sweep's derived columns, then the result keys (emit_table).
+void emit_sweep(const Args& a, const io::Provenance& prov, const io::Config& cfg,
+                const std::vector<SweepPoint>& pts, const std::vector<Results>& res);
+
 /// Parse a number given to an option; UsageError naming the option otherwise.
 double parse_real(const std::string& option, const std::string& text);
 long long parse_int(const std::string& option, const std::string& text);
@@ -96,5 +113,6 @@ int theory_main(const std::vector<std::string>& words);
 int response_main(const std::vector<std::string>& words);
 int simulate_main(const std::vector<std::string>& words);
 int noise_main(const std::vector<std::string>& words);
+int exact_main(const std::vector<std::string>& words);
 
 }  // namespace synctur::cli

@@ -21,6 +21,7 @@ const std::vector<Command>& commands() {
        synctur::cli::simulate_main},
       {"response", "the static response matrix chi_2(w) and the eigenvalues of chi_2''(w)",
        synctur::cli::response_main},
+      {"exact", "exact steady state, all orders in gamma_1 (Hill)", synctur::cli::exact_main},
       {"noise", "the bath noise's spectrum and autocovariance vs their targets",
        synctur::cli::noise_main},
   };

@@ -1,0 +1,87 @@
+// synctur exact: exact_point() (all orders in gamma_1, Hill's method + frequency quadrature) at
+// the point of CONFIG, or at every point of its [sweep] (OpenMP over points, rows in sweep
+// order).  Method and keys: docs/EXACT.md.
+#include <iostream>
+
+#include "common.hpp"
+#include "synctur/exact.hpp"
+#include "synctur/floquet.hpp"
+#include "synctur/sweep.hpp"
+
+namespace synctur::cli {
+
+namespace {
+
+const char* kSummary =
+    "Exact periodic steady state (all orders in gamma_1 and gamma_2, no sampling) at the point\n"
+    "of CONFIG, or at every point of its [sweep]: harmonic transfer functions from Hill's\n"
+    "method, frequency integrals by adaptive Gauss-Kronrod, fluctuations by Wick's theorem.";
+const char* kDetails =
+    "Default format: json for a single point, csv for a sweep.  Keys: the theory names (P_A P_B\n"
+    "P J_1 J_2 S_dot eta D_PA D_PB D_P Q_PA Q_PB Q_P cov_xAxA cov_xBxB cov_xAxB pearson\n"
+    "pearson_tilde), D_*_sym / D_*_comm, steady_state, floquet_slowest_rate, first_law_residual,\n"
+    "hill_N hill_check hill_converged hill_P, evaluations panels quadrature_converged\n"
+    "quadrature_worst_ratio (docs/EXACT.md).  Without a periodic steady state: a point exits\n"
+    "with status 3 and the Floquet verdict on stderr; a sweep marks the row steady_state = 0\n"
+    "with NaN values and reports the count on stderr.";
+
+const std::vector<OptionSpec> kOptions = {
+    {"--rtol", "X", "relative tolerance of the frequency integrals (default 1e-10)"},
+    {"--atol", "X", "quadrature floor relative to int |integrand| (default 1e-10)"},
+    {"--hill-tol", "X", "Hill truncation criterion: relative change N -> N+6 (default 1e-11)"},
+    {"--no-fluctuations", "", "means only: skip D_* and Q_* (several times faster)"},
+};
+
+ExactOptions options(const Args& a) {
+  ExactOptions o;
+  if (a.extra.count("--rtol")) o.rtol = parse_real("--rtol", a.extra.at("--rtol"));
+  if (a.extra.count("--atol")) o.atol_rel = parse_real("--atol", a.extra.at("--atol"));
+  if (a.extra.count("--hill-tol")) o.hill_tol = parse_real("--hill-tol", a.extra.at("--hill-tol"));
+  if (a.extra.count("--no-fluctuations")) o.fluctuations = false;
+  if (const auto bad = o.validate(); !bad.empty()) {
+    const std::string& k = bad.front().first;
+    const std::string opt = k == "rtol" ? "--rtol" : k == "atol_rel" ? "--atol" : "--hill-tol";
+    throw UsageError("exact: " + opt + " " + bad.front().second);
+  }
+  return o;
+}
+
+}  // namespace
+
+int exact_main(const std::vector<std::string>& words) {
+  return run_guarded([&] {
+    const Args a = parse_args("exact", words, kOptions);
+    if (a.help) {
+      print_command_help(std::cout, "exact", kSummary, kOptions, kDetails);
+      return 0;
+    }
+    const ExactOptions opt = options(a);
+    const io::Config cfg = load(a);
+    const io::Provenance prov = provenance(a);
+
+    if (!cfg.sweep || a.no_sweep) {
+      std::string message;
+      Results r = exact_point(cfg.model, opt, &message);
+      if (r.get("steady_state") != 1.0)
+        throw NoSteadyStateError(message, r.get("floquet_slowest_rate"));
+      r.set_text("steady_state_message", message);
+      emit_point(a, prov, cfg, r);
+      return 0;
+    }
+    const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
+    const std::vector<Results> res =
+        run_sweep(a, pts, "exact", [&](const ModelParams& p) { return exact_point(p, opt); });
+    std::size_t unstable = 0;
+    for (const auto& r : res)
+      if (r.get("steady_state") != 1.0) ++unstable;
+    if (unstable > 0)
+      std::cerr << "exact: " << unstable << " of " << res.size()
+                << " sweep points have no periodic steady state (steady_state = 0, values NaN; "
+                   "see floquet_slowest_rate)"
+                << std::endl;
+    emit_sweep(a, prov, cfg, pts, res);
+    return 0;
+  });
+}
+
+}  // namespace synctur::cli

@@ -1,0 +1,394 @@
+// Exact periodic steady state (src/exact.cpp, docs/EXACT.md): Hill transfer functions, first
+// law, gamma_1 -> 0 limit against the lowest-order theory (linear approach), fluctuation-
+// dissipation covariances, truncation convergence, refusal without a steady state, second law,
+// fluctuations (Wick) against Eq. (18) and its commutator ("-1") term, and the CLI.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+#include <random>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+#include "synctur/exact.hpp"
+#include "synctur/quadrature.hpp"
+#include "synctur/response.hpp"
+#include "synctur/spectra.hpp"
+#include "synctur/theory.hpp"
+
+using namespace synctur;
+
+namespace {
+constexpr double kPi = std::numbers::pi;
+using cplx = std::complex<double>;
+
+ModelParams point(double g2, double g1, double T, double Omega, double wc = 1.2) {
+  ModelParams p;  // w_A = 1, w_B = 0.6, phi = pi/2, r = 0, m = 1
+  p.gamma_2 = g2;
+  p.gamma_1 = g1;
+  p.T_1 = p.T_2 = T;
+  p.Omega = Omega;
+  p.cutoff = wc;
+  return p;
+}
+
+ExactOptions means_only() {
+  ExactOptions o;
+  o.fluctuations = false;
+  return o;
+}
+
+/// 1/(2 pi m) int dw coth(w/2T_2) chi_2''(w): the fluctuation-dissipation covariances of the
+/// static problem (computed here independently of theory.cpp).
+std::array<double, 3> fdt_covariances(const ModelParams& p) {
+  auto f = [&](double w, double* o) {
+    const Chi2 c = chi2(p, w);
+    const double cb = coth_half(w, p.T_2);
+    o[0] = cb * c.AA.imag();
+    o[1] = cb * c.BB.imag();
+    o[2] = cb * c.AB.imag();
+  };
+  std::vector<double> bp{0.0};
+  for (const cplx& z : chi2_poles(p))
+    for (double k : {0.0, 1.0, 4.0, 16.0, 64.0}) {
+      bp.push_back(z.real() - k * std::abs(z.imag()));
+      bp.push_back(z.real() + k * std::abs(z.imag()));
+    }
+  QuadOptions qo;
+  auto I = integrate_real_line<3>(f, bp, qo);
+  for (double& v : I) v /= 2.0 * kPi * p.mass;
+  return I;
+}
+}  // namespace
+
+// The Hill solution satisfies s' = A(t) s + B(t) e_k e^{-i w t} (state_space.hpp's A, B) at
+// arbitrary times, up to the truncation at |n| = N.
+TEST(exact, HillSolutionSolvesTheEquations) {
+  for (const ModelParams& p : {point(1, 0.3, 0.5, 2.0), point(100, 0.01, 0.5, 0.3)}) {
+    const HillSolver hs(p);
+    const StateSpace& ss = hs.state_space();
+    HarmonicResponse R;
+    for (double w : {0.1, 0.82, 1.7, 13.0}) {
+      hs.solve(w, 16, R);
+      for (double t : {0.0, 0.37, 1.9, 4.4}) {
+        for (int k = 0; k < 2; ++k) {
+          StateVecC s = StateVecC::Zero(), ds = StateVecC::Zero();
+          for (int n = -R.N; n <= R.N; ++n) {
+            const StateVecC h = k == 0 ? StateVecC(R.H1[n + R.N]) : R.H2(n);
+            const cplx e = std::exp(cplx(0.0, (n * p.Omega - w) * t));
+            s += h * e;
+            ds += cplx(0.0, n * p.Omega - w) * h * e;
+          }
+          const StateVecC rhs = ss.A(t).cast<cplx>() * s +
+                                ss.B(t).col(k).cast<cplx>() * std::exp(cplx(0.0, -w * t));
+          EXPECT_LT((ds - rhs).norm(), 1e-12 * (ds.norm() + rhs.norm()))
+              << "w=" << w << " t=" << t << " k=" << k;
+        }
+      }
+    }
+  }
+}
+
+// The structured solver (elimination of (x, v), scalar tridiagonal in z, shared resolvents for
+// shifted frequencies) agrees with plain block-tridiagonal elimination.
+TEST(exact, StructuredSolverMatchesGenericElimination) {
+  for (const ModelParams& p : {point(1, 0.3, 0.5, 2.0), point(100, 0.01, 0.5, 0.3)}) {
+    const HillSolver hs(p);
+    ASSERT_TRUE(hs.structured());
+    HarmonicResponse a, b;
+    std::vector<HarmonicResponse> sh;
+    for (double w : {0.0, 0.1, 0.82, 1.7, 13.0}) {
+      for (int N : {1, 4, 9}) {
+        hs.solve(w, N, a);
+        hs.solve_generic(w, N, b);
+        double num = (a.h0 - b.h0).norm(), den = b.h0.norm();
+        for (int n = 0; n < 2 * N + 1; ++n) {
+          num += (a.H1[n] - b.H1[n]).norm() + (a.dH2[n] - b.dH2[n]).norm();
+          den += b.H1[n].norm() + b.dH2[n].norm();
+        }
+        EXPECT_LT(num, 1e-11 * den) << "w=" << w << " N=" << N;
+        hs.solve_shifts(w, N, 3, sh);
+        for (int q = -3; q <= 3; ++q) {
+          hs.solve_generic(w - q * p.Omega, N, b);
+          double nd = 0.0, dd = 0.0;
+          for (int n = 0; n < 2 * N + 1; ++n) {
+            nd += (sh[q + 3].H1[n] - b.H1[n]).norm() + (sh[q + 3].dH2[n] - b.dH2[n]).norm();
+            dd += b.H1[n].norm() + b.dH2[n].norm();
+          }
+          EXPECT_LT(nd, 1e-11 * dd) << "w=" << w << " shift " << q;
+        }
+      }
+    }
+  }
+}
+
+// The static channel-2 response carries no net power: Re V0 = m gamma_2 |V0|^2 (V = v_A + v_B),
+// the identity that removes the log-divergent part of J_2 (docs/EXACT.md).
+TEST(exact, StaticEnergyIdentity) {
+  const ModelParams p = point(100, 0.01, 0.5, 2.0);
+  const HillSolver hs(p);
+  HarmonicResponse R;
+  for (double w : {0.01, 0.5, 0.8, 3.0, 1e3, 1e6}) {
+    hs.solve(w, 2, R);
+    const cplx V = R.h0(kVA) + R.h0(kVB);
+    EXPECT_NEAR(V.real() / (p.mass * p.gamma_2 * std::norm(V)), 1.0, 1e-12) << "w=" << w;
+  }
+}
+
+// First law P + J_1 + J_2 = 0, J_2 from its own integrand; all orders in gamma_1.
+TEST(exact, FirstLaw) {
+  for (const ModelParams& p :
+       {point(1, 0.01, 0.5, 2.0), point(1, 0.3, 0.2, 0.7), point(100, 0.01, 0.5, 2.0),
+        point(100, 0.01, 0.1, 200.0), point(10, 0.1, 1.0, 5.0, 1000.0),
+        point(0.05, 0.02, 0.3, 1.3)}) {
+    const Results r = exact_point(p, means_only());
+    ASSERT_EQ(r.get("steady_state"), 1.0);
+    const double scale = std::abs(r.get("J_1")) + std::abs(r.get("J_2")) + std::abs(r.get("P"));
+    EXPECT_LT(std::abs(r.get("P") + r.get("J_1") + r.get("J_2")), 1e-10 * scale)
+        << "gamma_2=" << p.gamma_2 << " Omega=" << p.Omega;
+    EXPECT_EQ(r.get("quadrature_converged"), 1.0);
+    EXPECT_EQ(r.get("hill_converged"), 1.0);
+  }
+}
+
+// gamma_1 -> 0: exact/gamma_1 -> theory/gamma_1 and the difference shrinks linearly.
+TEST(exact, ApproachesTheoryLinearlyInGamma1) {
+  struct Case {
+    double g2, g1;
+  };
+  // gamma_2 = 100 needs a smaller gamma_1 to be in the linear regime (docs/EXACT.md).
+  for (const Case c : {Case{1.0, 1e-3}, Case{100.0, 1e-4}}) {
+    const ModelParams p1 = point(c.g2, c.g1, 0.5, 2.0), p2 = point(c.g2, c.g1 / 10, 0.5, 2.0);
+    const Results th = theory_point(p1);  // theory/gamma_1 does not depend on gamma_1
+    const Results e1 = exact_point(p1, means_only()), e2 = exact_point(p2, means_only());
+    for (const char* k : {"P_A", "P_B", "J_1", "J_2"}) {
+      const double t = th.get(k) / c.g1;
+      const double d1 = std::abs(e1.get(k) / p1.gamma_1 - t);
+      const double d2 = std::abs(e2.get(k) / p2.gamma_1 - t);
+      EXPECT_NEAR(d1 / d2, 10.0, 0.8) << k << " gamma_2=" << c.g2;
+      EXPECT_LT(d2, 0.02 * std::abs(t)) << k << " gamma_2=" << c.g2;
+    }
+  }
+}
+
+// Covariances: exact period-averaged <x x> (true second moments) -> the fluctuation-
+// dissipation values 1/(2 pi m) int coth chi'' as gamma_1 -> 0; theory's cov_* agree.
+TEST(exact, CovariancesFluctuationDissipation) {
+  for (const ModelParams& p : {point(1, 1e-7, 0.5, 2.0), point(100, 1e-8, 0.1, 2.0)}) {
+    const Results r = exact_point(p, means_only());
+    const auto fdt = fdt_covariances(p);
+    EXPECT_NEAR(r.get("cov_xAxA") / fdt[0], 1.0, 1e-5);
+    EXPECT_NEAR(r.get("cov_xBxB") / fdt[1], 1.0, 1e-5);
+    EXPECT_NEAR(r.get("cov_xAxB") / fdt[2], 1.0, 1e-4);
+    const Results th = theory_point(p);
+    EXPECT_NEAR(r.get("cov_xAxA") / th.get("cov_xAxA"), 1.0, 1e-5);
+  }
+}
+
+// Hill truncation: the automatically chosen N agrees with a much larger one.
+TEST(exact, HillTruncationConverged) {
+  for (const ModelParams& p : {point(1, 0.3, 0.3, 2.0), point(100, 0.01, 0.1, 0.3)}) {
+    const Results a = exact_point(p, means_only());
+    ASSERT_EQ(a.get("hill_converged"), 1.0);
+    EXPECT_LE(a.get("hill_check"), 1e-11);
+    ExactOptions big = means_only();
+    big.hill_min = static_cast<int>(a.get("hill_N")) + 10;
+    const Results b = exact_point(p, big);
+    EXPECT_EQ(b.get("hill_N"), a.get("hill_N") + 10);
+    for (const char* k : {"P_A", "P_B", "J_1", "J_2", "cov_xAxB"})
+      EXPECT_NEAR(a.get(k), b.get(k), 1e-9 * std::abs(b.get(k))) << k;
+  }
+  // fluctuations: N and the range of frequency shifts |p| <= hill_P
+  const ModelParams p = point(1, 0.3, 0.2, 0.7);
+  const Results a = exact_point(p);
+  ExactOptions big;
+  big.hill_min = static_cast<int>(a.get("hill_N")) + 6;
+  big.shifts = big.hill_min + 1;
+  const Results b = exact_point(p, big);
+  EXPECT_EQ(b.get("hill_P"), big.shifts);
+  EXPECT_LT(a.get("hill_P"), b.get("hill_P"));
+  for (const char* k : {"D_PA", "D_PB", "D_P", "D_P_comm"})
+    EXPECT_NEAR(a.get(k), b.get(k), 1e-9 * std::abs(b.get(k))) << k;
+}
+
+// A known unstable point (physics notes section 6, PROPAGATOR.md table): refused.
+TEST(exact, RefusesWithoutSteadyState) {
+  const ModelParams p = point(300, 0.01, 0.5, 2.5);
+  std::string msg;
+  const Results r = exact_point(p, {}, &msg);
+  EXPECT_EQ(r.get("steady_state"), 0.0);
+  EXPECT_GT(r.get("floquet_slowest_rate"), 0.0);
+  EXPECT_TRUE(std::isnan(r.get("P_A")));
+  EXPECT_TRUE(std::isnan(r.get("D_PA")));
+  EXPECT_NE(msg.find("no periodic steady state"), std::string::npos) << msg;
+}
+
+// Second law on random stable points; Q_P >= 2 (Appendix C) where fluctuations are computed.
+TEST(exact, SecondLawOnRandomPoints) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto logu = [&](double a, double b) { return a * std::pow(b / a, u(rng)); };
+  int checked = 0;
+  for (int i = 0; i < 12; ++i) {
+    ModelParams p;
+    p.omega_B = logu(0.2, 0.9);
+    p.gamma_2 = logu(1e-2, 30.0);
+    p.gamma_1 = logu(1e-3, 0.3);
+    p.cutoff = logu(0.3, 100.0);
+    p.T_2 = logu(0.05, 2.0);
+    p.T_1 = logu(0.05, 2.0);
+    p.Omega = logu(0.1, 20.0);
+    p.phi = 2.0 * kPi * u(rng);
+    p.r = u(rng);
+    ExactOptions o;
+    o.fluctuations = (i % 3 == 0);
+    const Results r = exact_point(p, o);
+    if (r.get("steady_state") != 1.0) continue;
+    ++checked;
+    EXPECT_GE(r.get("S_dot"), 0.0) << "point " << i;
+    EXPECT_LT(std::abs(r.get("first_law_residual")), 1e-9) << "point " << i;
+    if (o.fluctuations) {
+      EXPECT_GE(r.get("Q_P"), 2.0 * (1.0 - 1e-8)) << "point " << i;
+    }
+  }
+  EXPECT_GE(checked, 8);
+}
+
+// Fluctuations: gamma_1 -> 0 gives Eq. (18) (theory's D_PA, D_PB, D_P), and the commutator part
+// gives its "-1" term, D_comm = Omega^2 f_l^2/(4 pi m) int J_1(w + Omega) chi_ll''(w) dw.
+TEST(exact, FluctuationsApproachEq18) {
+  for (const ModelParams& p : {point(1, 1e-6, 0.5, 2.0), point(1, 1e-6, 0.1, 0.7)}) {
+    const Results e = exact_point(p);
+    const Results th = theory_point(p);
+    for (const char* k : {"D_PA", "D_PB", "D_P"})
+      EXPECT_NEAR(e.get(k) / th.get(k), 1.0, 1e-4) << k << " Omega=" << p.Omega;
+    const BathSpectrum b1 = driven_bath(p);
+    auto f = [&](double w, double* o) {
+      const Chi2 c = chi2(p, w);
+      o[0] = b1.J(w + p.Omega) * c.AA.imag();
+      o[1] = b1.J(w + p.Omega) * c.BB.imag();
+    };
+    std::vector<double> bp{0.0, -p.Omega};
+    for (const cplx& z : chi2_poles(p)) bp.push_back(z.real());
+    const auto I = integrate_real_line<2>(f, bp, QuadOptions{});
+    const double pre = p.Omega * p.Omega / (4.0 * kPi * p.mass);
+    EXPECT_NEAR(e.get("D_PA_comm") / (pre * I[0]), 1.0, 1e-4);
+    EXPECT_NEAR(e.get("D_PB_comm") / (pre * p.f_B() * p.f_B() * I[1]), 1.0, 1e-4);
+    EXPECT_NEAR(e.get("D_PA"), e.get("D_PA_sym") - e.get("D_PA_comm"), 1e-15);
+  }
+}
+
+// The commutator part is state independent: it does not depend on the temperatures.
+TEST(exact, CommutatorPartIndependentOfTemperature) {
+  ModelParams p = point(1, 0.05, 0.5, 1.5);
+  const Results a = exact_point(p);
+  p.T_1 = 0.1;
+  p.T_2 = 2.0;
+  const Results b = exact_point(p);
+  for (const char* k : {"D_PA_comm", "D_PB_comm", "D_P_comm"})
+    EXPECT_NEAR(a.get(k), b.get(k), 1e-8 * std::abs(a.get(k))) << k;
+  EXPECT_GT(std::abs(a.get("D_PA_sym") - b.get("D_PA_sym")), 1e-3 * std::abs(a.get("D_PA_sym")));
+}
+
+// ---- CLI ----------------------------------------------------------------------------------
+namespace {
+namespace fs = std::filesystem;
+
+std::string binary() {
+  if (const char* b = std::getenv("SYNCTUR_BIN")) return b;
+#ifdef SYNCTUR_BIN_PATH
+  return SYNCTUR_BIN_PATH;
+#else
+  return "";
+#endif
+}
+
+struct RunResult {
+  int status;
+  std::string out, err;
+};
+
+RunResult run(const std::string& args, const fs::path& dir) {
+  const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
+  const std::string cmd = "'" + binary() + "' " + args + " >'" + out.string() + "' 2>'" +
+                          err.string() + "'";
+  const int st = std::system(cmd.c_str());
+  auto slurp = [](const fs::path& f) {
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err)};
+}
+
+fs::path temp_dir() {
+  char tmpl[] = "/tmp/synctur_test_exact.XXXXXX";
+  const char* d = mkdtemp(tmpl);
+  return d ? fs::path(d) : fs::temp_directory_path();
+}
+
+const char* kConfig = R"([system]
+mass = 1.0
+omega_A = 1.0
+omega_B = 0.6
+[static_bath]
+gamma = 1.0
+temperature = 0.5
+[driven_bath]
+gamma = 0.01
+cutoff = 1.2
+temperature = 0.5
+[drive]
+Omega = 2.0
+phi = 1.5707963267948966
+r = 0.0
+)";
+}  // namespace
+
+TEST(exact_cli, PointSweepThreadsAndRefusal) {
+  if (binary().empty()) GTEST_SKIP() << "SYNCTUR_BIN not set";
+  const fs::path dir = temp_dir();
+  {
+    std::ofstream(dir / "point.toml") << kConfig;
+    std::ofstream(dir / "sweep.toml") << kConfig
+                                     << "[sweep]\nx = { key = \"static_bath.gamma\", values = "
+                                        "[100.0, 300.0] }\ny = { key = \"drive.Omega\", values = "
+                                        "[2.0, 2.5] }\n";
+  }
+  RunResult r = run("exact '" + (dir / "point.toml").string() + "' --no-fluctuations", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* k : {"\"P_A\"", "\"J_2\"", "\"cov_xAxB\"", "\"hill_N\"",
+                        "\"floquet_slowest_rate\"", "\"steady_state_message\""})
+    EXPECT_NE(r.out.find(k), std::string::npos) << k;
+
+  // unstable point: exit 3, the Floquet verdict on stderr, nothing on stdout
+  r = run("exact '" + (dir / "point.toml").string() +
+              "' --set static_bath.gamma=300 --set drive.Omega=2.5",
+          dir);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("no periodic steady state"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+
+  // sweep with two unstable points (gamma_2 = 300 at Omega = 2 and 2.5): not fatal, NaN rows,
+  // the count on stderr; bit-identical for 1 and 2 threads
+  const std::string sw = "exact '" + (dir / "sweep.toml").string() + "' --no-fluctuations";
+  r = run(sw + " --threads 1 -o '" + (dir / "t1.csv").string() + "'", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("2 of 4 sweep points"), std::string::npos) << r.err;
+  r = run(sw + " --threads 2 -o '" + (dir / "t2.csv").string() + "'", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream f1(dir / "t1.csv"), f2(dir / "t2.csv");
+  std::stringstream s1, s2;
+  s1 << f1.rdbuf();
+  s2 << f2.rdbuf();
+  EXPECT_EQ(s1.str(), s2.str());
+  EXPECT_NE(s1.str().find("steady_state"), std::string::npos);
+  EXPECT_NE(s1.str().find("nan"), std::string::npos);
+  fs::remove_all(dir);
+}
