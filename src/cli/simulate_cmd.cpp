@@ -100,14 +100,7 @@ int simulate_main(const std::vector<std::string>& words) {
     if (!cfg.sweep || a.no_sweep) {
       const Results r = run_point(cfg.model, cfg, threads, want_progress);
       if (!quiet) print_table(std::cerr, r, threads);
-      if (format_or(a, "json") == "json") {
-        emit(a, [&](std::ostream& os) { io::write_json_point(os, prov, cfg, r); });
-      } else {
-        std::vector<double> row;
-        for (const auto& k : model_keys()) row.push_back(get_param(cfg.model, k));
-        const io::Table t = io::results_table(model_keys(), {row}, {r});
-        emit(a, [&](std::ostream& os) { io::write_csv(os, prov, t); });
-      }
+      emit_point(a, prov, cfg, r);
       return 0;
     }
 
@@ -126,17 +119,7 @@ int simulate_main(const std::vector<std::string>& words) {
       progress.tick();
     }
     progress.finish();
-    std::vector<std::string> columns = model_keys();
-    const auto derived = cfg.sweep->derived_columns();
-    columns.insert(columns.end(), derived.begin(), derived.end());
-    std::vector<std::vector<double>> rows;
-    for (const auto& pt : pts) {
-      std::vector<double> row;
-      for (const auto& k : model_keys()) row.push_back(get_param(pt.params, k));
-      row.insert(row.end(), pt.derived.begin(), pt.derived.end());
-      rows.push_back(std::move(row));
-    }
-    emit_table(a, prov, cfg, io::results_table(columns, rows, res));
+    emit_sweep(a, prov, cfg, pts, res);
     return 0;
   });
 }
