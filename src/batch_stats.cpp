@@ -58,17 +58,12 @@ Estimate jackknife(const SampleSet& s,
     return e;
   }
   std::vector<double> fi(n);
-  double fbar = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
     const double Wi = W - s.weight(i);
     for (std::size_t c = 0; c < k; ++c) m[c] = (sum[c] - s.weight(i) * s.value(i, c)) / Wi;
     fi[i] = f(m);
-    fbar += fi[i];
   }
-  fbar /= static_cast<double>(n);
-  double ss = 0.0;
-  for (double v : fi) ss += (v - fbar) * (v - fbar);
-  e.se = std::sqrt(ss * static_cast<double>(n - 1) / static_cast<double>(n));
+  e.se = jackknife_se(fi);
   return e;
 }
 
@@ -204,25 +199,20 @@ double jackknife_se(const std::vector<double>& fi) {
 namespace {
 /// Delete-one-unit jackknife of a statistic of the unit set (f(mask) with mask[u] = use u).
 Estimate jackknife_units(std::size_t U, const std::function<double(const std::vector<char>&)>& f) {
-  Estimate e;
   std::vector<char> use(U, 1);
+  Estimate e;
   e.value = f(use);
-  if (U < 2) {
+  if (U < 2) {  // no replica can be formed
     e.se = std::numeric_limits<double>::quiet_NaN();
     return e;
   }
   std::vector<double> fi(U);
-  double fbar = 0.0;
   for (std::size_t u = 0; u < U; ++u) {
     use.assign(U, 1);
     use[u] = 0;
     fi[u] = f(use);
-    fbar += fi[u];
   }
-  fbar /= static_cast<double>(U);
-  double ss = 0.0;
-  for (double v : fi) ss += (v - fbar) * (v - fbar);
-  e.se = std::sqrt(ss * static_cast<double>(U - 1) / static_cast<double>(U));
+  e.se = jackknife_se(fi);
   return e;
 }
 

@@ -4,6 +4,8 @@
 // fluctuations (Wick) against Eq. (18) and its commutator ("-1") term, and the CLI.
 #include <gtest/gtest.h>
 
+#include "cli_harness.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -299,96 +301,39 @@ TEST(exact, CommutatorPartIndependentOfTemperature) {
 namespace {
 namespace fs = std::filesystem;
 
-std::string binary() {
-  if (const char* b = std::getenv("SYNCTUR_BIN")) return b;
-#ifdef SYNCTUR_BIN_PATH
-  return SYNCTUR_BIN_PATH;
-#else
-  return "";
-#endif
-}
-
-struct RunResult {
-  int status;
-  std::string out, err;
-};
-
-RunResult run(const std::string& args, const fs::path& dir) {
-  const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string cmd = "'" + binary() + "' " + args + " >'" + out.string() + "' 2>'" +
-                          err.string() + "'";
-  const int st = std::system(cmd.c_str());
-  auto slurp = [](const fs::path& f) {
-    std::ifstream in(f);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err)};
-}
-
-fs::path temp_dir() {
-  char tmpl[] = "/tmp/synctur_test_exact.XXXXXX";
-  const char* d = mkdtemp(tmpl);
-  return d ? fs::path(d) : fs::temp_directory_path();
-}
-
-const char* kConfig = R"([system]
-mass = 1.0
-omega_A = 1.0
-omega_B = 0.6
-[static_bath]
-gamma = 1.0
-temperature = 0.5
-[driven_bath]
-gamma = 0.01
-cutoff = 1.2
-temperature = 0.5
-[drive]
-Omega = 2.0
-phi = 1.5707963267948966
-r = 0.0
-)";
 }  // namespace
 
-TEST(exact_cli, PointSweepThreadsAndRefusal) {
-  if (binary().empty()) GTEST_SKIP() << "SYNCTUR_BIN not set";
-  const fs::path dir = temp_dir();
-  {
-    std::ofstream(dir / "point.toml") << kConfig;
-    std::ofstream(dir / "sweep.toml") << kConfig
-                                     << "[sweep]\nx = { key = \"static_bath.gamma\", values = "
-                                        "[100.0, 300.0] }\ny = { key = \"drive.Omega\", values = "
-                                        "[2.0, 2.5] }\n";
-  }
-  RunResult r = run("exact '" + (dir / "point.toml").string() + "' --no-fluctuations", dir);
+class exact_cli : public synctur::test::CliHarness {};
+
+TEST_F(exact_cli, PointSweepThreadsAndRefusal) {
+  using synctur::test::Outcome;
+  const std::string point = quickstart();
+  const std::string sweep = config(
+      "[sweep]\nx = { key = \"static_bath.gamma\", values = [100.0, 300.0] }\n"
+      "y = { key = \"drive.Omega\", values = [2.0, 2.5] }\n",
+      "sweep.toml");
+  Outcome r = run({"exact", point, "--no-fluctuations"});
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* k : {"\"P_A\"", "\"J_2\"", "\"cov_xAxB\"", "\"hill_N\"",
                         "\"floquet_slowest_rate\"", "\"steady_state_message\""})
     EXPECT_NE(r.out.find(k), std::string::npos) << k;
 
   // unstable point: exit 3, the Floquet verdict on stderr, nothing on stdout
-  r = run("exact '" + (dir / "point.toml").string() +
-              "' --set static_bath.gamma=300 --set drive.Omega=2.5",
-          dir);
+  r = run({"exact", point, "--set", "static_bath.gamma=300", "--set", "drive.Omega=2.5"});
   EXPECT_EQ(r.status, 3);
   EXPECT_NE(r.err.find("no periodic steady state"), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty());
 
   // sweep with two unstable points (gamma_2 = 300 at Omega = 2 and 2.5): not fatal, NaN rows,
   // the count on stderr; bit-identical for 1 and 2 threads
-  const std::string sw = "exact '" + (dir / "sweep.toml").string() + "' --no-fluctuations";
-  r = run(sw + " --threads 1 -o '" + (dir / "t1.csv").string() + "'", dir);
+  const std::string t1 = (dir_ / "t1.csv").string(), t2 = (dir_ / "t2.csv").string();
+  r = run({"exact", sweep, "--no-fluctuations", "--threads", "1", "-o", t1});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("2 of 4 sweep points"), std::string::npos) << r.err;
-  r = run(sw + " --threads 2 -o '" + (dir / "t2.csv").string() + "'", dir);
+  r = run({"exact", sweep, "--no-fluctuations", "--threads", "2", "-o", t2});
   ASSERT_EQ(r.status, 0) << r.err;
-  std::ifstream f1(dir / "t1.csv"), f2(dir / "t2.csv");
-  std::stringstream s1, s2;
-  s1 << f1.rdbuf();
-  s2 << f2.rdbuf();
-  EXPECT_EQ(s1.str(), s2.str());
-  EXPECT_NE(s1.str().find("steady_state"), std::string::npos);
-  EXPECT_NE(s1.str().find("nan"), std::string::npos);
-  fs::remove_all(dir);
+  const std::string s1 = synctur::test::slurp(t1), s2 = synctur::test::slurp(t2);
+  EXPECT_EQ(s1, s2);
+  EXPECT_NE(s1.find("steady_state"), std::string::npos);
+  EXPECT_NE(s1.find("nan"), std::string::npos);
 }
