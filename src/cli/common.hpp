@@ -114,5 +114,6 @@ int response_main(const std::vector<std::string>& words);
 int simulate_main(const std::vector<std::string>& words);
 int noise_main(const std::vector<std::string>& words);
 int exact_main(const std::vector<std::string>& words);
+int validate_main(const std::vector<std::string>& words);
 
 }  // namespace synctur::cli

@@ -1,0 +1,294 @@
+// synctur validate: the three solvers at one point of CONFIG -- theory_point (lowest order in
+// gamma_1), exact_point (all orders, no sampling) and the time-domain simulation (the same
+// SimulationJob as `synctur simulate`) -- side by side, with z = (simulation - exact)/se and the
+// relative difference exact vs theory.  Exit 0 iff every |z| < Z (--tolerance-z, default 4),
+// else 1 with the failing quantities named on stderr; 3 without a periodic steady state.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "synctur/exact.hpp"
+#include "synctur/floquet.hpp"
+#include "synctur/simulation.hpp"
+#include "synctur/theory.hpp"
+
+namespace synctur::cli {
+
+namespace {
+
+const char* kSummary =
+    "Cross-check of the three solvers at the point of CONFIG: lowest-order theory, the exact\n"
+    "steady state (Hill) and the time-domain simulation (as `synctur simulate`), with\n"
+    "z = (simulation - exact)/se and the relative difference (exact - theory)/|theory|.";
+const char* kDetails =
+    "Quantities: P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson pearson_tilde\n"
+    "D_PA D_PB D_P Q_PA Q_PB Q_P (eta only where P_A < 0 < P_B in both).  pearson: simulate's\n"
+    "`pearson` is a bath-2-only quantity (driven bath off), exact's is built from the driven\n"
+    "state, so the simulation's `pearson_driven` (and `pearson_tilde_driven`) is compared with\n"
+    "exact's `pearson` (`pearson_tilde`); theory's is the gamma_1 -> 0 limit of both.\n"
+    "Output (--format text|json here, not csv): a table (text, the default) or one JSON object (per\n"
+    "quantity <q>_theory <q>_exact <q>_simulation <q>_simulation_se <q>_z <q>_rel_exact_theory,\n"
+    "then passed, n_compared, n_failed, failed, the run description and provenance).\n"
+    "Exit status: 0 every |z| < Z; 1 some |z| >= Z (one line on stderr naming them);\n"
+    "3 no periodic steady state.  The [sweep] of CONFIG is ignored (its base point is used).\n"
+    "--gamma1-extrapolation K: the lowest order is linear in gamma_1, so X/gamma_1 at gamma_1 ->\n"
+    "0 (the intercept of a straight-line fit over the K simulations, independent seeds) must\n"
+    "match theory/gamma_1 (X = P_A P_B P J_1, seeds S + k, weighted least squares); its\n"
+    "z-scores (g1fit_<X>_z) count in the pass/fail verdict too.";
+
+const std::vector<OptionSpec> kOptions = {
+    {"--tolerance-z", "Z", "pass iff every |z| < Z (default 4)"},
+    {"--seed", "S", "override simulation.seed"},
+    {"--gamma1-extrapolation", "K", "also gamma_1/2^k, k < K: leading order vs theory"},
+};
+
+struct Quantity {
+  std::string key;      ///< name in the table (theory and exact key)
+  std::string sim_key;  ///< key in the simulation's Results
+};
+
+std::vector<Quantity> quantities(const Results& sim) {
+  std::vector<Quantity> q;
+  for (const char* k : {"P_A", "P_B", "P", "J_1", "J_2", "S_dot", "eta", "cov_xAxA", "cov_xBxB",
+                        "cov_xAxB"})
+    q.push_back({k, k});
+  // simulate's pearson/pearson_tilde come from the driven-bath-off run; its driven-state
+  // ratios (what exact_point computes) are pearson_driven / pearson_tilde_driven.
+  for (const char* k : {"pearson", "pearson_tilde"}) {
+    const std::string d = std::string(k) + "_driven";
+    q.push_back({k, sim.has(d) ? d : std::string(k)});
+  }
+  for (const char* k : {"D_PA", "D_PB", "D_P", "Q_PA", "Q_PB", "Q_P"}) q.push_back({k, k});
+  return q;
+}
+
+double value_or_nan(const Results& r, const std::string& k) { return r.has(k) ? r.get(k) : NAN; }
+
+/// `--format text` is this command's own format; parse_args knows json and csv only, so the
+/// word is taken out before.  Returns the remaining words; `text` set when it was given.
+std::vector<std::string> strip_text_format(const std::vector<std::string>& words, bool& text) {
+  std::vector<std::string> out;
+  text = false;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (words[i] == "--") {
+      out.insert(out.end(), words.begin() + static_cast<std::ptrdiff_t>(i), words.end());
+      break;
+    }
+    if (words[i] == "--format=text") {
+      text = true;
+      continue;
+    }
+    if (words[i] == "--format" && i + 1 < words.size() && words[i + 1] == "text") {
+      text = true;
+      ++i;
+      continue;
+    }
+    if (words[i] == "--format" && i + 1 < words.size() && words[i + 1] == "csv")
+      throw UsageError("validate: --format must be json or text (got 'csv')");
+    if (words[i] == "--format=csv")
+      throw UsageError("validate: --format must be json or text (got 'csv')");
+    out.push_back(words[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+int validate_main(const std::vector<std::string>& words) {
+  return run_guarded([&] {
+    bool text_format = false;
+    const Args a = parse_args("validate", strip_text_format(words, text_format), kOptions);
+    if (a.help) {
+      print_command_help(std::cout, "validate", kSummary, kOptions, kDetails);
+      return 0;
+    }
+    const bool json = !text_format && format_or(a, "text") == "json";
+    double zmax = 4.0;
+    if (a.extra.count("--tolerance-z")) {
+      zmax = parse_real("--tolerance-z", a.extra.at("--tolerance-z"));
+      if (!(zmax > 0.0)) throw UsageError("validate: --tolerance-z must be > 0");
+    }
+    std::vector<std::string> extra;
+    if (a.extra.count("--seed"))
+      extra.push_back("simulation.seed=" +
+                      std::to_string(parse_int("--seed", a.extra.at("--seed"))));
+    const io::Config cfg = load(a, extra);
+    const io::Provenance prov = provenance(a);
+    const int threads = thread_count(a);
+    const ModelParams& p = cfg.model;
+
+    // Exact first: it is cheap and settles whether there is a steady state at all.
+    std::string message;
+    const Results ex = exact_point(p, ExactOptions{}, &message);
+    if (ex.get("steady_state") != 1.0)
+      throw NoSteadyStateError(message, ex.get("floquet_slowest_rate"));
+    const Results th = theory_point(p, cfg.theory);
+
+    const SimulationJob job(p, cfg.simulation);
+    const bool want_progress = cfg.simulation.progress == "always" ||
+                               (cfg.simulation.progress == "auto" && progress_wanted(a));
+    Progress progress("validate", job.progress_ticks(), want_progress, "chunks");
+    const Results sim = job.run(threads, [&progress] { progress.tick(); });
+    progress.finish();
+
+    Results out;
+    std::vector<std::string> failed;
+    std::ostringstream fail_text;
+    int compared = 0;
+    char line[320];
+    std::ostringstream table;
+    std::snprintf(line, sizeof line, "%-14s %14s %14s %14s %11s %8s %12s\n", "quantity", "theory",
+                  "exact", "simulation", "+- se", "z", "(ex-th)/|th|");
+    table << line;
+    for (const auto& q : quantities(sim)) {
+      const double t = value_or_nan(th, q.key), e = value_or_nan(ex, q.key);
+      const double s = value_or_nan(sim, q.sim_key), se = value_or_nan(sim, q.sim_key + "_se");
+      const bool has_z = std::isfinite(e) && std::isfinite(s) && std::isfinite(se) && se > 0.0;
+      const double z = has_z ? (s - e) / se : NAN;
+      const double rel = std::isfinite(t) && t != 0.0 ? (e - t) / std::fabs(t) : NAN;
+      if (!std::isfinite(t) && !std::isfinite(e) && !std::isfinite(s)) continue;  // eta undefined
+      out.set(q.key + "_theory", t);
+      out.set(q.key + "_exact", e);
+      out.set(q.key + "_simulation", s);
+      out.set(q.key + "_simulation_se", se);
+      out.set(q.key + "_z", z);
+      out.set(q.key + "_rel_exact_theory", rel);
+      // eta is compared only where it is defined in both (P_A < 0 < P_B); any other quantity
+      // without a z (no estimate, zero error) counts as a failure.
+      const bool counted = q.key != "eta" || (std::isfinite(e) && std::isfinite(s));
+      if (counted) {
+        ++compared;
+        if (!has_z || !(std::fabs(z) < zmax)) {
+          failed.push_back(q.key);
+          char f[96];
+          if (has_z)
+            std::snprintf(f, sizeof f, "%s (z = %+.2f)", q.key.c_str(), z);
+          else
+            std::snprintf(f, sizeof f, "%s (no z)", q.key.c_str());
+          fail_text << (failed.size() > 1 ? ", " : "") << f;
+        }
+      }
+      const std::string name = q.key == q.sim_key ? q.key : q.key + "*";
+      std::snprintf(line, sizeof line, "%-14s %14.6e %14.6e %14.6e %11.3e %8.2f %12.3e%s\n",
+                    name.c_str(), t, e, s, se, z, rel,
+                    counted && (!has_z || !(std::fabs(z) < zmax)) ? "  FAIL" : "");
+      table << line;
+    }
+    // Optional: the leading order in gamma_1 from simulations at gamma_1 / 2^k.
+    if (a.extra.count("--gamma1-extrapolation")) {
+      const long long K = parse_int("--gamma1-extrapolation", a.extra.at("--gamma1-extrapolation"));
+      if (K < 2 || K > 10) throw UsageError("validate: --gamma1-extrapolation must be 2..10");
+      const std::vector<std::string> fit_keys = {"P_A", "P_B", "P", "J_1"};
+      std::vector<double> g1s;
+      std::vector<std::vector<double>> ys(fit_keys.size()), ses(fit_keys.size());
+      for (long long k = 0; k < K; ++k) {
+        ModelParams pk = p;
+        pk.gamma_1 = p.gamma_1 / std::ldexp(1.0, static_cast<int>(k));
+        Results rk;
+        if (k == 0) {
+          rk = sim;
+        } else {
+          SimulationOptions ok = cfg.simulation;
+          ok.seed = cfg.simulation.seed + static_cast<std::uint64_t>(k);
+          rk = SimulationJob(pk, ok).run(threads);
+        }
+        g1s.push_back(pk.gamma_1);
+        const std::string lv = "g1fit_level" + std::to_string(k) + "_";
+        out.set(lv + "gamma_1", pk.gamma_1);
+        for (std::size_t i = 0; i < fit_keys.size(); ++i) {
+          ys[i].push_back(rk.get(fit_keys[i]) / pk.gamma_1);
+          ses[i].push_back(rk.get(fit_keys[i] + "_se") / pk.gamma_1);
+          out.set(lv + fit_keys[i] + "_over_g1", ys[i].back(), ses[i].back());
+        }
+      }
+      std::snprintf(line, sizeof line,
+                    "gamma_1 -> 0 (fit X/gamma_1 = a + b gamma_1 over %lld simulations, gamma_1 = "
+                    "%.3g ... %.3g):\n%-14s %14s %11s %14s %8s %10s\n",
+                    K, g1s.front(), g1s.back(), "X/gamma_1", "a (fit)", "+- se", "theory", "z",
+                    "chi2/dof");
+      table << line;
+      for (std::size_t i = 0; i < fit_keys.size(); ++i) {
+        double S = 0, Sx = 0, Sxx = 0, Sy = 0, Sxy = 0;
+        for (std::size_t k = 0; k < g1s.size(); ++k) {
+          const double w = 1.0 / (ses[i][k] * ses[i][k]), x = g1s[k], y = ys[i][k];
+          S += w; Sx += w * x; Sxx += w * x * x; Sy += w * y; Sxy += w * x * y;
+        }
+        const double det = S * Sxx - Sx * Sx;
+        const double a0 = (Sxx * Sy - Sx * Sxy) / det, b0 = (S * Sxy - Sx * Sy) / det;
+        const double a_se = std::sqrt(Sxx / det);
+        double chi2 = 0;
+        for (std::size_t k = 0; k < g1s.size(); ++k) {
+          const double r = (ys[i][k] - a0 - b0 * g1s[k]) / ses[i][k];
+          chi2 += r * r;
+        }
+        const double dof = static_cast<double>(g1s.size()) - 2.0;
+        const double t = th.get(fit_keys[i]) / p.gamma_1;
+        const double z = (a0 - t) / a_se;
+        const std::string f = "g1fit_" + fit_keys[i] + "_";
+        out.set(f + "intercept", a0, a_se);
+        out.set(f + "slope", b0);
+        out.set(f + "theory", t);
+        out.set(f + "z", z);
+        out.set(f + "chi2_per_dof", dof > 0 ? chi2 / dof : NAN);
+        ++compared;
+        const bool bad = !(std::fabs(z) < zmax);
+        if (bad) {
+          failed.push_back(fit_keys[i] + "/gamma_1@0");
+          char fz[96];
+          std::snprintf(fz, sizeof fz, "%s/gamma_1@0 (z = %+.2f)", fit_keys[i].c_str(), z);
+          fail_text << (failed.size() > 1 ? ", " : "") << fz;
+        }
+        std::snprintf(line, sizeof line, "%-14s %14.6e %11.3e %14.6e %8.2f %10.2f%s\n",
+                      (fit_keys[i] + "/g1").c_str(), a0, a_se, t, z, dof > 0 ? chi2 / dof : NAN,
+                      bad ? "  FAIL" : "");
+        table << line;
+      }
+    }
+    const bool passed = failed.empty();
+    std::string failed_list;
+    for (const auto& f : failed) failed_list += (failed_list.empty() ? "" : ",") + f;
+    out.set("tolerance_z", zmax);
+    out.set("passed", passed ? 1.0 : 0.0);
+    out.set("n_compared", compared);
+    out.set("n_failed", static_cast<double>(failed.size()));
+    out.set_text("failed", failed_list);
+    out.set_text("pearson_note",
+                 "simulation pearson_driven / pearson_tilde_driven (driven state) compared with "
+                 "exact pearson / pearson_tilde; simulate's own pearson is bath-2-only");
+    for (const char* k : {"dt", "steps_per_period", "periods", "warmup_periods", "trajectories",
+                          "seed", "band_limit", "n_eff", "batch_periods", "steps_total", "wall_s"})
+      if (sim.has(k)) out.set(std::string("simulation_") + k, sim.get(k));
+    for (const char* k : {"floquet_slowest_rate", "first_law_residual", "hill_N",
+                          "quadrature_converged", "quadrature_worst_ratio"})
+      if (ex.has(k)) out.set(std::string("exact_") + k, ex.get(k));
+
+    if (json) {
+      emit(a, [&](std::ostream& os) { io::write_json_point(os, prov, cfg, out); });
+    } else {
+      std::snprintf(line, sizeof line,
+                    "* simulation: pearson_driven / pearson_tilde_driven (driven state, as exact's "
+                    "pearson); theory: the gamma_1 -> 0 limit\n"
+                    "simulation: dt = %.4g (%d steps/period), %.0f trajectories x %.0f periods, "
+                    "seed %.0f, %.1f s; pass iff |z| < %g: %s (%d quantities)\n",
+                    sim.get("dt"), static_cast<int>(sim.get("steps_per_period")),
+                    sim.get("trajectories"), sim.get("periods"), sim.get("seed"), sim.get("wall_s"),
+                    zmax, passed ? "PASS" : "FAIL", compared);
+      table << line;
+      const std::string s = table.str();
+      emit(a, [&](std::ostream& os) { os << s; });
+    }
+    if (!passed) {
+      std::cerr << "validate: " << failed.size() << " of " << compared
+                << " quantities disagree with exact (|z| >= " << zmax << "): " << fail_text.str()
+                << std::endl;
+      return 1;
+    }
+    return 0;
+  });
+}
+
+}  // namespace synctur::cli

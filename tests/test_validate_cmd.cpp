@@ -1,0 +1,108 @@
+// `synctur validate` through the built binary: theory, exact and simulation side by side.
+// Passes (exit 0) at two quick points (inputs/validate_quick{1,2}.toml), fails (exit 1, the
+// failing quantities named on one stderr line) with a grossly too coarse time step, refuses
+// parameters without a periodic steady state (exit 3), writes JSON with provenance.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <regex>
+#include <string>
+
+#include "cli_harness.hpp"
+
+using namespace synctur::test;
+
+namespace {
+
+class ValidateCmd : public CliHarness {};
+
+/// The number after "key": in a JSON text (NaN if absent or null).
+double json_number(const std::string& json, const std::string& key) {
+  const std::regex re("\"" + key + "\": ([-+0-9.eE]+|null)");
+  std::smatch m;
+  if (!std::regex_search(json, m, re) || m[1] == "null") return NAN;
+  return std::stod(m[1]);
+}
+
+const char* kQuantities[] = {"P_A",     "P_B",     "P",      "J_1",  "J_2",  "S_dot",
+                             "cov_xAxA", "cov_xBxB", "cov_xAxB", "pearson", "D_PA", "D_PB",
+                             "D_P",     "Q_PA",    "Q_PB",   "Q_P"};
+
+}  // namespace
+
+TEST_F(ValidateCmd, QuickPoint1PassesWithATable) {
+  const Outcome r = run({"validate", input("validate_quick1.toml"), "--threads", "2"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  for (const char* k : kQuantities)
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\n") + k + "\\*? "))) << k;
+  EXPECT_NE(r.out.find("PASS"), std::string::npos);
+  EXPECT_NE(r.out.find("pearson_driven"), std::string::npos);  // the note on what is compared
+}
+
+TEST_F(ValidateCmd, QuickPoint2PassesJsonHasAllColumnsAndProvenance) {
+  const std::string out = (dir_ / "v.json").string();
+  const Outcome r = run({"validate", input("validate_quick2.toml"), "--threads", "2", "--format",
+                         "json", "-o", out});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string j = slurp(out);
+  EXPECT_NE(j.find("\"command\": \"validate\""), std::string::npos);
+  EXPECT_NE(j.find("\"static_bath\""), std::string::npos);  // parameters
+  for (const char* k : kQuantities) {
+    const std::string q(k);
+    for (const char* suffix : {"_theory", "_exact", "_simulation", "_simulation_se", "_z",
+                               "_rel_exact_theory"})
+      EXPECT_TRUE(std::isfinite(json_number(j, q + suffix))) << q << suffix;
+    EXPECT_LT(std::fabs(json_number(j, q + "_z")), 4.0) << q;
+  }
+  EXPECT_EQ(json_number(j, "passed"), 1.0);
+  EXPECT_EQ(json_number(j, "n_failed"), 0.0);
+  EXPECT_GE(json_number(j, "simulation_trajectories"), 16.0);
+  // A point where exact and theory differ visibly (gamma_2 = 10): D_P by > 50%.
+  EXPECT_GT(std::fabs(json_number(j, "D_P_rel_exact_theory")), 0.5);
+}
+
+TEST_F(ValidateCmd, CoarseTimeStepFailsNamingTheQuantities) {
+  const Outcome r = run({"validate", input("validate_quick1.toml"), "--threads", "2", "--set",
+                         "simulation.steps_per_period=4"});
+  EXPECT_EQ(r.status, 1);
+  ASSERT_EQ(lines(r.err).size(), 1u) << r.err;
+  EXPECT_NE(r.err.find("disagree"), std::string::npos) << r.err;
+  for (const char* k : {"P_A (z", "J_1 (z", "cov_xAxA (z", "D_PA (z"})
+    EXPECT_NE(r.err.find(k), std::string::npos) << k << ": " << r.err;
+  EXPECT_NE(r.out.find("FAIL"), std::string::npos);
+  // A tolerance wide enough to swallow the bias passes.
+  const Outcome w = run({"validate", input("validate_quick1.toml"), "--threads", "2", "--set",
+                         "simulation.steps_per_period=4", "--tolerance-z", "1000"});
+  EXPECT_EQ(w.status, 0) << w.err;
+}
+
+TEST_F(ValidateCmd, NoSteadyStateExits3AndBadOptionsExit2) {
+  const Outcome r = run({"validate", input("validate_quick1.toml"), "--set",
+                         "static_bath.gamma=300", "--set", "drive.Omega=2.5"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
+  EXPECT_NE(r.err.find("no periodic steady state"), std::string::npos) << r.err;
+  EXPECT_EQ(run({"validate", input("validate_quick1.toml"), "--format", "csv"}).status, 2);
+  EXPECT_EQ(run({"validate", input("validate_quick1.toml"), "--tolerance-z", "-1"}).status, 2);
+  EXPECT_EQ(run({"validate", input("validate_quick1.toml"), "--tolerance-z", "x"}).status, 2);
+}
+
+TEST_F(ValidateCmd, Gamma1ExtrapolationMatchesTheLowestOrder) {
+  // gamma_1 = 0.01, 0.005, 0.0025: the intercept of X/gamma_1 is the lowest order (theory).
+  const Outcome r = run({"validate", input("validate_quick1.toml"), "--threads", "2", "--format",
+                         "json", "--gamma1-extrapolation", "3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* k : {"P_A", "P_B", "P", "J_1"}) {
+    const std::string f = std::string("g1fit_") + k + "_";
+    EXPECT_TRUE(std::isfinite(json_number(r.out, f + "intercept"))) << k;
+    EXPECT_GT(json_number(r.out, f + "intercept_se"), 0.0) << k;
+    EXPECT_LT(std::fabs(json_number(r.out, f + "z")), 4.0) << k;
+    EXPECT_NEAR(json_number(r.out, f + "intercept") / json_number(r.out, f + "theory"), 1.0,
+                0.05)
+        << k;
+  }
+  EXPECT_EQ(json_number(r.out, "g1fit_level2_gamma_1"), 0.0025);
+  EXPECT_EQ(run({"validate", input("validate_quick1.toml"), "--gamma1-extrapolation", "1"}).status,
+            2);
+}
