@@ -85,9 +85,9 @@ std::vector<std::pair<std::string, std::string>> NoiseOptions::validate() const 
                      "must be in (0, 1) (got " + fmt(max_band_fraction) + ")");
   if (!(filter_tol > 0.0 && filter_tol < 1.0))
     bad.emplace_back("noise.filter_tol", "must be in (0, 1) (got " + fmt(filter_tol) + ")");
-  if (max_taps < 3 || max_taps % 2 == 0 || max_taps > (1 << 22) + 1)
-    bad.emplace_back("noise.max_taps",
-                     "must be odd, >= 3 and <= 2^22 + 1 (got " + std::to_string(max_taps) + ")");
+  if (max_taps != 0 && (max_taps < 3 || max_taps % 2 == 0 || max_taps > (1 << 22) + 1))
+    bad.emplace_back("noise.max_taps", "must be 0 (automatic) or odd, >= 3 and <= 2^22 + 1 (got " +
+                                           std::to_string(max_taps) + ")");
   if (block_log2 != 0 && (block_log2 < 6 || block_log2 > 26))
     bad.emplace_back("noise.block_log2", "must be 0 (automatic) or in [6, 26] (got " +
                                              std::to_string(block_log2) + ")");
@@ -237,11 +237,21 @@ void NoisePlan::build(const NoiseOptions& opt) {
     throw std::invalid_argument("noise.band_limit: must be in (0, pi/dt) = (0, " + fmt(kPi / dt_) +
                                 ") (got " + fmt(band_) + ")");
 
+  // 0. Cap on the filter length: explicit, or automatic (max_taps = 0): the filter must span
+  //    the bath's memory in PHYSICAL time, t_cover = 8 max(1/w_c, 1/(pi max(T, 0.02))) (the
+  //    Drude decay; the thermal decay of the coth factor, ~e^{-2 pi T t} in the kernel), which
+  //    is many samples when dt is small (Omega = 200: dt ~ 4e-4).
+  std::size_t cap = static_cast<std::size_t>(opt.max_taps);
+  if (cap == 0) {
+    const double tc = 8.0 * std::max(std::isfinite(bath_.cutoff) ? 1.0 / bath_.cutoff : 0.0,
+                                     1.0 / (kPi * std::max(bath_.T, 0.02)));
+    const double half = std::ceil(tc / dt_);
+    cap = 2 * static_cast<std::size_t>(std::clamp(half, 8192.0, 524288.0)) + 1;
+  }
   // 1. Taps from a fine periodic grid: h_k = (1/Nf) sum_j H(theta_j) cos(theta_j k) with
   //    H(theta) = sqrt(S(theta/dt)/dt) W(theta/dt).  Exact up to aliasing (sum of h_{k+m Nf},
-  //    m != 0), negligible since Nf >= 16 max_taps.
-  const std::size_t Nf = next_pow2(
-      std::max<std::size_t>(std::size_t{1} << 16, 16 * static_cast<std::size_t>(opt.max_taps)));
+  //    m != 0), negligible since Nf >= 4 cap and the kept taps decay to filter_tol.
+  const std::size_t Nf = next_pow2(std::max<std::size_t>(std::size_t{1} << 16, 4 * cap));
   {
     FftwArray<fftw_complex> H(Nf / 2 + 1);
     FftwArray<double> x(Nf);
@@ -267,7 +277,7 @@ void NoisePlan::build(const NoiseOptions& opt) {
     const std::size_t half = Nf / 2;
     double total = hf[0] * hf[0] + hf[half] * hf[half];
     for (std::size_t k = 1; k < half; ++k) total += 2.0 * hf[k] * hf[k];
-    const std::size_t M_max = static_cast<std::size_t>(opt.max_taps - 1) / 2;
+    const std::size_t M_max = (cap - 1) / 2;
     std::vector<double> tail(half + 1, 0.0);  // tail[k] = energy of |k'| > k
     tail[half] = 0.0;
     tail[half - 1] = hf[half] * hf[half];

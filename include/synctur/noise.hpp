@@ -64,8 +64,10 @@ struct NoiseOptions {
   /// noise.filter_tol  largest allowed discarded relative tail energy of the filter,
   /// sum_{|k|>M} h_k^2 / sum_k h_k^2 (= relative variance deficit) [1].
   double filter_tol = 1e-12;
-  /// noise.max_taps  cap on the filter length L = 2M + 1 (odd, >= 3) [samples].
-  int max_taps = 16385;
+  /// noise.max_taps  cap on the filter length L = 2M + 1 (odd, >= 3) [samples]; 0 = automatic:
+  /// long enough for the bath's memory in physical time, 8 max(1/w_c, 1/(pi max(T, 0.02))),
+  /// between 16385 and 1048577 taps.  Reaching the cap shows as truncation_error() > filter_tol.
+  int max_taps = 0;
   /// noise.block_log2  FFT length N = 2^block_log2 [samples]; 0 = automatic: the smallest power
   /// of two >= max(1024, 3 (L - 1)) (fastest in bench_noise: small FFTs stay in cache).  Each
   /// block yields B = N - L + 1 new samples; N >= 2 L is required.
