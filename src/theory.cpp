@@ -35,20 +35,43 @@ inline void xcothx(double x, double& f, double& df) {
   }
 }
 
-/// The driven bath seen through h(u) = J_1(u) coth(u / 2 T_1): smooth (even) across u = 0.
-struct DrivenKernel {
-  BathSpectrum bath;
-  /// J(u), J'(u), h(u) = J(u) coth(u/2T), h'(u)
-  void eval(double u, double& j, double& jp, double& h, double& hp) const {
-    const double wc = bath.cutoff, mg = bath.mass * bath.gamma;
-    const double q = 1.0 + (u / wc) * (u / wc);
-    const double L = mg / q, Lp = -mg * 2.0 * u / (wc * wc * q * q);
+/// The driven bath J_1 (Drude) and the two temperatures, with the constants of every
+/// evaluation precomputed.  J_1(u) coth(u/2T_1) is evaluated as the smooth even function
+/// h(u) = (J/u) (u coth(u/2T_1)), so nothing is singular at u = 0.
+struct Kernel {
+  double mg, inv_wc2;  ///< m gamma_1, 1 / w_c^2
+  double T1, T2;       ///< temperatures (0 allowed)
+  double r1, r2;       ///< 1 / 2T_1, 1 / 2T_2 (unused at T = 0)
+
+  explicit Kernel(const ModelParams& p) {
+    const BathSpectrum b = driven_bath(p);
+    mg = b.mass * b.gamma;
+    inv_wc2 = 1.0 / (b.cutoff * b.cutoff);
+    T1 = b.T;
+    T2 = p.T_2;
+    r1 = T1 > 0.0 ? 0.5 / T1 : 0.0;
+    r2 = T2 > 0.0 ? 0.5 / T2 : 0.0;
+  }
+
+  /// J(u), J'(u), d(u J)/du and the Lorentzian L = J/u, L' = dL/du.  The derivatives are in
+  /// closed form: J' = L' u + L and (uJ)' = J + u J' cancel for u >> w_c (both terms
+  /// ~ m gamma w_c^2 / u^2 while the sums decay faster).
+  void spectral(double u, double& j, double& jp, double& ujp, double& L, double& Lp) const {
+    const double x2 = u * u * inv_wc2, iq = 1.0 / (1.0 + x2);
+    L = mg * iq;
+    Lp = -2.0 * L * u * inv_wc2 * iq;
     j = L * u;
-    jp = Lp * u + L;
+    jp = L * (1.0 - x2) * iq;
+    ujp = 2.0 * j * iq;
+  }
+  /// J(u), J'(u), d(uJ)/du, h(u) = J(u) coth(u/2T_1), h'(u)
+  void eval(double u, double& j, double& jp, double& ujp, double& h, double& hp) const {
+    double L, Lp;
+    spectral(u, j, jp, ujp, L, Lp);
     double f, df;
-    if (bath.T > 0.0) {
-      xcothx(u / (2.0 * bath.T), f, df);
-      f *= 2.0 * bath.T;  // u coth(u/2T)
+    if (T1 > 0.0) {
+      xcothx(u * r1, f, df);
+      f *= 2.0 * T1;  // u coth(u/2T)
     } else {
       f = std::abs(u);
       df = u > 0 ? 1.0 : (u < 0 ? -1.0 : 0.0);
@@ -57,6 +80,63 @@ struct DrivenKernel {
     hp = Lp * f + L * df;
   }
 };
+
+/// coth(x) - sign(x) = 2 sign(x) y / (1 - y), y = exp(-2|x|), for |x| >= 1 (where 1 - y >= 0.86
+/// is exact enough; 0 at |x| = inf, i.e. T = 0): the thermal excess over +-1, to full relative
+/// precision however small it is.
+inline double coth_excess(double x) {
+  const double ax = std::abs(x);
+  if (ax > 350.0) return 0.0;  // < 1e-303; also keeps exp() off its slow underflow path
+  const double y = std::exp(-2.0 * ax);
+  const double e = 2.0 * y / (1.0 - y);
+  return x > 0.0 ? e : -e;
+}
+
+/// The thermal factors of every integrand, with u = w + Omega (driven) or u = w (static):
+///   jN  = J(u) N,  N = coth(a) - coth(b),  a = u / 2T_1,  b = w / 2T_2      (Eqs. 14, 17, D2)
+///   djN = d/du [J(u) coth(a)] - J'(u) coth(b)  (= d jN / dOmega)            (Eq. 26, D2)
+///   jC  = J(u) [coth(a) coth(b) - 1]                                        (Eqs. 18, D5)
+/// plus the pieces the other components need.  Where u and w have the same sign and
+/// |a|, |b| >= 1, both coth are within 0.32 of the same +-1 and the direct differences
+/// h - J coth(b), h coth(b) - J cancel: their rounding error ~1e-16 J(u) would swamp the true,
+/// exponentially small value (e^{-|u|/T_1} - e^{-|w|/T_2}).  Integrated against chi'' over the
+/// resonances or the wide 1/w range of strong gamma_2, that noise is an error floor the
+/// adaptive bisection cannot lower (docs/THEORY.md, "Quadrature").  There the factors are
+/// written with the excesses e = coth - sign, which contain no cancellation.
+struct Thermal {
+  double j, jp, ujp;  ///< J(u), J'(u), d(u J)/du
+  double h, hp;       ///< J(u) coth(a), d/du of it
+  double cb;          ///< coth(b)
+  double jN, djN, jC;
+};
+
+inline Thermal thermal(const Kernel& K, double u, double w) {
+  Thermal t;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const double a = K.T1 > 0.0 ? u * K.r1 : std::copysign(kInf, u);
+  const double b = K.T2 > 0.0 ? w * K.r2 : std::copysign(kInf, w);
+  if (u * w > 0.0 && std::abs(a) >= 1.0 && std::abs(b) >= 1.0) {
+    double L, Lp;
+    K.spectral(u, t.j, t.jp, t.ujp, L, Lp);
+    const double s = u > 0.0 ? 1.0 : -1.0;
+    const double ea = coth_excess(a), eb = coth_excess(b);
+    // d/du coth(a) = -(coth^2 a - 1) / 2T_1 = -(2 s ea + ea^2) / 2T_1
+    const double dca = -(2.0 * s * ea + ea * ea) * K.r1;
+    t.h = t.j * (s + ea);
+    t.hp = t.jp * (s + ea) + t.j * dca;
+    t.cb = s + eb;
+    t.jN = t.j * (ea - eb);
+    t.djN = t.jp * (ea - eb) + t.j * dca;
+    t.jC = t.j * (s * (ea + eb) + ea * eb);
+  } else {
+    K.eval(u, t.j, t.jp, t.ujp, t.h, t.hp);
+    t.cb = coth_half(w, K.T2);
+    t.jN = t.h - t.j * t.cb;
+    t.djN = t.hp - t.jp * t.cb;
+    t.jC = t.h * t.cb - t.j;
+  }
+  return t;
+}
 
 /// Breakpoints shared by every integrand of a parameter point.
 std::vector<double> breakpoints(const ModelParams& p, bool with_drive) {
@@ -128,18 +208,17 @@ struct Core {
 };
 
 Core driven_integrals(const ModelParams& p, const TheoryOptions& opt) {
-  const DrivenKernel K{driven_bath(p)};
-  const double wc = p.cutoff, T2 = p.T_2, Om = p.Omega;
+  const Kernel K(p);
+  const double wc = p.cutoff, Om = p.Omega;
   auto f = [&](double w, double* o) {
     const double u = w + Om;
-    double j, jp, h, hp;
-    K.eval(u, j, jp, h, hp);
-    const double cb = coth_half(w, T2);
+    const Thermal t = thermal(K, u, w);
+    const double j = t.j, h = t.h, hp = t.hp, cb = t.cb;
     const Chi2 c = chi2(p, w);
     const double aa = c.AA.imag(), bb = c.BB.imag(), ab = c.AB.imag(), abr = c.AB.real();
-    const double jN = h - j * cb;        // J_1(u) N(w, Omega)
-    const double djN = hp - jp * cb;     // d/dOmega
-    const double jC = h * cb - j;        // J_1(u) [coth a coth b - 1]
+    const double jN = t.jN;    // J_1(u) N(w, Omega)
+    const double djN = t.djN;  // d/dOmega
+    const double jC = t.jC;    // J_1(u) [coth a coth b - 1]
     o[kNAA] = jN * aa;
     o[kNBB] = jN * bb;
     o[kNAB] = jN * ab;
@@ -153,7 +232,7 @@ Core driven_integrals(const ModelParams& p, const TheoryOptions& opt) {
     o[kdNAA] = djN * aa;
     o[kdNBB] = djN * bb;
     o[kdNAB] = djN * ab;
-    o[kdDelta] = hp * abr - (j + u * jp) * cb * ab / wc;
+    o[kdDelta] = hp * abr - t.ujp * cb * ab / wc;  // t.ujp = j + u jp
   };
   QuadOptions qo;
   qo.rtol = opt.rtol;
@@ -191,12 +270,11 @@ struct Static {
 };
 
 Static static_integrals(const ModelParams& p, const TheoryOptions& opt) {
-  const DrivenKernel K{driven_bath(p)};
-  const double wc = p.cutoff, T2 = p.T_2;
+  const Kernel K(p);
+  const double wc = p.cutoff;
   auto f = [&](double w, double* o) {
-    double j, jp, h, hp;
-    K.eval(w, j, jp, h, hp);
-    const double cb = coth_half(w, T2);
+    const Thermal t = thermal(K, w, w);
+    const double j = t.j, h = t.h, cb = t.cb;
     const Chi2 c = chi2(p, w);
     const double aa = c.AA.imag(), bb = c.BB.imag(), ab = c.AB.imag(), abr = c.AB.real();
     o[kCovAA] = cb * aa;
@@ -204,11 +282,11 @@ Static static_integrals(const ModelParams& p, const TheoryOptions& opt) {
     o[kCovAB] = cb * ab;
     o[kReAB] = abr;
     // D2: J'(w) N(w,0) - J(w) / (2 T_1 sinh^2(w/2T_1)) = h'(w) - J'(w) coth(w/2T_2)
-    o[kAdAA] = (hp - jp * cb) * aa;
-    o[kAdBB] = (hp - jp * cb) * bb;
+    o[kAdAA] = t.djN * aa;
+    o[kAdBB] = t.djN * bb;
     o[kAdDelta] = h * abr - w * j * cb * ab / wc;
-    o[kAdDAA] = (h * cb - j) * aa;
-    o[kAdDBB] = (h * cb - j) * bb;
+    o[kAdDAA] = t.jC * aa;
+    o[kAdDBB] = t.jC * bb;
   };
   QuadOptions qo;
   qo.rtol = opt.rtol;
