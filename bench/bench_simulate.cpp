@@ -1,7 +1,8 @@
 // Cost of the time-domain engine, in ns per time step per trajectory, everything included
 // (noise of both baths: Philox + FFT filtering; the 5x9 step map; accumulation of the
 // observables), and its parallel speed-up:
-//   BM_Simulate/antithetic:1|0/threads:1     one core, per_step = ns per trajectory-step
+//   BM_Simulate/antithetic:1|0/simpson:1|0   one core, per_step = ns per trajectory-step
+//                                            (simpson:0 = simulation.quadrature "left")
 //   BM_NoiseOnly                             the two baths' noise alone, per step (the floor)
 //   BM_Speedup                               the same run on 1 and 2 threads, timed back to
 //                                            back in each iteration: counter "speedup"
@@ -27,8 +28,10 @@ ModelParams quick() {
   return p;
 }
 
-SimulationOptions options(bool antithetic, int trajectories, long periods) {
+SimulationOptions options(bool antithetic, int trajectories, long periods,
+                          bool simpson = true) {
   SimulationOptions o;
+  o.quadrature = simpson ? "simpson" : "left";
   o.trajectories = trajectories;
   o.periods = periods;
   o.warmup_periods = 0;
@@ -44,7 +47,7 @@ void per_step(benchmark::State& state, double steps) {
 
 void BM_Simulate(benchmark::State& state) {
   const bool anti = state.range(0) != 0;
-  const SimulationPlan plan(quick(), options(anti, 2, 20000));
+  const SimulationPlan plan(quick(), options(anti, 2, 20000, state.range(1) != 0));
   double steps = 0;
   for (auto _ : state) {
     const Results r = simulate(plan, 1);
@@ -54,7 +57,13 @@ void BM_Simulate(benchmark::State& state) {
   per_step(state, steps);
   state.counters["steps_per_period"] = plan.steps_per_period();
 }
-BENCHMARK(BM_Simulate)->ArgName("antithetic")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_Simulate)
+    ->ArgNames({"antithetic", "simpson"})
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 void BM_NoiseOnly(benchmark::State& state) {

@@ -147,6 +147,8 @@ Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& un
                        double sample_time, double c, std::size_t* window, bool* truncated,
                        std::size_t min_window, std::vector<double>* replicas) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
+  // Replicas exist (NaN) even when no estimate can be formed: callers index them per unit.
+  if (replicas) replicas->assign(units.size(), nan);
   auto collect = [&](std::size_t skip) {
     std::vector<const Autocorrelator*> cs;
     for (std::size_t u = 0; u < units.size(); ++u)

@@ -51,6 +51,11 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
                          std::to_string(periods) + " (got " + std::to_string(batch_periods) + ")");
   if (!(omega_step > 0.0 && omega_step < 0.5))
     bad.emplace_back("simulation.omega_step", "must be in (0, 0.5) (got " + fmt(omega_step) + ")");
+  if (!(cutoff_band >= 0.0 && cutoff_band <= 100.0))
+    bad.emplace_back("simulation.cutoff_band", "must be in [0, 100] (got " + fmt(cutoff_band) + ")");
+  if (quadrature != "simpson" && quadrature != "left")
+    bad.emplace_back("simulation.quadrature",
+                     "must be one of \"simpson\" \"left\" (got \"" + quadrature + "\")");
   if (progress != "auto" && progress != "always" && progress != "never")
     bad.emplace_back("simulation.progress",
                      "must be one of \"auto\" \"always\" \"never\" (got \"" + progress + "\")");
@@ -58,13 +63,14 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
   return bad;
 }
 
-int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOptions& noise) {
+int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOptions& noise,
+                          double cutoff_band) {
   const double period = p.period();
   const double w_max = p.Omega + std::max(p.omega_A, p.omega_B);
   const double dt_acc = std::sqrt(6.0 * accuracy) / w_max;
   // The band needed by the rule (or the explicit one) must fit: w_b <= max_band_fraction pi/dt.
   const double rule = required_flat_band(p) / (1.0 - std::min(noise.taper, 0.999));
-  const double want = std::max(rule, noise.band_limit);
+  const double want = std::max({rule, noise.band_limit, cutoff_band * p.cutoff});
   const double dt_band = noise.max_band_fraction * kPi / want;
   const double dt = std::min(dt_acc, dt_band);
   const double n = std::ceil(period / dt * (1.0 - 1e-12));
@@ -73,7 +79,8 @@ int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOpti
 
 int steps_per_period(const ModelParams& p, const SimulationOptions& opt) {
   return opt.steps_per_period > 0 ? opt.steps_per_period
-                                  : auto_steps_per_period(p, opt.dt_accuracy, opt.noise);
+                                  : auto_steps_per_period(p, opt.dt_accuracy, opt.noise,
+                                                          opt.cutoff_band);
 }
 
 double simulation_dt(const ModelParams& p, const SimulationOptions& opt) {

@@ -137,3 +137,23 @@ TEST(BatchStats, VarianceRateOfAr1) {
   EXPECT_GT(sd / se_mean, 1.0 / 1.8) << sd << " vs jackknife " << se_mean;
   EXPECT_LT(sd / se_mean, 1.8) << sd << " vs jackknife " << se_mean;
 }
+
+// One unit, or too few samples for a lag-1 autocovariance: no error bar can be formed, but the
+// per-unit replicas still exist (NaN), one per unit (SimulationJob indexes them per unit; a run
+// with 2 trajectories = 1 antithetic unit used to crash on the empty vector).
+TEST(BatchStats, VarianceRateReplicasExistWithoutAnEstimate) {
+  Autocorrelator a(8), b(8), c(8);
+  for (int i = 0; i < 100; ++i) a.add(std::sin(0.3 * i));
+  std::vector<double> reps = {1.0, 2.0, 3.0};
+  const Estimate one = variance_rate({{&a}}, 1.0, 10.0, nullptr, nullptr, 0, &reps);
+  EXPECT_TRUE(std::isfinite(one.value));
+  EXPECT_TRUE(std::isnan(one.se));
+  ASSERT_EQ(reps.size(), 1u);
+  EXPECT_TRUE(std::isnan(reps[0]));
+  b.add(1.0);  // a single sample: no lag-1 autocovariance
+  c.add(2.0);
+  const Estimate none = variance_rate({{&b}, {&c}}, 1.0, 10.0, nullptr, nullptr, 0, &reps);
+  EXPECT_TRUE(std::isnan(none.value));
+  ASSERT_EQ(reps.size(), 2u);
+  EXPECT_TRUE(std::isnan(reps[0]) && std::isnan(reps[1]));
+}

@@ -280,3 +280,21 @@ TEST(Simulation, InvalidOptionsNameTheKey) {
     EXPECT_NE(std::string(e.what()).find("simulation.trajectories"), std::string::npos);
   }
 }
+
+TEST(Simulation, QuadratureAndCutoffBandOptions) {
+  SimulationOptions o;
+  o.quadrature = "trapezoid";
+  o.cutoff_band = -1.0;
+  const auto bad = o.validate();
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0].first, "simulation.cutoff_band");
+  EXPECT_EQ(bad[1].first, "simulation.quadrature");
+  // The automatic step resolves the Drude cutoff: band max_band_fraction pi/dt >= 3 w_c.
+  ModelParams p = quick(0.5, 2.0);
+  p.cutoff = 1000.0;
+  SimulationOptions d;
+  const double dt = simulation_dt(p, d);
+  EXPECT_GE(d.noise.max_band_fraction * 3.14159265358979 / dt, 3.0 * p.cutoff * (1 - 1e-9));
+  d.cutoff_band = 0.0;  // w_c ignored: the step follows the oscillators and the drive only
+  EXPECT_GT(simulation_dt(p, d), 40.0 * dt);  // 0.02575 vs 5.24e-4
+}

@@ -106,3 +106,40 @@ TEST_F(ValidateCmd, Gamma1ExtrapolationMatchesTheLowestOrder) {
   EXPECT_EQ(run({"validate", input("validate_quick1.toml"), "--gamma1-extrapolation", "1"}).status,
             2);
 }
+
+// A TUR ratio Q = S_dot D / O^2 whose simulated denominator O has se/|O| > 0.1 is not counted
+// (its z is far from Gaussian there), and only then; its parts still are. Weak damping, slow
+// drive, cold baths, short run: P_A, P_B, P all resolved to worse than 10% (0.8, 0.7, 6.7 at
+// this seed), while every other quantity is counted.
+TEST_F(ValidateCmd, PoorlyResolvedRatiosAreNotCountedTheirPartsAre) {
+  const std::string out = (dir_ / "u.json").string();
+  const Outcome r = run({"validate", input("validate_quick1.toml"), "--threads", "2", "--format",
+                         "json", "-o", out, "--set", "static_bath.gamma=0.01", "--set",
+                         "drive.Omega=0.5", "--set", "static_bath.temperature=0.05", "--set",
+                         "driven_bath.temperature=0.05", "--set", "simulation.periods=2000"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string j = slurp(out);
+  int unresolved = 0;
+  for (auto [q, o] : {std::pair{"Q_PA", "P_A"}, {"Q_PB", "P_B"}, {"Q_P", "P"}}) {
+    const double rel = json_number(j, std::string(o) + "_simulation_se") /
+                       std::fabs(json_number(j, std::string(o) + "_simulation"));
+    const bool counted = json_number(j, std::string(q) + "_counted") == 1.0;
+    EXPECT_EQ(counted, rel <= 0.1) << q << " se/|O| = " << rel;
+    unresolved += counted ? 0 : 1;
+    EXPECT_EQ(json_number(j, std::string(o) + "_counted"), 1.0) << o;
+  }
+  EXPECT_GE(unresolved, 1);  // the point was chosen for it
+  EXPECT_EQ(json_number(j, "n_unresolved_ratios"), unresolved);
+  for (const char* k : {"D_PA", "D_PB", "D_P", "S_dot"})
+    EXPECT_EQ(json_number(j, std::string(k) + "_counted"), 1.0) << k;
+  // n_compared is the number of rows counted (eta counts where defined in both).
+  double counted_rows = 0;
+  for (const char* k : kQuantities) counted_rows += json_number(j, std::string(k) + "_counted");
+  const double eta_counted = json_number(j, "eta_counted");
+  if (std::isfinite(eta_counted)) counted_rows += eta_counted;
+  counted_rows += json_number(j, "pearson_tilde_counted");
+  EXPECT_EQ(json_number(j, "n_compared"), counted_rows);
+  // Errors from a jackknife over 8 units: z ~ t with 7 dof, P(|t_7| >= 4) = 0.00516.
+  EXPECT_EQ(json_number(j, "simulation_jackknife_units"), 8.0);
+  EXPECT_NEAR(json_number(j, "false_alarm_per_quantity"), 0.00516, 5e-5);
+}

@@ -54,6 +54,9 @@ class SimulationPlan {
   /// ... with streaming autocovariances up to this many such samples [count].
   std::int64_t correlation_lags() const { return corr_lags_; }
   const Propagator& propagator() const { return *prop_; }
+  /// Half-step maps (2n steps per period) for the mid-step observables of Simpson's rule, or
+  /// nullptr when SimulationOptions::quadrature is "left".
+  const Propagator* half_step_propagator() const { return half_.get(); }
   const FloquetSpectrum& floquet() const { return floquet_; }
   const NoisePlan* driven_noise() const { return noise1_.get(); }  ///< null when bath off
   const NoisePlan& static_noise() const { return *noise2_; }
@@ -72,6 +75,7 @@ class SimulationPlan {
   SimulationOptions opt_;
   bool off_;
   std::unique_ptr<Propagator> prop_;
+  std::unique_ptr<Propagator> half_;
   FloquetSpectrum floquet_;
   std::int64_t warmup_ = 0, batch_ = 0, corr_periods_ = 1, corr_lags_ = 64;
   std::unique_ptr<NoisePlan> noise1_, noise2_;

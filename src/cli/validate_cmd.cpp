@@ -3,6 +3,7 @@
 // SimulationJob as `synctur simulate`) -- side by side, with z = (simulation - exact)/se and the
 // relative difference exact vs theory.  Exit 0 iff every |z| < Z (--tolerance-z, default 4),
 // else 1 with the failing quantities named on stderr; 3 without a periodic steady state.
+#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -33,6 +34,8 @@ const char* kDetails =
     "Output (--format text|json here, not csv): a table (text, the default) or one JSON object (per\n"
     "quantity <q>_theory <q>_exact <q>_simulation <q>_simulation_se <q>_z <q>_rel_exact_theory,\n"
     "then passed, n_compared, n_failed, failed, the run description and provenance).\n"
+    "A TUR ratio Q = S_dot D / O^2 is not counted (<q>_counted = 0, n_unresolved_ratios) when\n"
+    "the simulated O has se/|O| > 0.1: its z is not Gaussian then; D, S_dot and O still count.\n"
     "Exit status: 0 every |z| < Z; 1 some |z| >= Z (one line on stderr naming them);\n"
     "3 no periodic steady state.  The [sweep] of CONFIG is ignored (its base point is used).\n"
     "--gamma1-extrapolation K: the lowest order is linear in gamma_1, so X/gamma_1 at gamma_1 ->\n"
@@ -67,6 +70,17 @@ std::vector<Quantity> quantities(const Results& sim) {
 }
 
 double value_or_nan(const Results& r, const std::string& k) { return r.has(k) ? r.get(k) : NAN; }
+
+/// Largest relative standard error of a TUR ratio's denominator for which its z is trusted:
+/// the bias of 1/O^2 is ~3 (se/|O|)^2 (3% here) and the ratio's distribution still near normal.
+constexpr double kMaxRatioRelSe = 0.1;
+
+/// se/|O| of the simulated denominator O of Q_PA, Q_PB, Q_P (P_A, P_B, P); NaN for other keys.
+double denominator_rel_se(const Results& sim, const std::string& key) {
+  const std::string o = key == "Q_PA" ? "P_A" : key == "Q_PB" ? "P_B" : key == "Q_P" ? "P" : "";
+  if (o.empty() || !sim.has(o) || !sim.has(o + "_se")) return NAN;
+  return sim.get(o + "_se") / std::fabs(sim.get(o));
+}
 
 /// `--format text` is this command's own format; parse_args knows json and csv only, so the
 /// word is taken out before.  Returns the remaining words; `text` set when it was given.
@@ -139,6 +153,7 @@ int validate_main(const std::vector<std::string>& words) {
     std::vector<std::string> failed;
     std::ostringstream fail_text;
     int compared = 0;
+    int unresolved_ratios = 0;
     char line[320];
     std::ostringstream table;
     std::snprintf(line, sizeof line, "%-14s %14s %14s %14s %11s %8s %12s\n", "quantity", "theory",
@@ -159,7 +174,14 @@ int validate_main(const std::vector<std::string>& words) {
       out.set(q.key + "_rel_exact_theory", rel);
       // eta is compared only where it is defined in both (P_A < 0 < P_B); any other quantity
       // without a z (no estimate, zero error) counts as a failure.
-      const bool counted = q.key != "eta" || (std::isfinite(e) && std::isfinite(s));
+      bool counted = q.key != "eta" || (std::isfinite(e) && std::isfinite(s));
+      // A TUR ratio Q = S_dot D / O^2 is too non-linear in O for a Gaussian z once O is poorly
+      // resolved (campaign, Omega = 200: se/|P_A| = 0.35 gave z = -6 on Q_PA with P_A, D_PA,
+      // S_dot all within 2 se). Then only its parts are compared (they are rows of their own).
+      const double rel_O = denominator_rel_se(sim, q.key);
+      const bool unresolved = std::isfinite(rel_O) && rel_O > kMaxRatioRelSe;
+      if (unresolved) counted = false;
+      out.set(q.key + "_counted", counted ? 1.0 : 0.0);
       if (counted) {
         ++compared;
         if (!has_z || !(std::fabs(z) < zmax)) {
@@ -173,10 +195,17 @@ int validate_main(const std::vector<std::string>& words) {
         }
       }
       const std::string name = q.key == q.sim_key ? q.key : q.key + "*";
-      std::snprintf(line, sizeof line, "%-14s %14.6e %14.6e %14.6e %11.3e %8.2f %12.3e%s\n",
+      std::snprintf(line, sizeof line, "%-14s %14.6e %14.6e %14.6e %11.3e %8.2f %12.3e%s",
                     name.c_str(), t, e, s, se, z, rel,
                     counted && (!has_z || !(std::fabs(z) < zmax)) ? "  FAIL" : "");
       table << line;
+      if (unresolved) {
+        std::snprintf(line, sizeof line, "  not counted: se/|O| = %.2f > %.2f", rel_O,
+                      kMaxRatioRelSe);
+        table << line;
+        ++unresolved_ratios;
+      }
+      table << "\n";
     }
     // Optional: the leading order in gamma_1 from simulations at gamma_1 / 2^k.
     if (a.extra.count("--gamma1-extrapolation")) {
@@ -255,11 +284,20 @@ int validate_main(const std::vector<std::string>& words) {
     out.set("passed", passed ? 1.0 : 0.0);
     out.set("n_compared", compared);
     out.set("n_failed", static_cast<double>(failed.size()));
+    out.set("n_unresolved_ratios", unresolved_ratios);
     out.set_text("failed", failed_list);
     out.set_text("pearson_note",
                  "simulation pearson_driven / pearson_tilde_driven (driven state) compared with "
                  "exact pearson / pearson_tilde; simulate's own pearson is bath-2-only");
-    for (const char* k : {"dt", "steps_per_period", "periods", "warmup_periods", "trajectories",
+    // The se come from a delete-one-unit jackknife over U units, so z is Student-t
+    // distributed with U - 1 degrees of freedom, not normal: state the false-alarm rate.
+    const double units = value_or_nan(sim, "jackknife_units");
+    const double p_false = std::isfinite(units) && units >= 2.0
+                               ? 2.0 * boost::math::cdf(boost::math::complement(
+                                           boost::math::students_t(units - 1.0), zmax))
+                               : NAN;
+    out.set("false_alarm_per_quantity", p_false);
+    for (const char* k : {"jackknife_units", "dt", "steps_per_period", "periods", "warmup_periods", "trajectories",
                           "seed", "band_limit", "n_eff", "batch_periods", "steps_total", "wall_s"})
       if (sim.has(k)) out.set(std::string("simulation_") + k, sim.get(k));
     for (const char* k : {"floquet_slowest_rate", "first_law_residual", "hill_N",
@@ -278,6 +316,14 @@ int validate_main(const std::vector<std::string>& words) {
                     sim.get("trajectories"), sim.get("periods"), sim.get("seed"), sim.get("wall_s"),
                     zmax, passed ? "PASS" : "FAIL", compared);
       table << line;
+      std::snprintf(line, sizeof line,
+                    "errors: jackknife over %.0f units, so z ~ Student t with %.0f dof: "
+                    "P(|z| >= %g) = %.2g per quantity for a correct engine\n",
+                    units, units - 1.0, zmax, p_false);
+      table << line;
+      if (unresolved_ratios > 0)
+        table << "not counted: a TUR ratio whose denominator has se/|O| > " << kMaxRatioRelSe
+              << " (too non-linear for a Gaussian z; its parts D, S_dot, O are compared)\n";
       const std::string s = table.str();
       emit(a, [&](std::ostream& os) { os << s; });
     }
