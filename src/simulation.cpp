@@ -185,7 +185,7 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
   if (off_) p_.gamma_1 = 0.0;
   const int n = synctur::steps_per_period(p, opt);
   prop_ = std::make_unique<Propagator>(p_, n);
-  if (opt.quadrature == "simpson") half_ = std::make_unique<Propagator>(p_, 2 * n);
+  if (uses_simpson(p_, opt, prop_->dt())) half_ = std::make_unique<Propagator>(p_, 2 * n);
   floquet_ = floquet_spectrum(*prop_);
   const StabilityReport st = check_stability(floquet_);
   if (!st.stable) throw NoSteadyStateError(st.message, st.slowest_rate);
@@ -462,7 +462,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   r.set("trajectories", opt.trajectories);
   r.set("seed", static_cast<double>(opt.seed));
   r.set("antithetic", opt.antithetic ? 1.0 : 0.0);
-  r.set("jackknife_units", U);  // independent units behind every _se (antithetic pair = 1 unit)
+  r.set("jackknife_units", U);
+  r.set("simpson_quadrature", plan.half_step_propagator() ? 1.0 : 0.0);  // independent units behind every _se (antithetic pair = 1 unit)
   r.set("floquet_slowest_rate", plan.floquet().slowest_rate);
   r.set("band_limit", plan.static_noise().band_limit());
   r.set("noise_taps_static", static_cast<double>(plan.static_noise().taps()));

@@ -53,9 +53,9 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
     bad.emplace_back("simulation.omega_step", "must be in (0, 0.5) (got " + fmt(omega_step) + ")");
   if (!(cutoff_band >= 0.0 && cutoff_band <= 100.0))
     bad.emplace_back("simulation.cutoff_band", "must be in [0, 100] (got " + fmt(cutoff_band) + ")");
-  if (quadrature != "simpson" && quadrature != "left")
+  if (quadrature != "auto" && quadrature != "simpson" && quadrature != "left")
     bad.emplace_back("simulation.quadrature",
-                     "must be one of \"simpson\" \"left\" (got \"" + quadrature + "\")");
+                     "must be one of \"auto\" \"simpson\" \"left\" (got \"" + quadrature + "\")");
   if (progress != "auto" && progress != "always" && progress != "never")
     bad.emplace_back("simulation.progress",
                      "must be one of \"auto\" \"always\" \"never\" (got \"" + progress + "\")");
@@ -81,6 +81,11 @@ int steps_per_period(const ModelParams& p, const SimulationOptions& opt) {
   return opt.steps_per_period > 0 ? opt.steps_per_period
                                   : auto_steps_per_period(p, opt.dt_accuracy, opt.noise,
                                                           opt.cutoff_band);
+}
+
+bool uses_simpson(const ModelParams& p, const SimulationOptions& opt, double dt) {
+  if (opt.quadrature == "auto") return p.cutoff * dt > kSimpsonCutoffDt;
+  return opt.quadrature == "simpson";
 }
 
 double simulation_dt(const ModelParams& p, const SimulationOptions& opt) {

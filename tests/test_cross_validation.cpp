@@ -77,7 +77,7 @@ TEST(CrossValidation, StrongerDampingSimulationSidesWithExact) {
 // automatic step): the heat currents need the in-step (Simpson) quadrature of the period
 // averages. Sampling only at the grid points ("left") misses the correlation of the
 // interpolated noise with the velocities inside a step: at this seed J_1 is off by 5 se and
-// J_2 by 8 se; with "simpson" (the default) they agree with the exact solver, as do the powers
+// J_2 by 8 se; with "simpson" (what the default "auto" picks at w_c dt > 0.1) they agree with the exact solver, as do the powers
 // either way. (At w_c = 1000 the same bias was J_1 = +2.2e-3 against -1.2e-3.)
 TEST(CrossValidation, HeatCurrentsNeedTheInStepQuadrature) {
   ModelParams p = point(100.0, 1.0, 0.5);
@@ -88,7 +88,8 @@ TEST(CrossValidation, HeatCurrentsNeedTheInStepQuadrature) {
   o.periods = 10000;
   o.pearson = false;
   o.commutator = false;
-  const Results simpson = simulate(p, o, 2);
+  const Results simpson = simulate(p, o, 2);  // "auto": Simpson here, w_c dt = 0.52
+  EXPECT_EQ(simpson.get("simpson_quadrature"), 1.0);
   o.quadrature = "left";
   const Results left = simulate(p, o, 2);
   EXPECT_EQ(simpson.get("dt"), left.get("dt"));

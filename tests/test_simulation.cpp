@@ -141,23 +141,28 @@ TEST(Simulation, RefusesParametersWithoutSteadyState) {
 // decimated (simulation.noise_decimation) so that runs with n, 2n, 4n steps per period see the
 // same noise.  The differences shrink by 4 per halving: second order, as the interpolation of
 // the noise inside a step predicts (docs/PROPAGATOR.md).
+// Both in-step quadratures, each fixed along the sequence ("auto" would switch rule between
+// n = 24 (w_c dt = 0.16) and n = 48).
 TEST(Simulation, SecondOrderConvergenceInDtWithCommonRandomNumbers) {
   const ModelParams p = quick(0.5, 2.0);
-  double v[4][2];
-  const int n0 = 24;
-  for (int i = 0; i < 4; ++i) {
-    SimulationOptions o = opts(2, 200);
-    o.steps_per_period = n0 << i;
-    o.noise_decimation = 8 >> i;
-    o.noise.band_limit = 10.6;
-    const Results r = simulate(SimulationPlan(p, o), 2);
-    v[i][0] = r.get("P_A");
-    v[i][1] = r.get("cov_xAxA");
-  }
-  for (int q = 0; q < 2; ++q) {
-    const double d1 = v[0][q] - v[1][q], d2 = v[1][q] - v[2][q], d3 = v[2][q] - v[3][q];
-    EXPECT_NEAR(d1 / d2, 4.0, 0.6) << "quantity " << q << ": " << d1 << " " << d2;
-    EXPECT_NEAR(d2 / d3, 4.0, 0.6) << "quantity " << q << ": " << d2 << " " << d3;
+  for (const char* rule : {"left", "simpson"}) {
+    double v[4][2];
+    const int n0 = 24;
+    for (int i = 0; i < 4; ++i) {
+      SimulationOptions o = opts(2, 200);
+      o.steps_per_period = n0 << i;
+      o.noise_decimation = 8 >> i;
+      o.noise.band_limit = 10.6;
+      o.quadrature = rule;
+      const Results r = simulate(SimulationPlan(p, o), 2);
+      v[i][0] = r.get("P_A");
+      v[i][1] = r.get("cov_xAxA");
+    }
+    for (int q = 0; q < 2; ++q) {
+      const double d1 = v[0][q] - v[1][q], d2 = v[1][q] - v[2][q], d3 = v[2][q] - v[3][q];
+      EXPECT_NEAR(d1 / d2, 4.0, 0.6) << rule << " quantity " << q << ": " << d1 << " " << d2;
+      EXPECT_NEAR(d2 / d3, 4.0, 0.6) << rule << " quantity " << q << ": " << d2 << " " << d3;
+    }
   }
 }
 
@@ -297,4 +302,12 @@ TEST(Simulation, QuadratureAndCutoffBandOptions) {
   EXPECT_GE(d.noise.max_band_fraction * 3.14159265358979 / dt, 3.0 * p.cutoff * (1 - 1e-9));
   d.cutoff_band = 0.0;  // w_c ignored: the step follows the oscillators and the drive only
   EXPECT_GT(simulation_dt(p, d), 40.0 * dt);  // 0.02575 vs 5.24e-4
+  // "auto": Simpson iff w_c dt > 0.1.
+  EXPECT_TRUE(uses_simpson(p, SimulationOptions{}, dt));        // 1000 x 5.2e-4
+  EXPECT_FALSE(uses_simpson(quick(0.5, 2.0), SimulationOptions{}, 0.02575));  // 1.2 x 0.026
+  SimulationOptions s;
+  s.quadrature = "simpson";
+  EXPECT_TRUE(uses_simpson(quick(0.5, 2.0), s, 0.02575));
+  s.quadrature = "left";
+  EXPECT_FALSE(uses_simpson(p, s, dt));
 }

@@ -178,9 +178,10 @@ std::vector<KeySpec> make_schema() {
            "automatic steps: target (w_max dt)^2/6, w_max = Omega + max(w_A, w_B) [1]"),
       real("simulation.cutoff_band", kSim.cutoff_band, {}, SIM(cutoff_band = real_of(v)),
            "automatic steps: the noise band also reaches cutoff_band * w_c; 0 = ignore [1]"),
-      string("simulation.quadrature", kSim.quadrature, one_of({"simpson", "left"}),
+      string("simulation.quadrature", kSim.quadrature, one_of({"auto", "simpson", "left"}),
              SIM(quadrature = std::get<std::string>(v)),
-             "in-step quadrature of the period averages: simpson (t_k, t_k + dt/2) or left"),
+             "in-step quadrature of the period averages: simpson (t_k, t_k + dt/2), left (t_k), "
+             "auto (simpson iff w_c dt > 0.1)"),
       integer("simulation.noise_decimation", kSim.noise_decimation, {},
               SIM(noise_decimation = static_cast<int>(int_of(v))),
               "noise synthesised on dt/q, every q-th sample used (dt convergence studies) [1]"),
