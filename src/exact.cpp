@@ -341,6 +341,7 @@ std::vector<std::pair<std::string, std::string>> ExactOptions::validate() const 
   if (hill_max < hill_min) bad.emplace_back("hill_max", "must be >= hill_min");
   if (hill_check < 1) bad.emplace_back("hill_check", "must be >= 1");
   if (shifts < -1) bad.emplace_back("shifts", "must be >= 0 (or -1: automatic)");
+  if (!(omega_step > 0.0 && omega_step <= 0.1)) bad.emplace_back("omega_step", "must be in (0, 0.1]");
   return bad;
 }
 
@@ -615,13 +616,15 @@ void HillSolver::solve_generic(double w, int N, HarmonicResponse& out) const {
   }
 }
 
-std::vector<std::string> exact_keys(bool fluctuations) {
+std::vector<std::string> exact_keys(bool fluctuations, bool omega_derivative) {
   std::vector<std::string> k = {"steady_state", "floquet_slowest_rate", "P_A", "P_B", "P", "J_1",
                                 "J_2", "S_dot", "eta", "first_law_residual"};
   if (fluctuations)
     for (const char* s : {"D_PA", "D_PA_sym", "D_PA_comm", "D_PB", "D_PB_sym", "D_PB_comm", "D_P",
                           "D_P_sym", "D_P_comm", "Q_PA", "Q_PB", "Q_P"})
       k.emplace_back(s);
+  if (omega_derivative)
+    for (const char* s : {"dP_A_dOmega", "dP_B_dOmega", "V_PA", "V_PB"}) k.emplace_back(s);
   for (const char* s : {"cov_xAxA", "cov_xBxB", "cov_xAxB", "pearson", "pearson_tilde", "f_B",
                         "hill_N", "hill_check", "hill_converged"})
     k.emplace_back(s);
@@ -638,7 +641,7 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
     throw std::invalid_argument("exact: " + bad.front().first + " " + bad.front().second);
 
   Results r;
-  for (const auto& k : exact_keys(opt.fluctuations)) r.set(k, kNaN);
+  for (const auto& k : exact_keys(opt.fluctuations, opt.omega_derivative)) r.set(k, kNaN);
   const FloquetSpectrum fs = floquet_spectrum(p);
   const StabilityReport st = check_stability(fs);
   if (stability_message) *stability_message = st.message;
@@ -837,6 +840,25 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
   r.set("panels", qs.panels);
   r.set("quadrature_converged", qs.converged ? 1.0 : 0.0);
   r.set("quadrature_worst_ratio", qs.worst_ratio);
+
+  if (opt.omega_derivative) {  // Eq. 26: means at Omega (1 +- h), same options otherwise
+    ExactOptions o = opt;
+    o.fluctuations = false;
+    o.omega_derivative = false;
+    ModelParams q = p;
+    q.Omega = p.Omega * (1.0 + opt.omega_step);
+    const Results up = exact_point(q, o);
+    q.Omega = p.Omega * (1.0 - opt.omega_step);
+    const Results dn = exact_point(q, o);
+    const double h2 = 2.0 * opt.omega_step * p.Omega;
+    for (const char* l : {"A", "B"}) {
+      const std::string P = std::string("P_") + l;
+      const double d = (up.get(P) - dn.get(P)) / h2;  // NaN if either side has no steady state
+      const double x = 1.0 - p.Omega * d / r.get(P);
+      r.set(std::string("dP_") + l + "_dOmega", d);
+      r.set(std::string("V_P") + l, 2.0 * x * x);
+    }
+  }
   return r;
 }
 

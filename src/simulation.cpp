@@ -214,7 +214,7 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
         "noise: band limit " + std::to_string(wb) + " < 3 w_c = " + std::to_string(3.0 * p.cutoff) +
         ": the Drude noise and memory are not resolved up to the cutoff; J_1 and the powers can "
         "be biased (validate campaign: -44% on P_B at w_c = 1000); leave "
-        "simulation.steps_per_period = 0 (automatic) with simulation.cutoff_band >= 3");
+        "simulation.steps_per_period = 0 (automatic) with simulation.cutoff_band = 6");
   const double dt_noise = dt / opt.noise_decimation;
   if (!off_) noise1_ = std::make_unique<NoisePlan>(driven_bath(p), dt_noise, wb, opt.noise);
   noise2_ = std::make_unique<NoisePlan>(static_bath(p), dt_noise, wb, opt.noise);
@@ -590,6 +590,8 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
       const std::string K = keys[i];
       r.set(K + "_comm", comm[i]);
       r.set(K + "_comm_err", std::isfinite(err[i]) ? err[i] : 0.0);
+      // D_comm is deterministic: its error bar is the numerical one (no sampling error).
+      r.set(K + "_comm_se", r.get(K + "_comm_err"));
       auto D = [&, i](int u) {
         const double s = u < 0 ? a0.D_sym[i] : a0.D_sym_replicas[i][static_cast<std::size_t>(u)];
         return s - comm[i];

@@ -73,8 +73,8 @@ TEST(CrossValidation, StrongerDampingSimulationSidesWithExact) {
   }
 }
 
-// Strong damping (gamma_2 = 100), wide Drude cutoff (w_c = 30, so w_c dt = 0.52 at the
-// automatic step): the heat currents need the in-step (Simpson) quadrature of the period
+// Strong damping (gamma_2 = 100), wide Drude cutoff (w_c = 30, w_c dt = 0.52 with the
+// automatic step at cutoff_band = 3): the heat currents need the in-step (Simpson) quadrature of the period
 // averages. Sampling only at the grid points ("left") misses the correlation of the
 // interpolated noise with the velocities inside a step: at this seed J_1 is off by 5 se and
 // J_2 by 8 se; with "simpson" (what the default "auto" picks at w_c dt > 0.1) they agree with the exact solver, as do the powers
@@ -88,6 +88,7 @@ TEST(CrossValidation, HeatCurrentsNeedTheInStepQuadrature) {
   o.periods = 10000;
   o.pearson = false;
   o.commutator = false;
+  o.cutoff_band = 3.0;  // w_c dt = 0.52 (the default 6 halves it and the left bias with it)
   const Results simpson = simulate(p, o, 2);  // "auto": Simpson here, w_c dt = 0.52
   EXPECT_EQ(simpson.get("simpson_quadrature"), 1.0);
   o.quadrature = "left";

@@ -42,6 +42,7 @@ ModelParams point(double g2, double g1, double T, double Omega, double wc = 1.2)
 ExactOptions means_only() {
   ExactOptions o;
   o.fluctuations = false;
+  o.omega_derivative = false;
   return o;
 }
 
@@ -175,6 +176,29 @@ TEST(exact, ApproachesTheoryLinearlyInGamma1) {
       EXPECT_NEAR(d1 / d2, 10.0, 0.8) << k << " gamma_2=" << c.g2;
       EXPECT_LT(d2, 0.02 * std::abs(t)) << k << " gamma_2=" << c.g2;
     }
+  }
+}
+
+// dP_l/dOmega by central differences of the exact means (f_B(Omega) = (Omega/w_c)^r included)
+// and V_Pl of Eq. 26: independent of the step (h = 1e-3 against 1e-2, O(h^2) = 1e-4 apart) and,
+// at gamma_1 = 1e-4, equal to theory's analytic derivative under the integral to O(gamma_1).
+TEST(exact, OmegaDerivativeAndVMatchTheory) {
+  ModelParams p = point(1.0, 1e-4, 0.5, 2.0);
+  p.r = 0.5;
+  ExactOptions o = means_only();
+  o.omega_derivative = true;
+  const Results e = exact_point(p, o);
+  o.omega_step = 1e-2;
+  const Results e2 = exact_point(p, o);
+  const Results th = theory_point(p);
+  for (const char* l : {"A", "B"}) {
+    const std::string d = std::string("dP_") + l + "_dOmega", v = std::string("V_P") + l;
+    EXPECT_NEAR(e.get(d) / e2.get(d), 1.0, 2e-4) << d;
+    EXPECT_NEAR(e.get(d) / th.get(d), 1.0, 3e-3) << d << " exact " << e.get(d) << " theory "
+                                                 << th.get(d);
+    EXPECT_NEAR(e.get(v) / th.get(v), 1.0, 3e-3) << v;
+    const double x = 1.0 - p.Omega * e.get(d) / e.get(std::string("P_") + l);
+    EXPECT_DOUBLE_EQ(e.get(v), 2.0 * x * x) << v;
   }
 }
 

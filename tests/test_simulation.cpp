@@ -294,16 +294,17 @@ TEST(Simulation, QuadratureAndCutoffBandOptions) {
   ASSERT_EQ(bad.size(), 2u);
   EXPECT_EQ(bad[0].first, "simulation.cutoff_band");
   EXPECT_EQ(bad[1].first, "simulation.quadrature");
-  // The automatic step resolves the Drude cutoff: band max_band_fraction pi/dt >= 3 w_c.
+  // The automatic step resolves the Drude cutoff: band max_band_fraction pi/dt >= 6 w_c.
   ModelParams p = quick(0.5, 2.0);
   p.cutoff = 1000.0;
   SimulationOptions d;
   const double dt = simulation_dt(p, d);
-  EXPECT_GE(d.noise.max_band_fraction * 3.14159265358979 / dt, 3.0 * p.cutoff * (1 - 1e-9));
+  EXPECT_GE(d.noise.max_band_fraction * 3.14159265358979 / dt, 6.0 * p.cutoff * (1 - 1e-9));
+  EXPECT_LE(p.cutoff * dt, 3.14159265358979 / 12.0 * (1 + 1e-9));
   d.cutoff_band = 0.0;  // w_c ignored: the step follows the oscillators and the drive only
-  EXPECT_GT(simulation_dt(p, d), 40.0 * dt);  // 0.02575 vs 5.24e-4
+  EXPECT_GT(simulation_dt(p, d), 80.0 * dt);  // 0.02575 vs 2.62e-4
   // "auto": Simpson iff w_c dt > 0.1.
-  EXPECT_TRUE(uses_simpson(p, SimulationOptions{}, dt));        // 1000 x 5.2e-4
+  EXPECT_TRUE(uses_simpson(p, SimulationOptions{}, dt));        // 1000 x 2.6e-4
   EXPECT_FALSE(uses_simpson(quick(0.5, 2.0), SimulationOptions{}, 0.02575));  // 1.2 x 0.026
   SimulationOptions s;
   s.quadrature = "simpson";

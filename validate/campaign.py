@@ -190,8 +190,8 @@ def point_sets(g2, wc, Om, T, x, r, quick):
     span = (6e4 if quick else 6e5) * (5 if g2 >= 100 else 1)
     if Om >= 100:
         span /= 5  # ~10x more steps per time unit
-    if wc >= 100 and not quick:
-        span /= 5  # the step resolves w_c (simulation.cutoff_band): dt ~ 5e-4
+    if wc >= 100:
+        span /= 5 if quick else 10  # the step resolves w_c (simulation.cutoff_band): dt ~ 2.6e-4
     d["simulation.periods"] = max(2000, int(span * Om / (2 * math.pi)))
     return d
 

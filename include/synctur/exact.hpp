@@ -44,6 +44,10 @@ struct ExactOptions {
   int hill_max = 400;      ///< largest N tried (hill_converged = 0 beyond) [harmonics]
   int hill_check = 6;      ///< N is checked against N + hill_check [harmonics]
   bool fluctuations = true;  ///< also compute D_PA, D_PB, D_P (Wick) and the Q's (costlier)
+  /// Also dP_l/dOmega (central difference of two means-only solves at Omega (1 +- omega_step),
+  /// f_B(Omega) included, as in theory) and V_Pl = 2 (1 - Omega dP_l/dOmega / P_l)^2 (Eq. 26).
+  bool omega_derivative = true;
+  double omega_step = 1e-3;  ///< relative step h of that difference [1], 0 < h <= 0.1
   /// Range |p| <= shifts of the frequency shifts w - p Omega in the fluctuation sum (at most
   /// N + 1); -1: the smallest range whose neglected terms are below hill_tol at the probes.
   int shifts = -1;
@@ -106,13 +110,15 @@ class HillSolver {
 };
 
 /// The result keys of exact_point() in output order (all of them, whether or not a steady
-/// state exists; fluctuation keys only when `fluctuations`).
-std::vector<std::string> exact_keys(bool fluctuations);
+/// state exists; fluctuation keys only when `fluctuations`, dP_l_dOmega and V_Pl only when
+/// `omega_derivative`).
+std::vector<std::string> exact_keys(bool fluctuations, bool omega_derivative = true);
 
 /// All exact results at one parameter point (keys: exact_keys(); docs/EXACT.md):
 ///   steady_state (1/0), floquet_slowest_rate, P_A P_B P J_1 J_2 S_dot eta
 ///   cov_xAxA cov_xBxB cov_xAxB pearson pearson_tilde first_law_residual,
 ///   D_PA D_PA_sym D_PA_comm D_PB ... D_P ... Q_PA Q_PB Q_P (with opt.fluctuations),
+///   dP_A_dOmega dP_B_dOmega V_PA V_PB (with opt.omega_derivative: two more means-only solves),
 ///   hill_N hill_check hill_converged hill_P (with fluctuations) evaluations panels
 ///   quadrature_converged quadrature_worst_ratio.
 /// Without a periodic steady state (check_stability, floquet.hpp) steady_state = 0, every

@@ -30,10 +30,13 @@ struct SimulationOptions {
   /// simulation.dt_accuracy  automatic n: target relative error (w_max dt)^2/6 of the noise
   /// interpolation at the highest relevant frequency w_max = Omega + max(w_A, w_B) [1].
   double dt_accuracy = 1e-3;
-  /// simulation.cutoff_band  automatic n: the noise band must also reach cutoff_band * w_c (the
-  /// Drude noise and memory resolved up to the cutoff; below 3 w_c the validate campaign found
-  /// P_B biased by -44% at w_c = 1000) [1]; 0 = ignore w_c (cheaper, biased when w_c is large).
-  double cutoff_band = 3.0;
+  /// simulation.cutoff_band  automatic n: the noise band max_band_fraction pi/dt must also
+  /// reach cutoff_band * w_c, i.e. w_c dt <= pi/(2 cutoff_band) = 0.26 by default (the Drude
+  /// noise and memory resolved up to the cutoff: with the step set by the oscillators alone
+  /// the validate campaign found P_B biased by -44% at w_c = 1000; at w_c dt = 0.52 Simpson's
+  /// in-step error still left J_1 7e-5 = 6% off, O((w_c dt)^4), docs/SIMULATION.md) [1];
+  /// 0 = ignore w_c (cheaper, biased when w_c is large).
+  double cutoff_band = 6.0;
   /// simulation.quadrature  how the period averages integrate the observables over each step:
   /// "simpson" (t_k and the mid-step t_k + dt/2, weights 1/3 and 2/3; exact for the in-step
   /// linear noise up to O(dt^4)), "left" (t_k only, 30-45% cheaper), or "auto": "simpson" when
@@ -85,7 +88,7 @@ bool uses_simpson(const ModelParams& p, const SimulationOptions& opt, double dt)
 /// the rule needs (required_flat_band / (1 - taper)), cutoff_band * w_c and an explicit
 /// noise.band_limit fit below max_band_fraction * pi / dt.
 int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOptions& noise = {},
-                          double cutoff_band = 3.0);
+                          double cutoff_band = 6.0);
 
 /// The n actually used: opt.steps_per_period if > 0, else auto_steps_per_period.
 int steps_per_period(const ModelParams& p, const SimulationOptions& opt);

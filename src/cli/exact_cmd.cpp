@@ -29,7 +29,8 @@ const std::vector<OptionSpec> kOptions = {
     {"--rtol", "X", "relative tolerance of the frequency integrals (default 1e-10)"},
     {"--atol", "X", "quadrature floor relative to int |integrand| (default 1e-10)"},
     {"--hill-tol", "X", "Hill truncation criterion: relative change N -> N+6 (default 1e-11)"},
-    {"--no-fluctuations", "", "means only: skip D_* and Q_* (several times faster)"},
+    {"--no-fluctuations", "", "means only: skip D_*, Q_*, V_* (several times faster)"},
+    {"--no-omega-derivative", "", "skip dP_l/dOmega and V_Pl (two fewer means-only solves)"},
 };
 
 ExactOptions options(const Args& a) {
@@ -37,7 +38,8 @@ ExactOptions options(const Args& a) {
   if (a.extra.count("--rtol")) o.rtol = parse_real("--rtol", a.extra.at("--rtol"));
   if (a.extra.count("--atol")) o.atol_rel = parse_real("--atol", a.extra.at("--atol"));
   if (a.extra.count("--hill-tol")) o.hill_tol = parse_real("--hill-tol", a.extra.at("--hill-tol"));
-  if (a.extra.count("--no-fluctuations")) o.fluctuations = false;
+  if (a.extra.count("--no-fluctuations")) o.fluctuations = o.omega_derivative = false;
+  if (a.extra.count("--no-omega-derivative")) o.omega_derivative = false;
   if (const auto bad = o.validate(); !bad.empty()) {
     const std::string& k = bad.front().first;
     const std::string opt = k == "rtol" ? "--rtol" : k == "atol_rel" ? "--atol" : "--hill-tol";
