@@ -118,6 +118,14 @@ class Runner:
         return res
 
 
+def save_fig(fig, name, dpi=80):
+    """tight_layout, write report_figures/<name>.png, close; returns the file name."""
+    fig.tight_layout()
+    fig.savefig(os.path.join(FIGS, name + ".png"), dpi=dpi)
+    plt.close(fig)
+    return name + ".png"
+
+
 def sets(d):
     out = []
     for k, v in d.items():
@@ -274,9 +282,7 @@ def report_a(rows, md):
         ax.plot(g, tpdf, "k--", label="Student t, 7 dof")
         ax.set_xlabel("z = (simulation - exact)/se")
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(os.path.join(FIGS, "a_zscores.png"), dpi=80)
-        plt.close(fig)
+        save_fig(fig, "a_zscores", dpi=80)
         md.append("![z histogram](report_figures/a_zscores.png)\n")
     fails = [r for r in rows if "json" in r and r["json"]["passed"] != 1]
     unexpected = [r["label"] for r in fails if r["expected"] == "pass"]
@@ -338,9 +344,7 @@ def part_b(R, quick, md):
         ax.set_xlabel("Omega")
     for ax in axes[:, 0]:
         ax.set_ylabel("T")
-    fig.tight_layout()
-    fig.savefig(os.path.join(FIGS, "b_validity_map.png"), dpi=70)
-    plt.close(fig)
+    save_fig(fig, "b_validity_map", dpi=70)
     md.append("| quantity | gamma_1 | points without steady state | median rel. diff. | max | "
               "median, Omega < 1 | median, Omega > 5 | fraction < 10% |")
     md.append("|---|---|---|---|---|---|---|---|")
@@ -377,9 +381,7 @@ def part_c(R, quick, md, maps):
         ax.set_title("Q_PA " + title, fontsize=9)
         fig.colorbar(pc, ax=ax)
     axes[0].set_ylabel("T")
-    fig.tight_layout()
-    fig.savefig(os.path.join(FIGS, "c_fig3b.png"), dpi=70)
-    plt.close(fig)
+    save_fig(fig, "c_fig3b", dpi=70)
     md.append("Fig. 3(b) (Q_PA over (Omega, T), black line Q_PA = 2, the TUR bound; "
               f"{n} x {n} points, the maps of part (b)):\n")
     md.append("![Fig 3b](report_figures/c_fig3b.png)\n")
@@ -434,9 +436,7 @@ def part_c(R, quick, md, maps):
     ax.set_ylabel("Q")
     ax.set_title("Fig. 4: Omega = 200, T = 0.1, w_c = 1.2 (squares: simulation +- se)", fontsize=9)
     ax.legend(fontsize=6, ncol=3)
-    fig.tight_layout()
-    fig.savefig(os.path.join(FIGS, "c_fig4.png"), dpi=80)
-    plt.close(fig)
+    save_fig(fig, "c_fig4", dpi=80)
     md.append("Fig. 4 (Q vs gamma_2 at Omega = 200, T = 0.1; theory 121 points, exact "
               f"{npts} points at gamma_1 = 0.01 and 1e-4, simulation at gamma_2 in {sim_g2} "
               "with gamma_1 = 0.01):\n")
@@ -545,9 +545,7 @@ def part_d(R, quick, md):
     ax.loglog(dts[:-1], np.abs(pas[0] - pas[-1]) * (dts[:-1] / dts[0]) ** 2, "k--", label="dt^2")
     ax.set_xlabel("dt")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(os.path.join(FIGS, "d_dt_convergence.png"), dpi=80)
-    plt.close(fig)
+    save_fig(fig, "d_dt_convergence", dpi=80)
     md.append("![dt convergence](report_figures/d_dt_convergence.png)\n")
 
     # Band-limit convergence at a fixed step with common random numbers: the white inputs are
@@ -587,9 +585,7 @@ def part_d(R, quick, md):
               label="w_b^-2")
     ax.set_xlabel("noise band limit w_b")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(os.path.join(FIGS, "d_band_convergence.png"), dpi=80)
-    plt.close(fig)
+    save_fig(fig, "d_band_convergence", dpi=80)
     md.append("![band-limit convergence](report_figures/d_band_convergence.png)\n")
 
 
