@@ -23,6 +23,17 @@ constexpr std::uint32_t kDrivenBathId = 1;   // RngKey::bath of xi_1
 constexpr std::uint32_t kStaticBathId = 2;   // RngKey::bath of xi_2
 constexpr double kMinBatchesPerUnit = 8.0;   // fewer: a warning that the errors are uncertain
 
+/// One step map (5 x 9, row-major, columns (x_A, v_A, x_B, v_B, z, xi1_k, xi2_k, xi1_{k+1},
+/// xi2_{k+1}); propagator.hpp) applied to state s and the noise at the two ends of the step.
+inline void apply_map(const double* M, const double* s, double xi1k, double xi2k, double xi1n,
+                      double xi2n, double* out) {
+  for (int r = 0; r < kStateDim; ++r) {
+    const double* R = M + 9 * r;
+    out[r] = R[0] * s[0] + R[1] * s[1] + R[2] * s[2] + R[3] * s[3] + R[4] * s[4] + R[5] * xi1k +
+             R[6] * xi2k + R[7] * xi1n + R[8] * xi2n;
+  }
+}
+
 /// Per-trajectory period-block means of these instantaneous observables.
 enum Obs : int { kPA, kPB, kJ1, kJ2d, kXAXA, kXBXB, kXAXB, kNObs };
 
@@ -111,28 +122,18 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
         for (int t = 0; t < NT; ++t) {
           const double a = t == 0 ? 1.0 : -1.0;
           sample(prop.drive(k), s[t], a * x1k, x2k, w0, acc[t]);
-          if (half) {
-            const double* H = hmaps + 45 * 2 * k;
-            const double u5 = a * x1k, u7 = 0.5 * a * (x1k + x1n), x2m = 0.5 * (x2k + x2n);
+          if (half) {  // first half step (phase 2k of 2n), noise linear to the mid value
+            const double x1m = 0.5 * a * (x1k + x1n), x2m = 0.5 * (x2k + x2n);
             double mid[kStateDim];
-            for (int r = 0; r < kStateDim; ++r) {
-              const double* R = H + 9 * r;
-              mid[r] = R[0] * s[t][0] + R[1] * s[t][1] + R[2] * s[t][2] + R[3] * s[t][3] +
-                       R[4] * s[t][4] + R[5] * u5 + R[6] * x2k + R[7] * u7 + R[8] * x2m;
-            }
-            sample(half->drive(2 * k + 1), mid, u7, x2m, 2.0 / 3.0, acc[t]);
+            apply_map(hmaps + 45 * 2 * k, s[t], a * x1k, x2k, x1m, x2m, mid);
+            sample(half->drive(2 * k + 1), mid, x1m, x2m, 2.0 / 3.0, acc[t]);
           }
         }
       }
       for (int t = 0; t < NT; ++t) {
         const double a = t == 0 ? 1.0 : -1.0;
-        const double u5 = a * x1k, u7 = a * x1n;
         double nx[kStateDim];
-        for (int r = 0; r < kStateDim; ++r) {
-          const double* R = M + 9 * r;
-          nx[r] = R[0] * s[t][0] + R[1] * s[t][1] + R[2] * s[t][2] + R[3] * s[t][3] +
-                  R[4] * s[t][4] + R[5] * u5 + R[6] * x2k + R[7] * u7 + R[8] * x2n;
-        }
+        apply_map(M, s[t], a * x1k, x2k, a * x1n, x2n, nx);
         for (int r = 0; r < kStateDim; ++r) s[t][r] = nx[r];
       }
       if (++k == n) {

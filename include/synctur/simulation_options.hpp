@@ -12,6 +12,9 @@
 
 namespace synctur {
 
+/// Default of SimulationOptions::cutoff_band (and of auto_steps_per_period's argument) [1].
+inline constexpr double kDefaultCutoffBand = 6.0;
+
 struct SimulationOptions {
   /// simulation.trajectories  independent trajectories (with antithetic pairs: 2 per pair,
   /// must be even) [count].
@@ -36,7 +39,7 @@ struct SimulationOptions {
   /// the validate campaign found P_B biased by -44% at w_c = 1000; at w_c dt = 0.52 Simpson's
   /// in-step error still left J_1 7e-5 = 6% off, O((w_c dt)^4), docs/SIMULATION.md) [1];
   /// 0 = ignore w_c (cheaper, biased when w_c is large).
-  double cutoff_band = 6.0;
+  double cutoff_band = kDefaultCutoffBand;
   /// simulation.quadrature  how the period averages integrate the observables over each step:
   /// "simpson" (t_k and the mid-step t_k + dt/2, weights 1/3 and 2/3; exact for the in-step
   /// linear noise up to O(dt^4)), "left" (t_k only, 30-45% cheaper), or "auto": "simpson" when
@@ -88,7 +91,7 @@ bool uses_simpson(const ModelParams& p, const SimulationOptions& opt, double dt)
 /// the rule needs (required_flat_band / (1 - taper)), cutoff_band * w_c and an explicit
 /// noise.band_limit fit below max_band_fraction * pi / dt.
 int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOptions& noise = {},
-                          double cutoff_band = 6.0);
+                          double cutoff_band = kDefaultCutoffBand);
 
 /// The n actually used: opt.steps_per_period if > 0, else auto_steps_per_period.
 int steps_per_period(const ModelParams& p, const SimulationOptions& opt);

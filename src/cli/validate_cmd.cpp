@@ -299,8 +299,9 @@ int validate_main(const std::vector<std::string>& words) {
                                            boost::math::students_t(units - 1.0), zmax))
                                : NAN;
     out.set("false_alarm_per_quantity", p_false);
-    for (const char* k : {"jackknife_units", "dt", "steps_per_period", "periods", "warmup_periods", "trajectories",
-                          "seed", "band_limit", "n_eff", "batch_periods", "steps_total", "wall_s"})
+    for (const char* k : {"jackknife_units", "dt", "steps_per_period", "periods", "warmup_periods",
+                          "trajectories", "seed", "band_limit", "n_eff", "batch_periods",
+                          "steps_total", "wall_s"})
       if (sim.has(k)) out.set(std::string("simulation_") + k, sim.get(k));
     for (const char* k : {"floquet_slowest_rate", "first_law_residual", "hill_N",
                           "quadrature_converged", "quadrature_worst_ratio"})

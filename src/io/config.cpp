@@ -177,7 +177,8 @@ std::vector<KeySpec> make_schema() {
       real("simulation.dt_accuracy", kSim.dt_accuracy, {}, SIM(dt_accuracy = real_of(v)),
            "automatic steps: target (w_max dt)^2/6, w_max = Omega + max(w_A, w_B) [1]"),
       real("simulation.cutoff_band", kSim.cutoff_band, {}, SIM(cutoff_band = real_of(v)),
-           "automatic steps: the noise band also reaches cutoff_band * w_c (w_c dt <= pi/(2 value)); 0 = ignore [1]"),
+           "automatic steps: the noise band also reaches cutoff_band * w_c "
+           "(w_c dt <= pi/(2 value)); 0 = ignore [1]"),
       string("simulation.quadrature", kSim.quadrature, one_of({"auto", "simpson", "left"}),
              SIM(quadrature = std::get<std::string>(v)),
              "in-step quadrature of the period averages: simpson (t_k, t_k + dt/2), left (t_k), "
