@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "synctur/floquet.hpp"
+#include "stein.hpp"
 
 namespace synctur {
 
@@ -20,8 +21,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kGregoryMax = 6;
 
 using Rows3 = Eigen::Matrix<double, 3, kStateDim>;
-using Kron = Eigen::Matrix<double, kStateDim * kStateDim, kStateDim * kStateDim>;
-using KronVec = Eigen::Matrix<double, kStateDim * kStateDim, 1>;
+using detail::SteinSolver;
 
 /// Weights w_0..w_K of the Gregory end correction at the left end of a trapezoid rule:
 ///   int_0^inf f ~ h [f_0/2 + f_1 + ...] + h sum_i w_i f_i,
@@ -41,27 +41,6 @@ std::vector<double> gregory_weights(int K) {
   }
   return w;
 }
-
-/// Y = sum_{p >= 0} M^p Q M^pT (spectral radius of M < 1): (I - M (x) M) vec Y = vec Q.
-struct SteinSolver {
-  Eigen::PartialPivLU<Kron> lu;
-  explicit SteinSolver(const StateMat& M) {
-    Kron K;
-    for (int j = 0; j < kStateDim; ++j)
-      for (int i = 0; i < kStateDim; ++i)
-        for (int b = 0; b < kStateDim; ++b)
-          for (int a = 0; a < kStateDim; ++a)
-            K(i + kStateDim * j, a + kStateDim * b) = -M(i, a) * M(j, b);
-    K.diagonal().array() += 1.0;
-    lu.compute(K);
-  }
-  StateMat solve(const StateMat& Q) const {
-    const KronVec q = Eigen::Map<const KronVec>(Q.data());
-    const KronVec y = lu.solve(q);
-    StateMat Y = Eigen::Map<const StateMat>(y.data());
-    return 0.5 * (Y + Y.transpose());  // Q is symmetric, so is Y (remove round-off asymmetry)
-  }
-};
 
 double rel_max(const StateMat& diff, const StateMat& ref) {
   const double s = ref.cwiseAbs().maxCoeff();

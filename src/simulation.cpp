@@ -6,15 +6,22 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
 #include "synctur/batch_stats.hpp"
 #include "synctur/commutator.hpp"
+#include "synctur/exact.hpp"
+#include "synctur/scheme_expectation.hpp"
+#include "synctur/theory.hpp"
 #include "synctur/spectra.hpp"
+#include "step_sampling.hpp"
 
 namespace synctur {
 namespace {
+
+using namespace detail;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kChunk = 4096;         // steps per noise refill / progress tick
@@ -22,20 +29,6 @@ constexpr std::int64_t kMaxBlocks = 4096;    // stored period blocks per traject
 constexpr std::uint32_t kDrivenBathId = 1;   // RngKey::bath of xi_1
 constexpr std::uint32_t kStaticBathId = 2;   // RngKey::bath of xi_2
 constexpr double kMinBatchesPerUnit = 8.0;   // fewer: a warning that the errors are uncertain
-
-/// One step map (5 x 9, row-major, columns (x_A, v_A, x_B, v_B, z, xi1_k, xi2_k, xi1_{k+1},
-/// xi2_{k+1}); propagator.hpp) applied to state s and the noise at the two ends of the step.
-inline void apply_map(const double* M, const double* s, double xi1k, double xi2k, double xi1n,
-                      double xi2n, double* out) {
-  for (int r = 0; r < kStateDim; ++r) {
-    const double* R = M + 9 * r;
-    out[r] = R[0] * s[0] + R[1] * s[1] + R[2] * s[2] + R[3] * s[3] + R[4] * s[4] + R[5] * xi1k +
-             R[6] * xi2k + R[7] * xi1n + R[8] * xi2n;
-  }
-}
-
-/// Per-trajectory period-block means of these instantaneous observables.
-enum Obs : int { kPA, kPB, kJ1, kJ2d, kXAXA, kXBXB, kXAXB, kNObs };
 
 std::int64_t block_length(std::int64_t periods) {
   return std::max<std::int64_t>(1, (periods + kMaxBlocks - 1) / kMaxBlocks);
@@ -106,17 +99,7 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
         // mid-step t_k + dt/2 (weight 2/3; w0 = 1/3, the end point being the next t_k).
         auto sample = [&](const DriveSample& d, const double* st, double n1, double n2,
                           double w, double* ac) {
-          const double xA = st[0], vA = st[1], xB = st[2], vB = st[3], z = st[4];
-          const double F1 = n1 - m * z;
-          const double y1d = d.dg_A * xA + d.g_A * vA + d.dg_B * xB + d.g_B * vB;
-          const double y2d = vA + vB;
-          ac[kPA] -= w * d.dg_A * xA * F1;
-          ac[kPB] -= w * d.dg_B * xB * F1;
-          ac[kJ1] += w * F1 * y1d;
-          ac[kJ2d] += w * (n2 - mg2 * y2d) * y2d;
-          ac[kXAXA] += w * xA * xA;
-          ac[kXBXB] += w * xB * xB;
-          ac[kXAXB] += w * xA * xB;
+          detail::sample_observables(d, st, n1, n2, m, mg2, w, ac);
         };
         const double w0 = half ? 1.0 / 3.0 : 1.0;
         for (int t = 0; t < NT; ++t) {
@@ -176,7 +159,61 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
   }
 }
 
+/// The estimates that are functions of the period-averaged sample means m[kNObs], in output
+/// order: the same formulas turn the scheme's exact expectation into its offsets.
+struct MeanEstimator {
+  const char* key;
+  std::function<double(const std::vector<double>&)> f;
+};
+std::vector<MeanEstimator> mean_estimators(const ModelParams& p, bool driven_bath_off) {
+  const double T1 = p.T_1, T2 = p.T_2;
+  std::vector<MeanEstimator> v;
+  if (!driven_bath_off) {
+    v.push_back({"P_A", [](const auto& m) { return m[kPA]; }});
+    v.push_back({"P_B", [](const auto& m) { return m[kPB]; }});
+    v.push_back({"P", [](const auto& m) { return m[kPA] + m[kPB]; }});
+    v.push_back({"J_1", [](const auto& m) { return m[kJ1]; }});
+    v.push_back({"J_2", [](const auto& m) { return -(m[kPA] + m[kPB]) - m[kJ1]; }});
+    v.push_back({"S_dot", [T1, T2](const auto& m) {
+                   if (!(T1 > 0.0 && T2 > 0.0)) return kNaN;
+                   const double J1 = m[kJ1], J2 = -(m[kPA] + m[kPB]) - J1;
+                   return -J1 / T1 - J2 / T2;
+                 }});
+    v.push_back({"eta", [](const auto& m) {
+                   return (m[kPA] < 0.0 && m[kPB] > 0.0) ? -m[kPA] / m[kPB] : kNaN;
+                 }});
+  }
+  v.push_back({"cov_xAxA", [](const auto& m) { return m[kXAXA]; }});
+  v.push_back({"cov_xBxB", [](const auto& m) { return m[kXBXB]; }});
+  v.push_back({"cov_xAxB", [](const auto& m) { return m[kXAXB]; }});
+  v.push_back({"pearson", [](const auto& m) { return m[kXAXB] / std::sqrt(m[kXAXA] * m[kXBXB]); }});
+  v.push_back({"pearson_tilde", [](const auto& m) { return m[kXAXB] / m[kXAXA]; }});
+  return v;
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, double>> scheme_offsets(const SimulationPlan& plan,
+                                                           const Results& reference, int threads,
+                                                           SchemeExpectation* expectation) {
+  const SchemeExpectation e = scheme_expectation(plan, threads);
+  if (expectation) *expectation = e;
+  std::vector<double> m(kNObs, 0.0);
+  m[kPA] = e.P_A;
+  m[kPB] = e.P_B;
+  m[kJ1] = e.J_1;
+  m[kJ2d] = e.J_2_direct;
+  m[kXAXA] = e.cov_xAxA;
+  m[kXBXB] = e.cov_xBxB;
+  m[kXAXB] = e.cov_xAxB;
+  std::vector<std::pair<std::string, double>> out;
+  for (const MeanEstimator& me : mean_estimators(plan.params(), plan.driven_bath_off())) {
+    if (!reference.has(me.key)) continue;
+    const double b = me.f(m) - reference.get(me.key);
+    if (std::isfinite(b)) out.emplace_back(me.key, b);
+  }
+  return out;
+}
 
 // --- plan --------------------------------------------------------------------------------
 SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& opt,
@@ -363,28 +400,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     const Estimate e = jackknife(unit_samples, f);
     r.set(key, e.value, e.se);
   };
-  const double T1 = p.T_1, T2 = p.T_2;
   const bool off = plan.driven_bath_off();
-  if (!off) {
-    est("P_A", [](const auto& m) { return m[kPA]; });
-    est("P_B", [](const auto& m) { return m[kPB]; });
-    est("P", [](const auto& m) { return m[kPA] + m[kPB]; });
-    est("J_1", [](const auto& m) { return m[kJ1]; });
-    est("J_2", [](const auto& m) { return -(m[kPA] + m[kPB]) - m[kJ1]; });
-    est("S_dot", [&](const auto& m) {
-      if (!(T1 > 0.0 && T2 > 0.0)) return kNaN;
-      const double J1 = m[kJ1], J2 = -(m[kPA] + m[kPB]) - J1;
-      return -J1 / T1 - J2 / T2;
-    });
-    est("eta", [](const auto& m) {
-      return (m[kPA] < 0.0 && m[kPB] > 0.0) ? -m[kPA] / m[kPB] : kNaN;
-    });
-  }
-  est("cov_xAxA", [](const auto& m) { return m[kXAXA]; });
-  est("cov_xBxB", [](const auto& m) { return m[kXBXB]; });
-  est("cov_xAxB", [](const auto& m) { return m[kXAXB]; });
-  est("pearson", [](const auto& m) { return m[kXAXB] / std::sqrt(m[kXAXA] * m[kXBXB]); });
-  est("pearson_tilde", [](const auto& m) { return m[kXAXB] / m[kXAXA]; });
+  for (const MeanEstimator& me : mean_estimators(p, off)) est(me.key, me.f);
   if (!off) {
     est("J_2_direct", [](const auto& m) { return m[kJ2d]; });
     est("first_law_residual", [](const auto& m) { return m[kPA] + m[kPB] + m[kJ1] + m[kJ2d]; });
@@ -526,17 +543,59 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
 }
 
 void merge_static_run(Results& r, const Results& q) {
+  // Copies key k of `from` with its twins (_se, _bias, _uncorrected) to key `to` of r.
+  auto copy = [&r](const Results& from, const std::string& k, const std::string& to) {
+    r.set(to, from.get(k), from.get(k + "_se"));
+    for (const char* twin : {"_bias", "_uncorrected"})
+      if (from.has(k + twin)) r.set(to + twin, from.get(k + twin));
+  };
   // The driven run's covariance ratios are kept under *_driven; Eqs. 11, 25 are bath 2 only.
   for (const char* key : {"pearson", "pearson_tilde"}) {
-    const double v = r.get(key), se = r.get(std::string(key) + "_se");
-    r.set(std::string(key) + "_driven", v, se);
-    r.set(key, q.get(key), q.get(std::string(key) + "_se"));
+    const Results own = r;
+    copy(own, key, std::string(key) + "_driven");
+    copy(q, key, key);
   }
   for (const char* key : {"cov_xAxA", "cov_xBxB", "cov_xAxB"})
-    r.set(std::string(key) + "_static", q.get(key), q.get(std::string(key) + "_se"));
+    copy(q, key, std::string(key) + "_static");
   r.set("wall_s", r.get("wall_s") + q.get("wall_s"));
   r.set("steps_total", r.get("steps_total") + q.get("steps_total"));
 }
+
+namespace {
+
+using Offsets = std::vector<std::pair<std::string, double>>;
+
+/// Records the scheme offsets as <key>_bias and, when `correct`, removes them: <key> becomes
+/// <key>_uncorrected - <key>_bias (same standard error: the offset is deterministic).
+void apply_offsets(Results& r, const Offsets& offs, bool correct) {
+  for (const auto& [k, b] : offs) {
+    if (!r.has(k)) continue;
+    r.set(k + "_bias", b);
+    if (!correct) continue;
+    const double v = r.get(k);
+    r.set(k + "_uncorrected", v);
+    r.set(k, v - b, r.get(k + "_se"));
+  }
+}
+
+/// Removes the offsets of P_A, P_B, J_1 from every unit's means (the jackknifed combinations
+/// Q, V, dP/dOmega are then built from corrected means).
+void correct_unit_means(UnitAggregates& a, const Offsets& offs) {
+  for (const auto& [k, b] : offs)
+    for (int c = 0; c < 3; ++c)
+      if (k == UnitAggregates::kKeys[c])
+        for (auto& m : a.means) m[static_cast<std::size_t>(c)] -= b;
+}
+
+/// The continuum reference of a driven plan's means: the exact steady state (means only).
+Results exact_means(const ModelParams& p) {
+  ExactOptions eo;
+  eo.fluctuations = false;
+  eo.omega_derivative = false;
+  return exact_point(p, eo);
+}
+
+}  // namespace
 
 SimulationJob::SimulationJob(const ModelParams& p, const SimulationOptions& opt)
     : p_(p), opt_(opt) {
@@ -570,9 +629,29 @@ std::uint64_t SimulationJob::progress_ticks() const {
 }
 
 Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
+  const bool bias_on = opt_.bias != "off", correct = opt_.bias == "correct";
+  double bias_seconds = 0.0;
+  // Offsets of a plan's means from the continuum (scheme_expectation.hpp), timed.
+  auto offsets = [&](const SimulationPlan& plan, const Results& reference) {
+    const auto t = std::chrono::steady_clock::now();
+    Offsets o = scheme_offsets(plan, reference, threads);
+    bias_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    return o;
+  };
   UnitAggregates a0;
   Results r = simulate(*main_, threads, tick, &a0);
-  if (off_) merge_static_run(r, simulate(*off_, threads, tick));
+  if (bias_on) {
+    const Offsets o = offsets(*main_, exact_means(main_->params()));
+    apply_offsets(r, o, correct);
+    if (correct) correct_unit_means(a0, o);
+  }
+  if (off_) {
+    Results q = simulate(*off_, threads, tick);
+    // Bath 2 alone: theory's static covariances are exact at gamma_1 = 0.
+    if (bias_on) apply_offsets(q, offsets(*off_, theory_point(p_)), correct);
+    merge_static_run(r, q);
+  }
+  r.set("bias_corrected", correct ? 1.0 : 0.0);
   const int U = static_cast<int>(a0.means.size());
   // f(u) evaluated with unit u deleted from every run (u = -1: all units), jackknife error.
   auto jack = [&](const std::string& key, const std::function<double(int)>& f) {
@@ -619,11 +698,18 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
     r.set("commutator_seconds",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());
   }
-  if (!plus_) return r;
+  if (!plus_) {
+    if (bias_on) r.set("bias_seconds", bias_seconds);
+    return r;
+  }
 
   UnitAggregates ap, am;
   const Results rp = simulate(*plus_, threads, tick, &ap);
   const Results rm = simulate(*minus_, threads, tick, &am);
+  if (correct) {
+    correct_unit_means(ap, offsets(*plus_, exact_means(plus_->params())));
+    correct_unit_means(am, offsets(*minus_, exact_means(minus_->params())));
+  }
   r.set("wall_s", r.get("wall_s") + rp.get("wall_s") + rm.get("wall_s"));
   r.set("steps_total", r.get("steps_total") + rp.get("steps_total") + rm.get("steps_total"));
   const double W = p_.Omega, h = opt_.omega_step;
@@ -639,6 +725,7 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
     });
   }
   r.set("omega_step", h);
+  if (bias_on) r.set("bias_seconds", bias_seconds);
   return r;
 }
 

@@ -56,6 +56,9 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
   if (quadrature != "auto" && quadrature != "simpson" && quadrature != "left")
     bad.emplace_back("simulation.quadrature",
                      "must be one of \"auto\" \"simpson\" \"left\" (got \"" + quadrature + "\")");
+  if (bias != "correct" && bias != "estimate" && bias != "off")
+    bad.emplace_back("simulation.bias",
+                     "must be one of \"correct\" \"estimate\" \"off\" (got \"" + bias + "\")");
   if (progress != "auto" && progress != "always" && progress != "never")
     bad.emplace_back("simulation.progress",
                      "must be one of \"auto\" \"always\" \"never\" (got \"" + progress + "\")");

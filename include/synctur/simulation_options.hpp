@@ -71,6 +71,12 @@ struct SimulationOptions {
   bool omega_derivative = false;
   /// simulation.omega_step  relative step h of the central difference [1], 0 < h < 0.5.
   double omega_step = 0.02;
+  /// simulation.bias  the systematic error of the discretisation (time step, in-step noise
+  /// interpolation, quadrature, band limit, filter truncation) of the mean estimates, computed
+  /// exactly as the scheme's deterministic expectation minus the continuum steady state
+  /// (scheme_expectation.hpp) and reported as <key>_bias: "correct" (default) also removes
+  /// it (<key> = <key>_uncorrected - <key>_bias), "estimate" only reports it, "off" skips it.
+  std::string bias = "correct";
   /// simulation.progress  "auto" (stderr only when it is a terminal), "always", "never".
   std::string progress = "auto";
   /// [noise] options of both baths' noise.

@@ -201,6 +201,10 @@ std::vector<KeySpec> make_schema() {
               "paired runs at Omega (1 +- omega_step) for dP/dOmega and V_Pl (Eq. 26; 3x cost)"),
       real("simulation.omega_step", kSim.omega_step, {}, SIM(omega_step = real_of(v)),
            "relative step h of the Omega derivative [1]"),
+      string("simulation.bias", kSim.bias, one_of({"correct", "estimate", "off"}),
+             SIM(bias = std::get<std::string>(v)),
+             "discretisation offset of the means from the continuum, computed exactly: "
+             "correct (subtract, report <key>_bias), estimate (report only), off"),
       string("simulation.progress", kSim.progress, one_of({"auto", "always", "never"}),
              SIM(progress = std::get<std::string>(v)),
              "progress line on stderr: auto (terminal only), always, never"),
