@@ -442,7 +442,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
       std::size_t W = 0;
       bool trunc = false;
       // Window: Sokal's W >= 10 tau_int, and at least 3 decay times 1/(2 |slowest rate|) of
-      // the second moments (a slow tail of small amplitude is invisible to tau_int).
+      // the second moments (a slow tail of small amplitude is invisible to tau_int).  A wider
+      // window was measured not to help (docs/SIMULATION.md, section 4).
       const auto w_min = static_cast<std::size_t>(
           std::ceil(3.0 / (2.0 * -plan.floquet().slowest_rate) / sample_time));
       std::vector<double> reps;

@@ -19,7 +19,10 @@ Q_PA over the (Omega, T) plane of Fig. 3(b) at gamma_1 = 0.01 and 1e-3; (c) Figs
 with exact beside theory (and simulation points with error bars for Fig. 4); (d) noise spectra
 vs targets (validate/plot_noise.py) and the dt / band-limit convergence of P_A with common
 random numbers; (e) the lowest order recovered from simulations alone
-(`synctur validate --gamma1-extrapolation`).
+(`synctur validate --gamma1-extrapolation`); (f, only with --only f) long runs at held-out
+points (T = 0, gamma_2 = 60 on both sides of Omega = 1, w_c = 1000) with a table of the bias
+estimate against the measured deviation:
+    /usr/bin/python3 validate/campaign.py --only f --report validate/REPORT_LONG.md
 """
 import argparse
 import csv
@@ -625,12 +628,86 @@ def part_e(R, quick, md):
 
 # --------------------------------------------------------------------------------------------
 
+
+# --------------------------------------------------------------------------------------------
+# (f) long runs at held-out points: systematic error at 5-10x (and more) smaller errors
+# --------------------------------------------------------------------------------------------
+
+# (label, sets): points that were not used to tune any default; standard errors far below the
+# quick rows' (32 trajectories, 10^5-10^6 periods).  The w_c = 1000 row is what 2 cores allow in
+# minutes (2x smaller errors than its quick row); a 10x smaller error there needs ~10 core-hours.
+LONG_POINTS = [
+    ("T0-g2", {"static_bath.gamma": 2, "drive.Omega": 1.5, "driven_bath.cutoff": 2,
+               "drive.r": 0.3, "static_bath.temperature": 0, "driven_bath.temperature": 0,
+               "simulation.trajectories": 32, "simulation.periods": 1280000}),
+    ("g60-adiabatic", {"static_bath.gamma": 60, "drive.Omega": 0.4,
+                       "static_bath.temperature": 0.15, "driven_bath.temperature": 0.15,
+                       "simulation.trajectories": 32, "simulation.periods": 1000000}),
+    ("g60-diabatic", {"static_bath.gamma": 60, "drive.Omega": 2.5,
+                      "static_bath.temperature": 0.15, "driven_bath.temperature": 0.15,
+                      "simulation.trajectories": 32, "simulation.periods": 1000000}),
+    ("g100-wc1000", {"static_bath.gamma": 100, "driven_bath.cutoff": 1000, "drive.Omega": 0.5,
+                     "static_bath.temperature": 1, "driven_bath.temperature": 1, "drive.r": 0.5,
+                     "simulation.trajectories": 16, "simulation.periods": 19000}),
+]
+MEANS = ["P_A", "P_B", "P", "J_1", "J_2", "S_dot", "cov_xAxA", "cov_xBxB", "cov_xAxB",
+         "pearson", "pearson_tilde"]
+
+
+def part_f(R, md):
+    md.append("## (f) Long runs at held-out points: systematic error\n")
+    md.append("Each row: `synctur validate inputs/quickstart.toml --format json --seed 11 --set ...`"
+              " with the defaults (in particular `simulation.bias = \"correct\"`: the means "
+              "carry the scheme's exactly computed offset removed, docs/SIMULATION.md section 3b)."
+              " z = (simulation - exact)/se; pass iff every counted |z| < 4.\n")
+    head = ["point", "result", "max abs z", "se/abs(P_A)", "wall s"] + \
+        [f"z {q}" for q in QUANTITIES]
+    md.append("| " + " | ".join(head) + " |")
+    md.append("|" + "---|" * len(head))
+    bias_rows = []
+    for label, d in LONG_POINTS:
+        res = R.run(["validate", "inputs/quickstart.toml", "--format", "json", "--seed", "11"] +
+                    sets(d), label=f"(f) {label}")
+        if res["rc"] not in (0, 1):
+            md.append(f"| {label} | exit {res['rc']}: {res['err'].strip()} |" +
+                      " - |" * (len(head) - 2))
+            continue
+        j = json.loads(res["out"])
+        zs = [j.get(q + "_z") for q in QUANTITIES
+              if j.get(q + "_z") is not None and j.get(q + "_counted", 1) == 1]
+        mz = max(abs(z) for z in zs) if zs else float("nan")
+        verdict = "pass" if j["passed"] == 1 else "FAIL: " + j.get("failed", "")
+        cells = [label, verdict, fmt(mz, 3),
+                 fmt(j["P_A_simulation_se"] / abs(j["P_A_simulation"]), 2),
+                 f"{res['wall']:.0f}"] + \
+            [fmt(j.get(q + "_z"), 3) for q in QUANTITIES]
+        md.append("| " + " | ".join(cells) + " |")
+        for q in MEANS:
+            if q + "_bias" in j and j.get(q + "_uncorrected") is not None:
+                dev = j[q + "_uncorrected"] - j[q + "_exact"]
+                se = j[q + "_simulation_se"]
+                bias_rows.append((label, q, j[q + "_bias"], dev, se, j[q + "_exact"]))
+    md.append("")
+    if bias_rows:
+        md.append("Bias estimate (`<q>_bias`: the scheme's exact expectation minus the continuum)"
+                  " against the measured deviation of the uncorrected mean from exact; z of their"
+                  " difference. A `z dev` far from 0 is the bias an uncorrected run would show.\n")
+        md.append("| point | quantity | bias estimate | measured deviation | se | z dev | "
+                  "z (dev - bias) | bias/abs(exact) |")
+        md.append("|---|---|---|---|---|---|---|---|")
+        for label, q, b, dev, se, ex in bias_rows:
+            md.append(f"| {label} | {q} | {b:.3e} | {dev:.3e} | {se:.2e} | {dev / se:+.2f} | "
+                      f"{(dev - b) / se:+.2f} | {b / abs(ex) if ex else float('nan'):.2e} |")
+        md.append("")
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="minutes instead of hours")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "synctur"))
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--only", default="a,b,c,d,e", help="comma-separated parts to run")
+    ap.add_argument("--only", default="a,b,c,d,e",
+                    help="comma-separated parts to run (f, the long held-out runs, ~1 h on 2 "
+                         "cores, only when named: --only f --report validate/REPORT_LONG.md)")
     ap.add_argument("--report", default=os.path.join(HERE, "REPORT.md"))
     a = ap.parse_args()
     os.makedirs(FIGS, exist_ok=True)
@@ -656,6 +733,8 @@ def main():
         part_d(R, a.quick, body)
     if "e" in parts:
         part_e(R, a.quick, body)
+    if "f" in parts:
+        part_f(R, body)
     md += ["<!-- SUMMARY -->"] + body
     md.append("## Appendix: commands\n")
     md.append("Every synctur run of this report (the campaign adds `--threads N -o FILE`):\n")

@@ -174,6 +174,9 @@ int validate_main(const std::vector<std::string>& words) {
       out.set(q.key + "_simulation_se", se);
       out.set(q.key + "_z", z);
       out.set(q.key + "_rel_exact_theory", rel);
+      // The simulation's discretisation offset (removed from s when bias_corrected = 1).
+      for (const char* twin : {"_bias", "_uncorrected"})
+        if (sim.has(q.sim_key + twin)) out.set(q.key + twin, sim.get(q.sim_key + twin));
       // eta is compared only where it is defined in both (P_A < 0 < P_B); any other quantity
       // without a z (no estimate, zero error) counts as a failure.
       bool counted = q.key != "eta" || (std::isfinite(e) && std::isfinite(s));
@@ -301,7 +304,7 @@ int validate_main(const std::vector<std::string>& words) {
     out.set("false_alarm_per_quantity", p_false);
     for (const char* k : {"jackknife_units", "dt", "steps_per_period", "periods", "warmup_periods",
                           "trajectories", "seed", "band_limit", "n_eff", "batch_periods",
-                          "steps_total", "wall_s"})
+                          "steps_total", "wall_s", "bias_corrected", "bias_seconds"})
       if (sim.has(k)) out.set(std::string("simulation_") + k, sim.get(k));
     for (const char* k : {"floquet_slowest_rate", "first_law_residual", "hill_N",
                           "quadrature_converged", "quadrature_worst_ratio"})
