@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "synctur/floquet.hpp"
+#include "synctur/noise.hpp"
 #include "synctur/quadrature.hpp"
 #include "synctur/spectra.hpp"
 
@@ -152,6 +153,14 @@ class Integrand {
       : p_(p), solver_(p), forms_(make_forms(solver_.state_space())), b1_(driven_bath(p)),
         b2_(static_bath(p)), fluct_(fluct) {}
 
+  /// Band-limited noise: every symmetrised spectrum S_k(w) becomes S_k(w) W(|w|)^2 (the means
+  /// and the S S' part of the fluctuations; J J' untouched).  band <= 0: none.
+  void set_noise_band(double band, double taper, TaperShape shape) {
+    band_ = band;
+    taper_ = taper;
+    shape_ = shape;
+  }
+
   int components() const { return fluct_ ? kNComp : kNMean; }
   /// Range |p| <= P of the frequency shifts w - p Omega in the fluctuation sum (-1: N + 1).
   void set_shift_range(int P) { P_ = P; }
@@ -163,7 +172,10 @@ class Integrand {
     solver_.solve_shifts(w, N, N + 1, Rs_);
     for (int P = 0; P <= N + 1; ++P) {
       std::fill(cur, cur + kNComp, 0.0);
-      fluctuations(w, N, P, N + 1, cur);
+      if (band_ > 0.0)
+        fluctuations<true>(w, N, P, N + 1, cur);
+      else
+        fluctuations<false>(w, N, P, N + 1, cur);
       for (int c = 0; c < kNComp - kNMean; ++c)
         out[P][c] = std::abs(cur[kNMean + c] - (P > 0 ? prev[kNMean + c] : 0.0));
       std::copy(cur, cur + kNComp, prev);
@@ -172,14 +184,36 @@ class Integrand {
 
   /// out[kNComp]: the integrand of int_0^inf dw (already includes 2 / 2 pi).
   void eval(double w, int N, double* out) {
+    if (band_ > 0.0)
+      eval_t<true>(w, N, out);
+    else
+      eval_t<false>(w, N, out);
+  }
+
+ private:
+  // Banded = false is the continuum code path (the same arithmetic as before the band option
+  // existed); Banded = true multiplies every S_k by W^2 (set_noise_band).
+  template <bool Banded>
+  void eval_t(double w, int N, double* out) {
     std::fill(out, out + kNComp, 0.0);
     if (w < 0.0) return;
+    // W(w)^2 of the band-limited noise (exactly 0 above w_b: there the means vanish and only
+    // the commutator part J J' of the fluctuations remains)
+    double g = 1.0;
+    if constexpr (Banded) {
+      g = band2(w);
+      if (g == 0.0 && !fluct_) return;
+    }
     const int Ps = fluct_ ? (P_ < 0 ? N + 1 : std::min(P_, N + 1)) : 0;
     solver_.solve_shifts(w, N, Ps, Rs_);
     const HarmonicResponse& R0 = Rs_[Ps];  // p = 0: the response at w
     const int No = N + 1, len = 2 * No + 1;
     ensure(len);
-    const double S1 = b1_.S(w), S2 = b2_.S(w);
+    double S1 = b1_.S(w), S2 = b2_.S(w);
+    if constexpr (Banded) {
+      S1 *= g;
+      S2 *= g;
+    }
     const StateVecC* H1 = R0.H1.data();
     // channel 2, full response
     H2full_.assign(R0.dH2.begin(), R0.dH2.end());
@@ -230,17 +264,17 @@ class Integrand {
       out[kCBB] += S2 * re_dot(xb, xb, len);
       out[kCAB] += S2 * re_dot(xa, xb, len);
     }
-    if (fluct_) fluctuations(w, N, Ps, Ps, out);
+    if (fluct_) fluctuations<Banded>(w, N, Ps, Ps, out);
     for (int i = 0; i < kNComp; ++i) out[i] /= kPi;  // 2 (fold w -> |w|) / (2 pi)
   }
 
- private:
   // D = avg_t int ds C_sym(t, s) for O = a(t).u  F_1(t) (a = -g_l' x_l), via Wick:
   //   D = sum_{k,k'} int dw/2pi sum_p [S_k(w) S_k'(w_p) + J_k(w) J_k'(-w_p)]
   //                                    x Re[Phi conj(Phi + Psi)]
   // with w_p = w - p Omega, Phi = sum_n a^k_n(w) conj(b^k'_{n-p}(w_p)),
   // Psi = sum_n b^k_n(w) conj(a^k'_{n-p}(w_p)) (docs/EXACT.md, section 4).
   // Rs_ holds the responses at w - p Omega for |p| <= Pmax; the sum uses |p| <= P.
+  template <bool Banded>
   void fluctuations(double w, int N, int P, int Pmax, double* out) {
     const int No = N + 1, len = 2 * No + 1;
     const int np = 2 * P + 1;
@@ -260,11 +294,24 @@ class Integrand {
         apply_form(*fl[f], H2tmp_.data(), N, 1, No, at(p, f, 1));
       }
     }
-    const double S[2] = {b1_.S(w), b2_.S(w)};
+    // Band-limited noise: S_k(w) -> S_k(w) W(|w|)^2 at both frequencies (the S S' part, i.e.
+    // D_sym); J J' is not tapered, so D_comm = -int J J' (...) is unchanged and
+    // D = D_sym(band) - D_comm.
+    double S[2] = {b1_.S(w), b2_.S(w)};
+    if constexpr (Banded) {
+      const double g = band2(w);
+      S[0] *= g;
+      S[1] *= g;
+    }
     const double J[2] = {b1_.J(w), b2_.J(w)};
     for (int p = -P; p <= P; ++p) {
       const double wp = w - p * p_.Omega;
-      const double Sp[2] = {b1_.S(wp), b2_.S(wp)};
+      double Sp[2] = {b1_.S(wp), b2_.S(wp)};
+      if constexpr (Banded) {
+        const double gp = band2(wp);
+        Sp[0] *= gp;
+        Sp[1] *= gp;
+      }
       const double Jp[2] = {b1_.J(-wp), b2_.J(-wp)};
       const int lo = std::max(-No, -No + p), hi = std::min(No, No + p);  // n and n - p in range
       for (int k = 0; k < 2; ++k)
@@ -291,6 +338,13 @@ class Integrand {
     }
   }
 
+  /// W(|w|)^2 of the noise band (1 without one).
+  double band2(double w) const {
+    if (!(band_ > 0.0)) return 1.0;
+    const double W = noise_taper(w, band_, taper_, shape_);
+    return W * W;
+  }
+
   void ensure(int len) {
     for (auto* v : {&a_, &b_, &c_, &d_})
       if (static_cast<int>(v->size()) < len) v->resize(len);
@@ -301,6 +355,8 @@ class Integrand {
   Forms forms_;
   BathSpectrum b1_, b2_;
   bool fluct_;
+  double band_ = 0.0, taper_ = 0.25;
+  TaperShape shape_ = TaperShape::Smooth;
   int P_ = -1;
   std::vector<HarmonicResponse> Rs_;
   std::vector<StateVecC> H2full_, H2tmp_;
@@ -342,6 +398,10 @@ std::vector<std::pair<std::string, std::string>> ExactOptions::validate() const 
   if (hill_check < 1) bad.emplace_back("hill_check", "must be >= 1");
   if (shifts < -1) bad.emplace_back("shifts", "must be >= 0 (or -1: automatic)");
   if (!(omega_step > 0.0 && omega_step <= 0.1)) bad.emplace_back("omega_step", "must be in (0, 0.1]");
+  if (!(noise_band_limit >= 0.0 && std::isfinite(noise_band_limit)))
+    bad.emplace_back("noise_band_limit", "must be finite and >= 0 (0: no band limit)");
+  if (!(noise_taper > 0.0 && noise_taper <= 1.0))
+    bad.emplace_back("noise_taper", "must be in (0, 1]");
   return bad;
 }
 
@@ -656,6 +716,8 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
   if (!st.stable) return r;
 
   Integrand F(p, opt.fluctuations);
+  const bool banded = opt.noise_band_limit > 0.0;
+  if (banded) F.set_noise_band(opt.noise_band_limit, opt.noise_taper, opt.noise_taper_shape);
   const int NC = F.components();
 
   // --- Hill truncation: smallest N whose integrand at the probe frequencies agrees with
@@ -788,6 +850,25 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
         if (c - k * a > 0.0) bp.push_back(c - k * a);
       }
     }
+  }
+
+  if (banded) {
+    // The taper edges (1 - taper) w_b and w_b, where the means and the S S' part end (above
+    // w_b they are exactly zero), with geometric steps (x4) from the other scales up to the
+    // taper so that a wide band is not one long panel, and, with fluctuations, the edges of
+    // W(|w - p Omega|)^2 for the shifts |p| <= hill_P that fall inside (0, w_b).
+    const double wb = opt.noise_band_limit, w0 = (1.0 - opt.noise_taper) * wb;
+    double top = 0.0;
+    for (double x : bp)
+      if (std::isfinite(x)) top = std::max(top, x);
+    for (double x = 4.0 * std::max(top, 1e-3 * wb); x < w0; x *= 4.0) bp.push_back(x);
+    bp.push_back(w0);
+    bp.push_back(wb);
+    if (opt.fluctuations)
+      for (int q = -Pshift; q <= Pshift; ++q)
+        for (double e : {w0, wb})
+          for (double x : {q * p.Omega + e, q * p.Omega - e})
+            if (x > 0.0 && x < wb) bp.push_back(x);
   }
 
   QuadOptions qo;

@@ -26,6 +26,7 @@
 #include <Eigen/Core>
 
 #include "synctur/model.hpp"
+#include "synctur/noise.hpp"  // TaperShape (ExactOptions::noise_taper_shape)
 #include "synctur/results.hpp"
 #include "synctur/state_space.hpp"
 
@@ -51,6 +52,16 @@ struct ExactOptions {
   /// Range |p| <= shifts of the frequency shifts w - p Omega in the fluctuation sum (at most
   /// N + 1); -1: the smallest range whose neglected terms are below hill_tol at the probes.
   int shifts = -1;
+  /// Optional band limit of the noise, as in the time-domain engine (noise.hpp, NoiseOptions):
+  /// every symmetrised spectrum S_k(w) of the integrands (means; the S S' part of the
+  /// fluctuations, at w and at w - p Omega) is replaced by S_k(w) W(|w|)^2 with
+  /// W = noise_taper(w, noise_band_limit, noise_taper, noise_taper_shape); the commutator part
+  /// (J J', D_X_comm) is not tapered.  exact(band) - exact(no band) is the band-limit part of
+  /// the time-domain engine's systematic error, D_X_sym included (EXACT.md, section 8).
+  /// 0 = no band limit (the continuum result) [frequency], >= 0.
+  double noise_band_limit = 0.0;
+  double noise_taper = 0.25;  ///< taper width as a fraction of noise_band_limit, (0, 1] [1]
+  TaperShape noise_taper_shape = TaperShape::Smooth;  ///< shape of the taper (noise.hpp)
   /// Empty when valid, otherwise (option name, message).
   std::vector<std::pair<std::string, std::string>> validate() const;
 };
