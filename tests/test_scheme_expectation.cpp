@@ -131,7 +131,6 @@ TEST(SchemeExpectation, JobCorrectsTheMeans) {
   SimulationOptions o;
   o.periods = 200;
   o.trajectories = 4;
-  o.commutator = false;
   const Results c = simulate(p, o, 2);
   o.bias = "estimate";
   const Results e = simulate(p, o, 2);
@@ -150,5 +149,18 @@ TEST(SchemeExpectation, JobCorrectsTheMeans) {
     EXPECT_EQ(e.get(K), n.get(K)) << K;
     EXPECT_FALSE(n.has(K + "_bias")) << K;
     EXPECT_NE(c.get(K + "_bias"), 0.0) << K;
+  }
+  // D = D_sym - D_comm: the band-limit part of D_sym's offset (exact solver with the plan's
+  // band-limited spectra), the same for D and D_sym.
+  for (const char* k : {"D_PA", "D_PB", "D_P"}) {
+    const std::string K = k;
+    ASSERT_TRUE(c.has(K + "_bias")) << K;
+    EXPECT_EQ(c.get(K + "_bias"), c.get(K + "_sym_bias")) << K;
+    EXPECT_EQ(c.get(K + "_sym"), c.get(K + "_sym_uncorrected") - c.get(K + "_sym_bias")) << K;
+    EXPECT_NEAR(c.get(K), c.get(K + "_uncorrected") - c.get(K + "_bias"),
+                1e-12 * std::abs(c.get(K))) << K;
+    EXPECT_EQ(c.get(K + "_uncorrected"), e.get(K)) << K;
+    EXPECT_LT(c.get(K + "_bias"), 0.0) << K;  // the missing noise above the band lowers D_sym
+    EXPECT_FALSE(n.has(K + "_bias")) << K;
   }
 }
