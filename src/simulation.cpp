@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <stdexcept>
@@ -579,6 +580,38 @@ void apply_offsets(Results& r, const Offsets& offs, bool correct) {
   }
 }
 
+/// Appends a warning to r's "warnings" text ("; "-separated).
+void add_warning(Results& r, const std::string& w) {
+  for (const auto& [k, v] : r.texts())
+    if (k == "warnings") return r.set_text("warnings", v + "; " + w);
+  r.set_text("warnings", w);
+}
+
+/// With simulation.bias = "estimate": names every quantity whose offset is larger than a
+/// quarter of its standard error (the run is precise enough to see its own bias), in a warning
+/// added to `to`.
+/// Names as in the merged output: the driven run's pearson* are *_driven, the bath-off run's
+/// covariances cov_*_static.
+void warn_visible_offsets(const Results& r, const Offsets& offs, bool bath_off, Results& to) {
+  std::string names;
+  for (const auto& [k, b] : offs) {
+    const double se = r.has(k + "_se") ? r.get(k + "_se") : 0.0;
+    if (!(se > 0.0) || std::abs(b) <= 0.25 * se) continue;
+    std::string name = k;
+    if (!bath_off && k.rfind("pearson", 0) == 0) name += "_driven";
+    if (bath_off && k.rfind("cov_", 0) == 0) name += "_static";
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%s (%.2g se)", names.empty() ? "" : ", ", name.c_str(),
+                  b / se);
+    names += buf;
+  }
+  if (!names.empty())
+    add_warning(to, "bias: the discretisation offsets of " + names +
+                       " exceed se/4 and are NOT removed (simulation.bias = \"estimate\"): use "
+                       "simulation.bias = \"correct\" (exact removal, the default), or a smaller "
+                       "dt (simulation.dt_accuracy, steps_per_period) and a wider noise.band_limit");
+}
+
 /// Removes the offsets of P_A, P_B, J_1 from every unit's means (the jackknifed combinations
 /// Q, V, dP/dOmega are then built from corrected means).
 void correct_unit_means(UnitAggregates& a, const Offsets& offs) {
@@ -663,11 +696,16 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
     const Offsets o = offsets(*main_, exact_means(main_->params()));
     apply_offsets(r, o, correct);
     if (correct) correct_unit_means(a0, o);
+    if (!correct) warn_visible_offsets(r, o, false, r);
   }
   if (off_) {
     Results q = simulate(*off_, threads, tick);
     // Bath 2 alone: theory's static covariances are exact at gamma_1 = 0.
-    if (bias_on) apply_offsets(q, offsets(*off_, theory_point(p_)), correct);
+    if (bias_on) {
+      const Offsets o = offsets(*off_, theory_point(p_));
+      apply_offsets(q, o, correct);
+      if (!correct) warn_visible_offsets(q, o, true, r);
+    }
     merge_static_run(r, q);
   }
   r.set("bias_corrected", correct ? 1.0 : 0.0);

@@ -164,3 +164,27 @@ TEST(SchemeExpectation, JobCorrectsTheMeans) {
     EXPECT_FALSE(n.has(K + "_bias")) << K;
   }
 }
+
+// With simulation.bias = "estimate" a run precise enough to see its own offset says so, naming
+// the quantities (here a step of T/6: offsets of many se); with "correct" there is nothing to say.
+TEST(SchemeExpectation, EstimateModeWarnsAboutVisibleOffsets) {
+  const ModelParams p = point(1.0, 0.5, 2.0);
+  SimulationOptions o;
+  o.periods = 2000;
+  o.trajectories = 4;
+  o.commutator = false;
+  o.steps_per_period = 6;
+  o.bias = "estimate";
+  auto warnings = [](const Results& r) {
+    for (const auto& [k, v] : r.texts())
+      if (k == "warnings") return v;
+    return std::string();
+  };
+  const Results e = simulate(p, o, 2);
+  const std::string w = warnings(e);
+  EXPECT_NE(w.find("bias: the discretisation offsets of"), std::string::npos) << w;
+  EXPECT_NE(w.find("cov_xAxA ("), std::string::npos) << w;
+  EXPECT_NE(w.find("cov_xAxA_static ("), std::string::npos) << w;
+  o.bias = "correct";
+  EXPECT_EQ(warnings(simulate(p, o, 2)).find("bias:"), std::string::npos);
+}
