@@ -31,6 +31,12 @@ constexpr std::uint32_t kDrivenBathId = 1;   // RngKey::bath of xi_1
 constexpr std::uint32_t kStaticBathId = 2;   // RngKey::bath of xi_2
 constexpr double kMinBatchesPerUnit = 8.0;   // fewer: a warning that the errors are uncertain
 
+std::string fmt_g(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
+}
+
 std::int64_t block_length(std::int64_t periods) {
   return std::max<std::int64_t>(1, (periods + kMaxBlocks - 1) / kMaxBlocks);
 }
@@ -239,7 +245,8 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
   batch_ = opt.batch_periods;
   {  // fluctuation sampling: lag window ~ 30 / (2 |slowest rate|) (second moments decay at twice
      // the amplitude rate), at most 512 lags of corr_periods_ periods each
-    const double want = 30.0 / (2.0 * -floquet_.slowest_rate) / p.period();
+    const double want =
+        std::max(30.0, 2.0 * opt.D_window) / (2.0 * -floquet_.slowest_rate) / p.period();
     corr_periods_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(want / 512.0)));
     corr_lags_ = std::max<std::int64_t>(
         64, static_cast<std::int64_t>(std::ceil(want / static_cast<double>(corr_periods_))));
@@ -253,7 +260,7 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
     warnings_.push_back(
         "noise: band limit " + std::to_string(wb) + " < 3 w_c = " + std::to_string(3.0 * p.cutoff) +
         ": the Drude noise and memory are not resolved up to the cutoff; J_1 and the powers can "
-        "be biased (validate campaign: -44% on P_B at w_c = 1000); leave "
+        "be biased (validate campaign: -44% on P_B at w_c = 1000): leave "
         "simulation.steps_per_period = 0 (automatic) with simulation.cutoff_band = 6");
   const double dt_noise = dt / opt.noise_decimation;
   if (!off_) noise1_ = std::make_unique<NoisePlan>(driven_bath(p), dt_noise, wb, opt.noise);
@@ -263,9 +270,10 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
       warnings_.push_back(
           std::string("noise: the ") + (np == noise1_.get() ? "driven" : "static") +
           " bath's filter reached its cap of " + std::to_string(np->taps()) +
-          " taps: relative variance deficit " + std::to_string(np->truncation_error()) +
-          " (noise.filter_tol " + std::to_string(opt.noise.filter_tol) +
-          "); the noise's long-time correlations are cut (raise noise.max_taps)");
+          " taps: relative variance deficit " + fmt_g(np->truncation_error()) +
+          " (noise.filter_tol " + fmt_g(opt.noise.filter_tol) +
+          "): the noise's long-time correlations are cut (raise noise.max_taps: with "
+          "simulation.bias = \"correct\" the effect on the means is in <key>_bias and removed)");
 }
 
 int SimulationPlan::units() const {
@@ -445,8 +453,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
       // Window: Sokal's W >= 10 tau_int, and at least 3 decay times 1/(2 |slowest rate|) of
       // the second moments (a slow tail of small amplitude is invisible to tau_int).  A wider
       // window was measured not to help (docs/SIMULATION.md, section 4).
-      const auto w_min = static_cast<std::size_t>(
-          std::ceil(3.0 / (2.0 * -plan.floquet().slowest_rate) / sample_time));
+      const auto w_min = static_cast<std::size_t>(std::ceil(
+          opt.D_window / (2.0 * -plan.floquet().slowest_rate) / sample_time));
       std::vector<double> reps;
       const Estimate d = variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps);
       r.set(std::string(key) + "_sym", d.value, d.se);
@@ -500,7 +508,7 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     extra_warnings.push_back(
         "errors: only " + std::to_string(unit_samples.size() / static_cast<std::size_t>(U)) +
         " batches per unit (batches must span >= 20 relaxation times and 10 tau_int): the "
-        "standard errors are uncertain and tend to be low; run more periods");
+        "standard errors are uncertain and tend to be low: run more periods");
   r.set("tau_int_periods", tau_periods);
   r.set("batch_over_tau", static_cast<double>(batch_blocks * bl.len) / tau_periods);
   r.set("n_eff", static_cast<double>(U) * static_cast<double>(opt.periods) / (2.0 * tau_periods));
@@ -530,7 +538,7 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
       if (o == kPA && vs / 2.0 / vp < 1.0)
         extra_warnings.push_back(
             "antithetic pairs did not reduce the variance of P_A (factor " + std::to_string(vs / 2.0 / vp) +
-            "; a pair costs ~1.5 single trajectories, not 2): the slow mode dominates, "
+            ", a pair costs ~1.5 single trajectories, not 2): the slow mode dominates, "
             "simulation.antithetic = false may be as good");
     }
   }

@@ -93,6 +93,16 @@ void print_table(std::ostream& os, const Results& r, int threads) {
         "and cov_*: the driven state.  Means carry the scheme's computed offset "
         + std::string(r.get("bias_corrected") == 1.0 ? "removed" : "NOT removed") +
         " (simulation.bias, <key>_bias))\n";
+  // The run's warnings (also in the JSON's "warnings"), one line each.
+  for (const auto& [k, v] : r.texts()) {
+    if (k != "warnings") continue;
+    std::size_t a = 0;
+    while (a < v.size()) {
+      const std::size_t b = std::min(v.find("; ", a), v.size());
+      os << "warning: " << v.substr(a, b - a) << "\n";
+      a = b + 2;
+    }
+  }
 }
 
 Results run_point(const ModelParams& p, const io::Config& cfg, int threads, bool show_progress) {
