@@ -9,6 +9,7 @@
 #include "synctur/commutator.hpp"
 #include "synctur/exact.hpp"
 #include "synctur/simulation.hpp"
+#include "support.hpp"
 #include "synctur/theory.hpp"
 
 using namespace synctur;
@@ -16,11 +17,7 @@ using namespace synctur;
 namespace {
 
 ModelParams point(double gamma_2, double T, double Omega) {
-  ModelParams p;  // m = 1, w_A = 1, w_B = 0.6, gamma_1 = 0.01, w_c = 1.2, phi = pi/2, r = 0
-  p.gamma_2 = gamma_2;
-  p.T_1 = p.T_2 = T;
-  p.Omega = Omega;
-  return p;
+  return test::isothermal_point(gamma_2, T, Omega);
 }
 
 Results simulate_point(const ModelParams& p, long periods) {

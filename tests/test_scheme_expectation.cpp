@@ -11,17 +11,14 @@
 #include "synctur/exact.hpp"
 #include "synctur/scheme_expectation.hpp"
 #include "synctur/simulation.hpp"
+#include "support.hpp"
 
 using namespace synctur;
 
 namespace {
 
 ModelParams point(double gamma_2, double T, double Omega) {
-  ModelParams p;  // m = 1, w_A = 1, w_B = 0.6, gamma_1 = 0.01, w_c = 1.2, phi = pi/2, r = 0
-  p.gamma_2 = gamma_2;
-  p.T_1 = p.T_2 = T;
-  p.Omega = Omega;
-  return p;
+  return test::isothermal_point(gamma_2, T, Omega);
 }
 
 SimulationOptions plain_options(long periods) {
@@ -32,12 +29,7 @@ SimulationOptions plain_options(long periods) {
   return o;
 }
 
-Results exact_means(const ModelParams& p) {
-  ExactOptions eo;
-  eo.fluctuations = false;
-  eo.omega_derivative = false;
-  return exact_point(p, eo);
-}
+using test::exact_means;
 
 double value(const SchemeExpectation& e, const std::string& k) {
   if (k == "P_A") return e.P_A;
