@@ -126,7 +126,8 @@ TEST(Commutator, LowestOrderIsMinusOneTermOfEq18) {
 
 // ---------------------------------------------------------------------------------------------
 // (2a) Grid convergence: n = 50 ... 400 at gamma_2 = 1 (no refinement beyond n = 50) and
-// gamma_2 = 100 (stiff: refined first lags), error estimates bound the actual errors, cost.
+// gamma_2 = 100 (stiff: refined first lags), error estimates bound the actual errors (the cost
+// is printed, not asserted: speed belongs to bench/).
 TEST(Commutator, GridConvergenceAndErrorEstimate) {
   for (double g2 : {1.0, 100.0}) {
     const ModelParams p = model(g2, 0.01, 2.0, 1.2);
@@ -144,7 +145,6 @@ TEST(Commutator, GridConvergenceAndErrorEstimate) {
                 << r.slowest_rate << ", map_error_rel " << r.map_error_rel << ")\n";
       EXPECT_LT(r.stein_residual, 1e-11);
       EXPECT_LT(r.refine_consistency, 1e-11);
-      EXPECT_LT(r.seconds, 1.0);
     }
     const auto ref = values(rs.back());
     for (std::size_t i = 0; i + 1 < rs.size(); ++i) {

