@@ -22,7 +22,7 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
                      "must be >= 1 (got " + std::to_string(trajectories) + ")");
   else if (antithetic && trajectories % 2 != 0)
     bad.emplace_back("simulation.trajectories",
-                     "must be even with simulation.antithetic = true (pairs; got " +
+                     "must be even with simulation.antithetic = true, for antithetic pairs (got " +
                          std::to_string(trajectories) + ")");
   if (periods < 2)
     bad.emplace_back("simulation.periods", "must be >= 2 (got " + std::to_string(periods) + ")");

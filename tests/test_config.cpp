@@ -367,3 +367,28 @@ TEST(Config, ClosestMatch) {
             "static_bath.gamma");
   EXPECT_EQ(closest_match("completely_different", {"drive.Omega"}), "");
 }
+
+// A CONFIG that is not a regular TOML file gets one clear refusal: a directory by name, a
+// stream or device larger than any input (/dev/zero would otherwise be read without bound).
+TEST(Config, DirectoriesAndHugeStreamsAreRefused) {
+  const auto dir = std::filesystem::temp_directory_path();
+  try {
+    synctur::io::load_config(dir.string(), {});
+    FAIL() << "a directory was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
+  const auto big = dir / "synctur_test_big_input.toml";
+  {
+    std::ofstream f(big, std::ios::binary);
+    const std::string line(1023, '#');
+    for (int i = 0; i < 17 * 1024; ++i) f << line << '\n';  // 17 MiB of comments
+  }
+  try {
+    synctur::io::load_config(big.string(), {});
+    FAIL() << "a 17 MiB input was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("larger than 16 MiB"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(big);
+}

@@ -91,7 +91,7 @@ Args parse_args(const std::string& command, const std::vector<std::string>& word
     } else if (name == "--threads") {
       const long long n = parse_int("--threads", value);
       if (n < 1 || n > 4096)
-        throw UsageError(command + ": --threads must be >= 1 (got " + value + ")");
+        throw UsageError(command + ": --threads must be in [1, 4096] (got " + value + ")");
       a.threads = static_cast<int>(n);
     } else if (name == "--progress") {
       a.progress = true;

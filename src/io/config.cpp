@@ -11,6 +11,7 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -777,12 +778,20 @@ Config parse_config(std::string_view toml_text, const std::string& source_name,
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& set_overrides) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError(path + ": is a directory, not a TOML file", path, "");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open file (" + std::strerror(errno) + ")", path, "");
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // Read at most kMaxInputBytes (+1 to detect more): a device or endless stream is refused.
+  constexpr std::size_t kMaxInputBytes = 16u << 20;
+  std::string text(kMaxInputBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw ConfigError(path + ": cannot read file", path, "");
-  return parse_config(ss.str(), path, set_overrides);
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxInputBytes)
+    throw ConfigError(path + ": larger than 16 MiB: not a synctur input", path, "");
+  return parse_config(text, path, set_overrides);
 }
 
 }  // namespace synctur::io
