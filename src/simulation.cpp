@@ -450,11 +450,15 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
           units[u].push_back(&corr[static_cast<std::size_t>((u * NT + t) * 3 + which)]);
       std::size_t W = 0;
       bool trunc = false;
-      // Window: Sokal's W >= 10 tau_int, and at least 3 decay times 1/(2 |slowest rate|) of
-      // the second moments (a slow tail of small amplitude is invisible to tau_int).  A wider
-      // window was measured not to help (docs/SIMULATION.md, section 4).
-      const auto w_min = static_cast<std::size_t>(std::ceil(
-          opt.D_window / (2.0 * -plan.floquet().slowest_rate) / sample_time));
+      // Window: Sokal's W >= 10 tau_int, and at least x = simulation.D_window decay times
+      // 1/(2 |slowest rate|) of the second moments (a slow tail of small amplitude is invisible
+      // to tau_int).  The autocovariance of a power decays at that rate beyond the window, so
+      // the neglected tail is at most e^-x of the slow part of D_sym: x = 3 (default) leaves up
+      // to 5% of it, which matters where the slow mode dominates D (docs/SIMULATION.md
+      // section 4: -7.5% on D_PA_sym at gamma_2 = 60, Omega = 2.5); a wider window costs
+      // precision (se ~ sqrt(x)) and was not better in short runs.
+      const double relax = 1.0 / (2.0 * -plan.floquet().slowest_rate);
+      const auto w_min = static_cast<std::size_t>(std::ceil(opt.D_window * relax / sample_time));
       std::vector<double> reps;
       const Estimate d = variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps);
       r.set(std::string(key) + "_sym", d.value, d.se);

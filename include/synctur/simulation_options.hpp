@@ -71,9 +71,10 @@ struct SimulationOptions {
   bool omega_derivative = false;
   /// simulation.omega_step  relative step h of the central difference [1], 0 < h < 0.5.
   double omega_step = 0.02;
-  /// simulation.D_window  the autocovariance window of D_*_sym spans at least this many
+  /// simulation.D_window  x: the autocovariance window of D_*_sym spans at least x
   /// second-moment relaxation times 1/(2 |slowest Floquet rate|) (besides Sokal's 10 tau_int);
-  /// the neglected tail is <= e^-value of the slow part of D [1], in [1, 25].
+  /// the neglected tail is <= e^-x of the slow part of D_sym [1], in [1, 25]; a wider window
+  /// costs precision (se ~ sqrt(x)); docs/SIMULATION.md section 4 has the measured trade-off.
   double D_window = 3.0;
   /// simulation.bias  the systematic error of the discretisation (time step, in-step noise
   /// interpolation, quadrature, band limit, filter truncation) of the mean estimates, computed
