@@ -181,14 +181,20 @@ POINTS = [
     ("strong-g2-gradient", 100.0, 1.2, 20.0, 0.5, 1.8, 0.5),
     ("strong-g2-Omega200", 100.0, 1.2, 200.0, 1.0, 0.0, 0.0),
     ("strong-g2-wc1000", 100.0, 1000.0, 0.5, 1.0, 0.0, 0.5),
-    # the same with the step chosen without regard to w_c (band 30 << w_c = 1000): the bias the
-    # default simulation.cutoff_band = 3 removes (expected to FAIL)
+    # the same with the step chosen without regard to w_c (band 30 << w_c = 1000) and the
+    # scheme's offset NOT removed: the bias the default simulation.cutoff_band = 6 limits
+    # (expected to FAIL) ...
+    ("strong-g2-wc1000-cutoff_band0-uncorrected", 100.0, 1000.0, 0.5, 1.0, 0.0, 0.5,
+     {"simulation.cutoff_band": 0, "simulation.bias": "off", "_expected": "FAIL"}),
+    # ... and with the default simulation.bias = "correct", which removes it exactly (pass)
     ("strong-g2-wc1000-cutoff_band0", 100.0, 1000.0, 0.5, 1.0, 0.0, 0.5,
-     {"simulation.cutoff_band": 0, "_expected": "FAIL"}),
-    # the same step as the default, grid-point sampling instead of Simpson (expected to FAIL on
-    # the heat currents)
+     {"simulation.cutoff_band": 0}),
+    # the same step as the default, grid-point sampling instead of Simpson, uncorrected
+    # (expected to FAIL on the heat currents), then corrected (pass)
+    ("strong-g2-wc1000-left-uncorrected", 100.0, 1000.0, 0.5, 1.0, 0.0, 0.5,
+     {"simulation.quadrature": "left", "simulation.bias": "off", "_expected": "FAIL"}),
     ("strong-g2-wc1000-left", 100.0, 1000.0, 0.5, 1.0, 0.0, 0.5,
-     {"simulation.quadrature": "left", "_expected": "FAIL"}),
+     {"simulation.quadrature": "left"}),
 ]
 
 
@@ -525,24 +531,30 @@ def part_d(R, quick, md):
         r = R.run(["simulate", "inputs/quickstart.toml", "--quiet", "--seed", "5"] +
                   sets({"simulation.steps_per_period": n0 << i,
                         "simulation.noise_decimation": 8 >> i, "noise.band_limit": 10.6,
-                        "simulation.periods": periods, "simulation.pearson": "false"}),
+                        "simulation.periods": periods, "simulation.pearson": "false",
+                        "simulation.bias": "estimate"}),
                   label=f"(d) dt convergence n = {n0 << i}")
         j = json.loads(r["out"])
-        rows.append((n0 << i, j["dt"], j["P_A"], j["P_A_se"], j["cov_xAxA"]))
+        rows.append((n0 << i, j["dt"], j["P_A"], j["P_A_se"], j["cov_xAxA"], j["P_A_bias"]))
     ex = json.loads(R.run(["exact", "inputs/quickstart.toml", "--no-fluctuations"],
                           label="(d) exact P_A")["out"])
     md.append("P_A at the quick-start point vs steps per period, common random numbers (the "
               "noise is synthesised once on the finest grid, `noise.band_limit = 10.6` fixed, "
               "`simulation.noise_decimation` = 8, 4, 2, 1 with steps_per_period = 16, 32, 64, "
-              f"128; {periods} periods x 16 trajectories, seed 5). The statistical error is "
+              f"128; {periods} periods x 16 trajectories, seed 5, `simulation.bias = "
+              "\"estimate\"`: uncorrected means). The statistical error is "
               "common to all rows, so the differences between rows show the dt bias. Exact "
-              f"P_A = {ex['P_A']:.6e} (the band limit leaves its own bias at this w_b).\n")
-    md.append("| steps/period | dt | P_A | +- se | P_A - exact | change from previous | cov_xAxA |")
-    md.append("|---|---|---|---|---|---|---|")
+              f"P_A = {ex['P_A']:.6e} (the band limit leaves its own bias at this w_b). "
+              "`P_A_bias` is the scheme's computed offset (docs/SIMULATION.md section 3b): "
+              "P_A - P_A_bias is what the default (`correct`) reports.\n")
+    md.append("| steps/period | dt | P_A (uncorrected) | +- se | P_A - exact | change from "
+              "previous | P_A_bias (computed) | P_A - P_A_bias - exact | cov_xAxA |")
+    md.append("|---|---|---|---|---|---|---|---|---|")
     prev = None
-    for (n, dt, pa, se, cx) in rows:
+    for (n, dt, pa, se, cx, b) in rows:
         md.append(f"| {n} | {dt:.4g} | {pa:.6e} | {se:.2e} | {pa - ex['P_A']:+.2e} | "
-                  f"{'-' if prev is None else f'{pa - prev:+.2e}'} | {cx:.6f} |")
+                  f"{'-' if prev is None else f'{pa - prev:+.2e}'} | {b:+.2e} | "
+                  f"{pa - b - ex['P_A']:+.2e} | {cx:.6f} |")
         prev = pa
     md.append("")
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
@@ -563,10 +575,12 @@ def part_d(R, quick, md):
     for wb in bands:
         r = R.run(["simulate", "inputs/quickstart.toml", "--quiet", "--seed", "5"] +
                   sets({"simulation.steps_per_period": n_fix, "noise.band_limit": wb,
-                        "simulation.periods": periods, "simulation.pearson": "false"}),
+                        "simulation.periods": periods, "simulation.pearson": "false",
+                        "simulation.bias": "estimate"}),
                   label=f"(d) band-limit convergence w_b = {wb}")
         j = json.loads(r["out"])
-        brow.append((wb, j["P_A"], j["P_A_se"], j["J_1"], j["cov_xAxA"], j["cov_xAxA_se"]))
+        brow.append((wb, j["P_A"], j["P_A_se"], j["J_1"], j["cov_xAxA"], j["cov_xAxA_se"],
+                     j["cov_xAxA_bias"]))
         dt_fix = j["dt"]
     ex_full = json.loads(R.run(["exact", "inputs/quickstart.toml", "--no-fluctuations"],
                                label="(d) exact P_A")["out"])
@@ -574,19 +588,22 @@ def part_d(R, quick, md):
               f"fixed step ({n_fix} steps/period, dt = {dt_fix:.4g}; the widest band it allows "
               f"is pi/(2 dt) = {0.5 * math.pi / dt_fix:.0f}), common "
               f"random numbers (seed 5, {periods} periods x 16 trajectories): the rows share "
-              "their statistical error, so their differences show the band-limit bias. Exact: "
+              "their statistical error, so their differences show the band-limit bias "
+              "(uncorrected means, `simulation.bias = \"estimate\"`; the last column removes "
+              "the computed offset, as the default does). Exact: "
               f"P_A = {ex_full['P_A']:.6e}, J_1 = {ex_full['J_1']:.6e}, <x_A^2> = "
               f"{ex_full['cov_xAxA']:.6f}.\n")
-    md.append("| w_b | P_A | +- se | P_A - exact | J_1 - exact | <x_A^2> | +- se | <x_A^2> - exact |")
-    md.append("|---|---|---|---|---|---|---|---|")
-    for (wb, pa, se, j1, cx, cse) in brow:
+    md.append("| w_b | P_A | +- se | P_A - exact | J_1 - exact | <x_A^2> | +- se | <x_A^2> - exact "
+              "| <x_A^2> - bias - exact |")
+    md.append("|---|---|---|---|---|---|---|---|---|")
+    for (wb, pa, se, j1, cx, cse, cb) in brow:
         md.append(f"| {wb} | {pa:.6e} | {se:.1e} | {pa - ex_full['P_A']:+.2e} | "
                   f"{j1 - ex_full['J_1']:+.2e} | {cx:.6f} | {cse:.1e} | "
-                  f"{cx - ex_full['cov_xAxA']:+.2e} |")
+                  f"{cx - ex_full['cov_xAxA']:+.2e} | {cx - cb - ex_full['cov_xAxA']:+.2e} |")
     md.append("")
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     wbs = np.array([b[0] for b in brow], float)
-    cxs = np.array([b[4] for b in brow])
+    cxs = np.array([b[4] for b in brow])  # uncorrected
     ax.loglog(wbs[:-1], np.abs(cxs[:-1] - cxs[-1]), "o-", label="|<x_A^2>(w_b) - <x_A^2>(95)|")
     ax.loglog(wbs[:-1], np.abs(cxs[0] - cxs[-1]) * (wbs[:-1] / wbs[0]) ** -2, "k--",
               label="w_b^-2")
