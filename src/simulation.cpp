@@ -1,6 +1,7 @@
 #include "synctur/simulation.hpp"
 
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -36,6 +37,29 @@ std::string fmt_g(double v) {
   std::snprintf(b, sizeof b, "%.3g", v);
   return b;
 }
+
+/// Refuses (std::invalid_argument naming the key) runs whose step count overflows 64 bits or
+/// whose per-unit storage cannot fit in memory, before anything is allocated.
+void check_run_size(const SimulationOptions& opt, int n) {
+  constexpr double kMaxSteps = 9.0e18;  // < 2^63: every step index stays representable
+  const double per_traj = (static_cast<double>(std::max<std::int64_t>(opt.warmup_periods, 0)) +
+                           static_cast<double>(opt.periods)) * n;
+  if (per_traj > kMaxSteps / std::max(1, opt.noise_decimation))
+    throw InputRefusedError("simulation.periods: " + fmt_g(per_traj) +
+                                " steps per trajectory exceed the 64-bit step counter");
+  // Stored per trajectory: <= kMaxBlocks block means of kNObs observables and 3 streaming
+  // autocorrelators (<= 3 x 1024 doubles each); per unit of work at least that.
+  const double per_traj_bytes = 8.0 * (kMaxBlocks * kNObs + 3 * 3 * 1024);
+  const double bytes = per_traj_bytes * opt.trajectories;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  const double ram = pages > 0 && page > 0 ? static_cast<double>(pages) * page : 0.0;
+  if (ram > 0.0 && bytes > 0.5 * ram)
+    throw InputRefusedError("simulation.trajectories: " + std::to_string(opt.trajectories) +
+                                " trajectories need about " + fmt_g(bytes / 1073741824.0) +
+                                " GiB of accumulators, more than half of this machine's " +
+                                fmt_g(ram / 1073741824.0) + " GiB");
+}
+
 
 std::int64_t block_length(std::int64_t periods) {
   return std::max<std::int64_t>(1, (periods + kMaxBlocks - 1) / kMaxBlocks);
@@ -230,6 +254,7 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
     if (!bad.empty()) throw std::invalid_argument(bad.front().first + ": " + bad.front().second);
   if (off_) p_.gamma_1 = 0.0;
   const int n = synctur::steps_per_period(p, opt);
+  check_run_size(opt, n);
   prop_ = std::make_unique<Propagator>(p_, n);
   if (uses_simpson(p_, opt, prop_->dt())) half_ = std::make_unique<Propagator>(p_, 2 * n);
   floquet_ = floquet_spectrum(*prop_);

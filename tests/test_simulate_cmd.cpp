@@ -92,3 +92,23 @@ TEST_F(SimulateCmd, BadSimulationKeyIsOneLineExit2) {
   EXPECT_NE(s.err.find("simulation.trajectories"), std::string::npos) << s.err;
   EXPECT_NE(s.err.find("even"), std::string::npos) << s.err;
 }
+
+// Runs too large to count or to store, and integers that do not fit the key's type, are
+// refused before anything is allocated: exit 2, one line naming the key, no output.
+TEST_F(SimulateCmd, OversizedRunsAreRefusedNamingTheKey) {
+  struct Case {
+    const char* set;
+    const char* key;
+  };
+  for (const Case c : {Case{"simulation.periods=100000000000000000", "simulation.periods"},
+                       Case{"simulation.steps_per_period=4294967298",
+                            "simulation.steps_per_period"},
+                       Case{"simulation.trajectories=1000000000", "simulation.trajectories"},
+                       Case{"noise.max_taps=4294967299", "noise.max_taps"}}) {
+    const Outcome r = run({"simulate", quickstart(), "--set", c.set});
+    EXPECT_EQ(r.status, 2) << c.set << ": " << r.err;
+    EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
+    EXPECT_NE(r.err.find(c.key), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << c.set;
+  }
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,13 @@
 #include "synctur/noise.hpp"
 
 namespace synctur {
+
+/// An input the engine refuses before running (the message starts with the TOML key): a run
+/// too large to count or to store.  The CLI maps it to exit status 2, like a config error.
+class InputRefusedError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
 
 /// Default of SimulationOptions::cutoff_band (and of auto_steps_per_period's argument) [1].
 inline constexpr double kDefaultCutoffBand = 6.0;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include "synctur/floquet.hpp"
+#include "synctur/simulation_options.hpp"
 
 namespace synctur::cli {
 
@@ -300,6 +301,9 @@ int run_guarded(const std::function<int()>& body) {
     std::cerr << "error: " << one_line(e.what()) << std::endl;
     return 2;
   } catch (const UsageError& e) {
+    std::cerr << "error: " << one_line(e.what()) << std::endl;
+    return 2;
+  } catch (const InputRefusedError& e) {
     std::cerr << "error: " << one_line(e.what()) << std::endl;
     return 2;
   } catch (const NoSteadyStateError& e) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -54,6 +55,16 @@ std::string fmt(const ConfigValue& v) {
                          ? std::get<double>(v)
                          : static_cast<double>(std::get<std::int64_t>(v));
     return x >= 0 ? std::string() : "must be >= 0 (got " + fmt(v) + ")";
+  };
+}
+/// Integer keys stored as 32-bit int: range-checked BEFORE narrowing (4294967298 must not
+/// become 2).
+Check int32() {
+  return [](const ConfigValue& v) {
+    const std::int64_t x = std::get<std::int64_t>(v);
+    return (x >= std::numeric_limits<int>::min() && x <= std::numeric_limits<int>::max())
+               ? std::string()
+               : "must fit a 32-bit integer, |value| <= 2147483647 (got " + fmt(v) + ")";
   };
 }
 Check at_least(std::int64_t lo) {
@@ -163,7 +174,7 @@ std::vector<KeySpec> make_schema() {
       real("response.w_max", 3.0, {}, {}, "last frequency of the grid [frequency]"),
       integer("response.points", 601, at_least(1), {}, "number of grid points"),
       // [simulation]: range rules in SimulationOptions::validate()
-      integer("simulation.trajectories", kSim.trajectories, {}, SIM(trajectories = int_of(v)),
+      integer("simulation.trajectories", kSim.trajectories, int32(), SIM(trajectories = static_cast<int>(int_of(v))),
               "independent trajectories (even with antithetic pairs) [count]"),
       integer("simulation.periods", kSim.periods, {}, SIM(periods = int_of(v)),
               "measured drive periods per trajectory [count]"),
@@ -172,7 +183,7 @@ std::vector<KeySpec> make_schema() {
               "discarded periods; -1 = from the slowest Floquet rate [count]"),
       real("simulation.warmup_decay", kSim.warmup_decay, {}, SIM(warmup_decay = real_of(v)),
            "automatic warm-up: decay of the slowest mode's amplitude [1]"),
-      integer("simulation.steps_per_period", kSim.steps_per_period, {},
+      integer("simulation.steps_per_period", kSim.steps_per_period, int32(),
               SIM(steps_per_period = static_cast<int>(int_of(v))),
               "time steps per drive period; 0 = automatic [steps]"),
       real("simulation.dt_accuracy", kSim.dt_accuracy, {}, SIM(dt_accuracy = real_of(v)),
@@ -184,7 +195,7 @@ std::vector<KeySpec> make_schema() {
              SIM(quadrature = std::get<std::string>(v)),
              "in-step quadrature of the period averages: simpson (t_k, t_k + dt/2), left (t_k), "
              "auto (simpson iff w_c dt > 0.1)"),
-      integer("simulation.noise_decimation", kSim.noise_decimation, {},
+      integer("simulation.noise_decimation", kSim.noise_decimation, int32(),
               SIM(noise_decimation = static_cast<int>(int_of(v))),
               "noise synthesised on dt/q, every q-th sample used (dt convergence studies) [1]"),
       integer("simulation.seed", static_cast<std::int64_t>(kSim.seed), at_least(0),
@@ -225,9 +236,9 @@ std::vector<KeySpec> make_schema() {
            "automatic w_b at most this fraction of pi/dt [1]"),
       real("noise.filter_tol", kSim.noise.filter_tol, {}, NOISE(filter_tol = real_of(v)),
            "discarded relative tail energy of the FIR filter [1]"),
-      integer("noise.max_taps", kSim.noise.max_taps, {},
+      integer("noise.max_taps", kSim.noise.max_taps, int32(),
               NOISE(max_taps = static_cast<int>(int_of(v))), "cap on the filter length [samples]"),
-      integer("noise.block_log2", kSim.noise.block_log2, {},
+      integer("noise.block_log2", kSim.noise.block_log2, int32(),
               NOISE(block_log2 = static_cast<int>(int_of(v))),
               "FFT length 2^block_log2; 0 = automatic [samples]"),
       boolean("noise.fftw_measure", kSim.noise.fftw_measure, NOISE(fftw_measure = std::get<bool>(v)),
