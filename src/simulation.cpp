@@ -484,9 +484,30 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
       // precision (se ~ sqrt(x)) and was not better in short runs.
       const double relax = 1.0 / (2.0 * -plan.floquet().slowest_rate);
       const auto w_min = static_cast<std::size_t>(std::ceil(opt.D_window * relax / sample_time));
+      constexpr double kTailWindowX = 8.0;
       std::vector<double> reps;
       const Estimate d = variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps);
       r.set(std::string(key) + "_sym", d.value, d.se);
+      {  // What the lags out to kTailWindowX relaxation times would add (same data): the
+         // window's share of the systematic error, with its own jackknife error.
+        const double xt = std::max(kTailWindowX, opt.D_window);
+        const auto w_tail = static_cast<std::size_t>(std::ceil(xt * relax / sample_time));
+        std::size_t Wt = 0;
+        bool tt = false;
+        std::vector<double> reps_t;
+        const Estimate dt = variance_rate(units, sample_time, 10.0, &Wt, &tt, w_tail, &reps_t);
+        std::vector<double> diff(reps.size());
+        for (std::size_t u = 0; u < reps.size(); ++u) diff[u] = reps_t[u] - reps[u];
+        const double tail = dt.value - d.value, tail_se = jackknife_se(diff);
+        r.set(std::string(key) + "_sym_window_tail", tail, tail_se);
+        if (Wt > W && std::isfinite(tail_se) && std::abs(tail) > 3.0 * tail_se &&
+            std::abs(tail) > 0.25 * d.se)
+          extra_warnings.push_back(
+              "fluctuations: " + std::string(key) + "_sym's autocovariance beyond the window (" +
+              fmt_g(opt.D_window) + " relaxation times) adds " + fmt_g(tail) + " +- " +
+              fmt_g(tail_se) + " (" + fmt_g(tail / d.se) + " se of " + key +
+              "): set simulation.D_window = " + fmt_g(xt));
+      }
       if (agg) {
         agg->D_sym[static_cast<std::size_t>(which)] = d.value;
         agg->D_sym_replicas[static_cast<std::size_t>(which)] = reps;

@@ -328,3 +328,24 @@ TEST(Simulation, WarnsWhenFewBatchesPerUnit) {
   EXPECT_GE(long_run.get("n_batches") / long_run.get("jackknife_units"), 8.0);
   EXPECT_EQ(warnings(long_run).find("batches per unit"), std::string::npos);
 }
+
+// D_*_sym_window_tail is what the lags out to 8 relaxation times add to D_*_sym on the same
+// data: a run with simulation.D_window = 8 reports exactly D_sym + tail (and no tail of its own).
+TEST(Simulation, WindowTailIsTheWiderWindowsDifference) {
+  const ModelParams p = quick(0.5, 2.0);
+  SimulationOptions o;
+  o.periods = 4000;
+  o.pearson = false;
+  o.commutator = false;
+  o.bias = "off";
+  const Results a = simulate(p, o, 2);
+  o.D_window = 8.0;
+  const Results b = simulate(p, o, 2);
+  for (const char* k : {"D_PA", "D_PB", "D_P"}) {
+    const std::string K = std::string(k) + "_sym";
+    EXPECT_NEAR(a.get(K) + a.get(K + "_window_tail"), b.get(K), 1e-15 * std::abs(b.get(K))) << K;
+    EXPECT_GT(a.get(K + "_window_tail_se"), 0.0) << K;
+    EXPECT_EQ(b.get(K + "_window_tail"), 0.0) << K;
+    EXPECT_EQ(a.get(K + "_se") == b.get(K + "_se"), false) << K;  // a different estimator
+  }
+}
