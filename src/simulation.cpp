@@ -31,6 +31,8 @@ constexpr std::int64_t kMaxBlocks = 4096;    // stored period blocks per traject
 constexpr std::uint32_t kDrivenBathId = 1;   // RngKey::bath of xi_1
 constexpr std::uint32_t kStaticBathId = 2;   // RngKey::bath of xi_2
 constexpr double kMinBatchesPerUnit = 8.0;   // fewer: a warning that the errors are uncertain
+constexpr double kMinWindowX = 3.0;   // D_sym window [relaxation times]: automatic start ...
+constexpr double kTailWindowX = 8.0;  // ... and the wider window the tail test compares with
 
 std::string fmt_g(double v) {
   char b[32];
@@ -271,7 +273,8 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
   {  // fluctuation sampling: lag window ~ 30 / (2 |slowest rate|) (second moments decay at twice
      // the amplitude rate), at most 512 lags of corr_periods_ periods each
     const double want =
-        std::max(30.0, 2.0 * opt.D_window) / (2.0 * -floquet_.slowest_rate) / p.period();
+        std::max(30.0, 2.0 * std::max(opt.D_window, kTailWindowX)) /
+        (2.0 * -floquet_.slowest_rate) / p.period();
     corr_periods_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(want / 512.0)));
     corr_lags_ = std::max<std::int64_t>(
         64, static_cast<std::int64_t>(std::ceil(want / static_cast<double>(corr_periods_))));
@@ -482,15 +485,19 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
       // to 5% of it, which matters where the slow mode dominates D (docs/SIMULATION.md
       // section 4: -7.5% on D_PA_sym at gamma_2 = 60, Omega = 2.5); a wider window costs
       // precision (se ~ sqrt(x)) and was not better in short runs.
+      // simulation.D_window = 0 (default): x = 3, widened to kTailWindowX when the lags beyond
+      // add a significant amount (> 3 of its own jackknife se and > se/4 of D): a false alarm
+      // only costs precision, a missed tail costs bias.
       const double relax = 1.0 / (2.0 * -plan.floquet().slowest_rate);
-      const auto w_min = static_cast<std::size_t>(std::ceil(opt.D_window * relax / sample_time));
-      constexpr double kTailWindowX = 8.0;
+      const bool auto_window = opt.D_window == 0.0;
+      const double x0 = auto_window ? kMinWindowX : opt.D_window;
+      const auto w_min = static_cast<std::size_t>(std::ceil(x0 * relax / sample_time));
       std::vector<double> reps;
-      const Estimate d = variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps);
-      r.set(std::string(key) + "_sym", d.value, d.se);
+      Estimate d = variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps);
+      double x = x0;
       {  // What the lags out to kTailWindowX relaxation times would add (same data): the
          // window's share of the systematic error, with its own jackknife error.
-        const double xt = std::max(kTailWindowX, opt.D_window);
+        const double xt = std::max(kTailWindowX, x0);
         const auto w_tail = static_cast<std::size_t>(std::ceil(xt * relax / sample_time));
         std::size_t Wt = 0;
         bool tt = false;
@@ -499,15 +506,27 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
         std::vector<double> diff(reps.size());
         for (std::size_t u = 0; u < reps.size(); ++u) diff[u] = reps_t[u] - reps[u];
         const double tail = dt.value - d.value, tail_se = jackknife_se(diff);
-        r.set(std::string(key) + "_sym_window_tail", tail, tail_se);
-        if (Wt > W && std::isfinite(tail_se) && std::abs(tail) > 3.0 * tail_se &&
-            std::abs(tail) > 0.25 * d.se)
-          extra_warnings.push_back(
-              "fluctuations: " + std::string(key) + "_sym's autocovariance beyond the window (" +
-              fmt_g(opt.D_window) + " relaxation times) adds " + fmt_g(tail) + " +- " +
-              fmt_g(tail_se) + " (" + fmt_g(tail / d.se) + " se of " + key +
-              "): set simulation.D_window = " + fmt_g(xt));
+        const bool significant = Wt > W && std::isfinite(tail_se) &&
+                                 std::abs(tail) > 3.0 * tail_se && std::abs(tail) > 0.25 * d.se;
+        if (significant && auto_window) {  // widen: the reported D_sym is the x = 8 one
+          d = dt;
+          reps = reps_t;
+          W = Wt;
+          trunc = tt;
+          x = xt;
+          r.set(std::string(key) + "_sym_window_tail", 0.0, 0.0);
+        } else {
+          r.set(std::string(key) + "_sym_window_tail", tail, tail_se);
+          if (significant)
+            extra_warnings.push_back(
+                "fluctuations: " + std::string(key) + "_sym's autocovariance beyond the window (" +
+                fmt_g(x0) + " relaxation times) adds " + fmt_g(tail) + " +- " + fmt_g(tail_se) +
+                " (" + fmt_g(tail / d.se) + " se of " + key + "): set simulation.D_window = " +
+                fmt_g(xt) + " or 0 (automatic)");
+        }
       }
+      r.set(std::string(key) + "_sym", d.value, d.se);
+      r.set(std::string(key) + "_sym_window", x);
       if (agg) {
         agg->D_sym[static_cast<std::size_t>(which)] = d.value;
         agg->D_sym_replicas[static_cast<std::size_t>(which)] = reps;

@@ -49,8 +49,9 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
     bad.emplace_back("simulation.batch_periods",
                      "leaves fewer than 2 batches in simulation.periods = " +
                          std::to_string(periods) + " (got " + std::to_string(batch_periods) + ")");
-  if (!(D_window >= 1.0 && D_window <= 25.0))
-    bad.emplace_back("simulation.D_window", "must be in [1, 25] (got " + fmt(D_window) + ")");
+  if (!(D_window == 0.0 || (D_window >= 1.0 && D_window <= 25.0)))
+    bad.emplace_back("simulation.D_window",
+                     "must be 0 (automatic) or in [1, 25] (got " + fmt(D_window) + ")");
   if (!(omega_step > 0.0 && omega_step < 0.5))
     bad.emplace_back("simulation.omega_step", "must be in (0, 0.5) (got " + fmt(omega_step) + ")");
   if (!(cutoff_band >= 0.0 && cutoff_band <= 100.0))

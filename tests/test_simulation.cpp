@@ -338,14 +338,24 @@ TEST(Simulation, WindowTailIsTheWiderWindowsDifference) {
   o.pearson = false;
   o.commutator = false;
   o.bias = "off";
+  o.D_window = 3.0;
   const Results a = simulate(p, o, 2);
   o.D_window = 8.0;
   const Results b = simulate(p, o, 2);
+  // The automatic window (D_window = 0, the default) reports one of the two, as it says.
+  o.D_window = 0.0;
+  const Results c = simulate(p, o, 2);
   for (const char* k : {"D_PA", "D_PB", "D_P"}) {
     const std::string K = std::string(k) + "_sym";
     EXPECT_NEAR(a.get(K) + a.get(K + "_window_tail"), b.get(K), 1e-15 * std::abs(b.get(K))) << K;
     EXPECT_GT(a.get(K + "_window_tail_se"), 0.0) << K;
     EXPECT_EQ(b.get(K + "_window_tail"), 0.0) << K;
     EXPECT_EQ(a.get(K + "_se") == b.get(K + "_se"), false) << K;  // a different estimator
+    const bool widened = c.get(K + "_window") == 8.0;
+    EXPECT_TRUE(widened || c.get(K + "_window") == 3.0) << K;
+    EXPECT_EQ(c.get(K), (widened ? b : a).get(K)) << K;
+    // widened exactly when the tail is significant: > 3 of its se and > se/4 of D
+    const double t = a.get(K + "_window_tail"), tse = a.get(K + "_window_tail_se");
+    EXPECT_EQ(widened, std::abs(t) > 3.0 * tse && std::abs(t) > 0.25 * a.get(K + "_se")) << K;
   }
 }

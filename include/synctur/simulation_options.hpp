@@ -81,9 +81,10 @@ struct SimulationOptions {
   double omega_step = 0.02;
   /// simulation.D_window  x: the autocovariance window of D_*_sym spans at least x
   /// second-moment relaxation times 1/(2 |slowest Floquet rate|) (besides Sokal's 10 tau_int);
-  /// the neglected tail is <= e^-x of the slow part of D_sym [1], in [1, 25]; a wider window
-  /// costs precision (se ~ sqrt(x)); docs/SIMULATION.md section 4 has the measured trade-off.
-  double D_window = 3.0;
+  /// the neglected tail is <= e^-x of the slow part of D_sym [1], 0 or in [1, 25]; a wider
+  /// window costs precision (se ~ sqrt(x)).  0 (default) = automatic: 3, widened to 8 when
+  /// the lags between add a significant amount (docs/SIMULATION.md section 4).
+  double D_window = 0.0;
   /// simulation.bias  the systematic error of the discretisation (time step, in-step noise
   /// interpolation, quadrature, band limit, filter truncation) of the mean estimates, computed
   /// exactly as the scheme's deterministic expectation minus the continuum steady state

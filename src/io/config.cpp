@@ -212,7 +212,7 @@ std::vector<KeySpec> make_schema() {
               SIM(omega_derivative = std::get<bool>(v)),
               "paired runs at Omega (1 +- omega_step) for dP/dOmega and V_Pl (Eq. 26; 3x cost)"),
       real("simulation.D_window", kSim.D_window, {}, SIM(D_window = real_of(v)),
-           "D_*_sym window: at least this many second-moment relaxation times [1]"),
+           "D_*_sym window: at least this many second-moment relaxation times; 0 = automatic [1]"),
       real("simulation.omega_step", kSim.omega_step, {}, SIM(omega_step = real_of(v)),
            "relative step h of the Omega derivative [1]"),
       string("simulation.bias", kSim.bias, one_of({"correct", "estimate", "off"}),
