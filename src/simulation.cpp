@@ -40,7 +40,7 @@ std::string fmt_g(double v) {
   return b;
 }
 
-/// Refuses (std::invalid_argument naming the key) runs whose step count overflows 64 bits or
+/// Refuses (InputRefusedError naming the key) runs whose step count overflows 64 bits or
 /// whose per-unit storage cannot fit in memory, before anything is allocated.
 void check_run_size(const SimulationOptions& opt, int n) {
   constexpr double kMaxSteps = 9.0e18;  // < 2^63: every step index stays representable
@@ -478,16 +478,13 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
           units[u].push_back(&corr[static_cast<std::size_t>((u * NT + t) * 3 + which)]);
       std::size_t W = 0;
       bool trunc = false;
-      // Window: Sokal's W >= 10 tau_int, and at least x = simulation.D_window decay times
-      // 1/(2 |slowest rate|) of the second moments (a slow tail of small amplitude is invisible
-      // to tau_int).  The autocovariance of a power decays at that rate beyond the window, so
-      // the neglected tail is at most e^-x of the slow part of D_sym: x = 3 (default) leaves up
-      // to 5% of it, which matters where the slow mode dominates D (docs/SIMULATION.md
-      // section 4: -7.5% on D_PA_sym at gamma_2 = 60, Omega = 2.5); a wider window costs
-      // precision (se ~ sqrt(x)) and was not better in short runs.
-      // simulation.D_window = 0 (default): x = 3, widened to kTailWindowX when the lags beyond
-      // add a significant amount (> 3 of its own jackknife se and > se/4 of D): a false alarm
-      // only costs precision, a missed tail costs bias.
+      // Window: Sokal's W >= 10 tau_int, and at least x decay times 1/(2 |slowest rate|) of the
+      // second moments (a slow tail of small amplitude is invisible to tau_int).  Beyond the
+      // window the autocovariance of a power decays at that rate, so the neglected tail is at
+      // most e^-x of the slow part of D_sym (5% at x = 3: -8.7% on D_PA_sym at gamma_2 = 60,
+      // Omega = 2.5; docs/SIMULATION.md section 4).  x = simulation.D_window, or with 0 (the
+      // default) x = 3, widened to kTailWindowX when the lags between add a significant amount
+      // (> 3 of its own jackknife se and > se/4 of D): a false alarm only costs precision.
       const double relax = 1.0 / (2.0 * -plan.floquet().slowest_rate);
       const bool auto_window = opt.D_window == 0.0;
       const double x0 = auto_window ? kMinWindowX : opt.D_window;
@@ -629,8 +626,8 @@ void merge_static_run(Results& r, const Results& q) {
       if (from.has(k + twin)) r.set(to + twin, from.get(k + twin));
   };
   // The driven run's covariance ratios are kept under *_driven; Eqs. 11, 25 are bath 2 only.
+  const Results own = r;  // the driven run's values, before they are overwritten
   for (const char* key : {"pearson", "pearson_tilde"}) {
-    const Results own = r;
     copy(own, key, std::string(key) + "_driven");
     copy(q, key, key);
   }
