@@ -114,6 +114,26 @@ void Autocorrelator::add(double x) {
   ++n_;
 }
 
+void Autocorrelator::save(std::vector<double>& out) const {
+  out.push_back(static_cast<double>(n_));
+  out.push_back(sum_);
+  out.insert(out.end(), S_.begin(), S_.end());
+  std::vector<double> head(L_ + 1, 0.0);
+  std::copy(head_.begin(), head_.end(), head.begin());
+  out.insert(out.end(), head.begin(), head.end());
+  out.insert(out.end(), ring_.begin(), ring_.end());
+}
+
+void Autocorrelator::load(const double* in) {
+  const std::size_t R = L_ + 1;
+  n_ = static_cast<std::size_t>(in[0]);
+  sum_ = in[1];
+  in += 2;
+  std::copy(in, in + R, S_.begin());
+  head_.assign(in + R, in + R + std::min(n_, R));
+  std::copy(in + 2 * R, in + 4 * R, ring_.begin());
+}
+
 std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs) {
   if (cs.empty()) return {};
   std::size_t L = cs[0]->L_;

@@ -192,6 +192,31 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
   }
 }
 
+/// After each process has run its units: every process gets every unit's block means and
+/// autocorrelator states (a record of per_unit + corr states per unit), in unit order.
+void share_unit_data(const Distribution& dist, int U, std::size_t per_unit, std::vector<double>& data,
+                     std::vector<Autocorrelator>& corr) {
+  const std::size_t per_corr = corr.empty() ? 0 : corr[0].state_size();
+  const std::size_t nc = corr.size() / static_cast<std::size_t>(U);  // correlators per unit
+  const std::size_t len = per_unit + nc * per_corr;
+  std::vector<double> buf(len * static_cast<std::size_t>(U), 0.0), st;
+  for (int u = 0; u < U; ++u) {
+    if (!dist.owns(u)) continue;
+    double* rec = buf.data() + len * static_cast<std::size_t>(u);
+    std::copy_n(data.data() + per_unit * static_cast<std::size_t>(u), per_unit, rec);
+    st.clear();
+    for (std::size_t c = 0; c < nc; ++c) corr[static_cast<std::size_t>(u) * nc + c].save(st);
+    std::copy(st.begin(), st.end(), rec + per_unit);
+  }
+  dist.share_units(buf, len, U);
+  for (int u = 0; u < U; ++u) {
+    const double* rec = buf.data() + len * static_cast<std::size_t>(u);
+    std::copy_n(rec, per_unit, data.data() + per_unit * static_cast<std::size_t>(u));
+    for (std::size_t c = 0; c < nc; ++c)
+      corr[static_cast<std::size_t>(u) * nc + c].load(rec + per_unit + c * per_corr);
+  }
+}
+
 /// The estimates that are functions of the period-averaged sample means m[kNObs], in output
 /// order: the same formulas turn the scheme's exact expectation into its offsets.
 struct MeanEstimator {
@@ -332,7 +357,7 @@ double UnitAggregates::mean_without(int u, int c) const {
 }
 
 Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback& tick,
-                 UnitAggregates* agg) {
+                 UnitAggregates* agg, const Distribution* dist) {
   const auto t0 = std::chrono::steady_clock::now();
   const ModelParams& p = plan.params();
   const SimulationOptions& opt = plan.options();
@@ -345,9 +370,15 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   std::vector<Autocorrelator> corr(static_cast<std::size_t>(U * NT * 3),
                                    Autocorrelator(static_cast<std::size_t>(plan.correlation_lags())));
 
+  // The units this process runs (all of them without a Distribution; round-robin over ranks).
+  std::vector<int> mine;
+  for (int u = 0; u < U; ++u)
+    if (!dist || dist->owns(u)) mine.push_back(u);
+  const int M = static_cast<int>(mine.size());
   std::string failure;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
-  for (int u = 0; u < U; ++u) {
+  for (int i = 0; i < M; ++i) {
+    const int u = mine[static_cast<std::size_t>(i)];
     try {
       double* out = data.data() + per_unit * static_cast<std::size_t>(u);
       Autocorrelator* c = corr.data() + static_cast<std::size_t>(u * NT * 3);
@@ -360,7 +391,9 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
       if (failure.empty()) failure = e.what();
     }
   }
+  if (dist) failure = dist->first_failure(failure);
   if (!failure.empty()) throw std::runtime_error(failure);
+  if (dist && dist->size() > 1) share_unit_data(*dist, U, per_unit, data, corr);
 
   auto block = [&](int u, int t, std::int64_t b) {
     return data.data() + per_unit * static_cast<std::size_t>(u) +
@@ -747,6 +780,13 @@ SimulationJob::SimulationJob(const ModelParams& p, const SimulationOptions& opt)
   }
 }
 
+std::uint64_t SimulationJob::progress_ticks(const Distribution* dist) const {
+  const std::uint64_t all = progress_ticks();
+  if (!dist || dist->size() == 1) return all;
+  const int U = main_->units();  // every run of the job has the same units
+  return all / static_cast<std::uint64_t>(U) * static_cast<std::uint64_t>(dist->owned_count(U));
+}
+
 std::uint64_t SimulationJob::progress_ticks() const {
   std::uint64_t t = main_->progress_ticks();
   for (const auto* pl : {off_.get(), plus_.get(), minus_.get()})
@@ -754,7 +794,7 @@ std::uint64_t SimulationJob::progress_ticks() const {
   return t;
 }
 
-Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
+Results SimulationJob::run(int threads, const ProgressCallback& tick, const Distribution* dist) const {
   const bool bias_on = opt_.bias != "off", correct = opt_.bias == "correct";
   double bias_seconds = 0.0;
   // Offsets of a plan's means from the continuum (scheme_expectation.hpp), timed.
@@ -765,7 +805,7 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
     return o;
   };
   UnitAggregates a0;
-  Results r = simulate(*main_, threads, tick, &a0);
+  Results r = simulate(*main_, threads, tick, &a0, dist);
   if (bias_on) {
     const Offsets o = offsets(*main_, exact_means(main_->params()));
     apply_offsets(r, o, correct);
@@ -773,7 +813,7 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
     if (!correct) warn_visible_offsets(r, o, false, r);
   }
   if (off_) {
-    Results q = simulate(*off_, threads, tick);
+    Results q = simulate(*off_, threads, tick, nullptr, dist);
     // Bath 2 alone: theory's static covariances are exact at gamma_1 = 0.
     if (bias_on) {
       const Offsets o = offsets(*off_, theory_point(p_));
@@ -854,8 +894,8 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick) const {
   }
 
   UnitAggregates ap, am;
-  const Results rp = simulate(*plus_, threads, tick, &ap);
-  const Results rm = simulate(*minus_, threads, tick, &am);
+  const Results rp = simulate(*plus_, threads, tick, &ap, dist);
+  const Results rm = simulate(*minus_, threads, tick, &am, dist);
   if (correct) {
     correct_unit_means(ap, offsets(*plus_, exact_means(plus_->params())));
     correct_unit_means(am, offsets(*minus_, exact_means(minus_->params())));

@@ -58,6 +58,12 @@ class Autocorrelator {
   void add(double x);
   std::size_t count() const { return n_; }
   std::size_t max_lag() const { return L_; }
+  /// The complete state as state_size() doubles (exact: counts < 2^53), appended to out; and
+  /// its inverse, which reads state_size() doubles at `in` into an Autocorrelator of the same
+  /// max_lag.  For moving units between processes (distribution.hpp) and checkpoints.
+  std::size_t state_size() const { return 2 + 4 * (L_ + 1); }
+  void save(std::vector<double>& out) const;
+  void load(const double* in);
 
  private:
   friend std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs);

@@ -25,6 +25,11 @@ class Results {
   const std::vector<std::pair<std::string, double>>& numbers() const { return numbers_; }
   const std::vector<std::pair<std::string, std::string>>& texts() const { return texts_; }
 
+  /// Exact byte image (doubles bit for bit, order kept), for moving Results between processes;
+  /// deserialize(serialize()) == *this.  Throws std::invalid_argument on a malformed image.
+  std::string serialize() const;
+  static Results deserialize(const std::string& bytes);
+
  private:
   std::vector<std::pair<std::string, double>> numbers_;
   std::vector<std::pair<std::string, std::string>> texts_;

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "synctur/distribution.hpp"
 #include "synctur/floquet.hpp"
 #include "synctur/model.hpp"
 #include "synctur/noise.hpp"
@@ -106,8 +107,10 @@ using ProgressCallback = std::function<void()>;
 ///   floquet_slowest_rate band_limit_driven band_limit_static batch_periods n_batches
 ///   tau_int_periods n_eff antithetic_vrf_P_A ... steps_total wall_s.
 /// With the driven bath off only the covariances and Pearson coefficients are meaningful.
+/// With a Distribution (distribution.hpp) this process runs only its share of the units and
+/// every process returns the same, bit-identical Results (collective: all processes call it).
 Results simulate(const SimulationPlan& plan, int threads = 0, const ProgressCallback& tick = {},
-                 UnitAggregates* aggregates = nullptr);
+                 UnitAggregates* aggregates = nullptr, const Distribution* dist = nullptr);
 
 /// A whole `synctur simulate` point: the driven run, plus (opt.pearson) the driven-bath-off
 /// run for Eqs. 11, 25, plus (opt.omega_derivative) the paired runs at Omega (1 +- h) with the
@@ -120,7 +123,12 @@ class SimulationJob {
   /// Results of the driven run with the combined estimates:
   ///   pearson, pearson_tilde (bath-off run), dP_A_dOmega, dP_B_dOmega, V_PA, V_PB (paired
   ///   runs), each with _se by a delete-one-unit jackknife over the runs together.
-  Results run(int threads = 0, const ProgressCallback& tick = {}) const;
+  ///   With a Distribution every run's units are shared by the processes (collective); the
+  ///   deterministic parts (offsets, D_comm) are computed by every process (no communication).
+  Results run(int threads = 0, const ProgressCallback& tick = {},
+              const Distribution* dist = nullptr) const;
+  /// Progress ticks this process reports (its share of the units of every run).
+  std::uint64_t progress_ticks(const Distribution* dist) const;
 
  private:
   ModelParams p_;

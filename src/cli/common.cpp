@@ -1,5 +1,7 @@
 #include "common.hpp"
 
+#include "cluster.hpp"
+
 #include <omp.h>
 #include <unistd.h>
 
@@ -174,10 +176,31 @@ std::vector<double> model_row(const ModelParams& p) {
   return row;
 }
 
+std::string point_task(long i, const std::function<Results()>& solve) {
+  try {
+    return "R" + solve().serialize();
+  } catch (const std::exception& e) {
+    return "E" + ("sweep point " + std::to_string(i + 1) + ": " + e.what());
+  }
+}
+
+std::vector<Results> collect_points(const std::vector<std::string>& outputs) {
+  std::vector<Results> res;
+  for (const std::string& o : outputs) {
+    if (o.empty() || o[0] != 'R') throw std::runtime_error(o.empty() ? "sweep: lost point" : o.substr(1));
+    res.push_back(Results::deserialize(o.substr(1)));
+  }
+  return res;
+}
+
 std::vector<Results> run_sweep(const Args& a, const std::vector<SweepPoint>& pts,
                                const std::string& label,
                                const std::function<Results(const ModelParams&)>& solve) {
   const long n = static_cast<long>(pts.size());
+  if (cluster_size() > 1)  // points over the processes, each with up to thread_count(a) at once
+    return collect_points(cluster()->map_tasks(n, thread_count(a), [&](long i) {
+      return point_task(i, [&] { return solve(pts[static_cast<std::size_t>(i)].params); });
+    }));
   std::vector<Results> res(pts.size());
   std::string failure;
   Progress progress(label, pts.size(), progress_wanted(a));

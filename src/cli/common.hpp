@@ -69,6 +69,12 @@ std::vector<double> model_row(const ModelParams& p);
 /// Evaluate `solve` at every sweep point (OpenMP over points, dynamic schedule, --threads;
 /// results in sweep order, so the output does not depend on the thread count).  The first
 /// exception is rethrown as std::runtime_error("sweep point i: ...").
+/// A sweep point as a task of Distribution::map_tasks: "R" + the serialized Results, or "E" +
+/// "sweep point i: message" (solve's exception).  collect_points: the Results in order, or
+/// throws the first failure (in point order).
+std::string point_task(long i, const std::function<Results()>& solve);
+std::vector<Results> collect_points(const std::vector<std::string>& outputs);
+
 std::vector<Results> run_sweep(const Args& a, const std::vector<SweepPoint>& pts,
                                const std::string& label,
                                const std::function<Results(const ModelParams&)>& solve);

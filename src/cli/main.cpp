@@ -1,8 +1,10 @@
 // synctur: thin command-line front end.  synctur <command> CONFIG [options]; see --help.
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "cluster.hpp"
 #include "common.hpp"
 
 namespace {
@@ -46,10 +48,46 @@ void usage(std::ostream& os) {
         "3 no periodic steady state (simulate, exact).\n";
 }
 
+int run_command(const std::vector<std::string>& words);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  try {
+    synctur::cli::start_cluster(&argc, &argv);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 1;
+  }
   std::vector<std::string> words(argv + 1, argv + argc);
+  if (synctur::cli::cluster_size() == 1) {
+    const int rc = run_command(words);
+    synctur::cli::stop_cluster();
+    return rc;
+  }
+  // Several processes: only rank 0 prints.  The others keep what they would have printed and
+  // show it only when their exit status differs from rank 0's (an error seen by them alone);
+  // every process exits with the first non-zero status in rank order.
+  std::ostringstream quiet;
+  std::streambuf* err = std::cerr.rdbuf();
+  std::streambuf* out = std::cout.rdbuf();
+  if (!synctur::cli::is_root()) {
+    std::cerr.rdbuf(quiet.rdbuf());
+    std::cout.rdbuf(quiet.rdbuf());
+  }
+  int rc = run_command(words);
+  std::cerr.rdbuf(err);
+  std::cout.rdbuf(out);
+  const int first = synctur::cli::agree_exit_status(rc);
+  if (rc != first && !quiet.str().empty())
+    std::cerr << "rank " << synctur::cli::cluster()->rank() << ": " << quiet.str() << std::flush;
+  synctur::cli::stop_cluster();
+  return first;
+}
+
+namespace {
+
+int run_command(const std::vector<std::string>& words) {
   if (words.empty()) {
     usage(std::cerr);
     return 2;
@@ -74,3 +112,5 @@ int main(int argc, char** argv) {
             << "; see 'synctur --help'" << std::endl;
   return 2;
 }
+
+}  // namespace

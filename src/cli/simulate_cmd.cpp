@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cluster.hpp"
 #include "common.hpp"
 #include "synctur/exact.hpp"
 #include "synctur/simulation.hpp"
@@ -105,10 +106,13 @@ void print_table(std::ostream& os, const Results& r, int threads) {
   }
 }
 
-Results run_point(const ModelParams& p, const io::Config& cfg, int threads, bool show_progress) {
+/// One point; with `dist` its units are shared by the processes (a point run), without it
+/// this process runs it alone (a sweep's points are spread over the processes instead).
+Results run_point(const ModelParams& p, const io::Config& cfg, int threads, bool show_progress,
+                  const Distribution* dist) {
   const SimulationJob job(p, cfg.simulation);
-  Progress progress("simulate", job.progress_ticks(), show_progress, "chunks");
-  Results r = job.run(threads, [&progress] { progress.tick(); });
+  Progress progress("simulate", job.progress_ticks(dist), show_progress, "chunks");
+  Results r = job.run(threads, [&progress] { progress.tick(); }, dist);
   progress.finish();
   add_references(r, p, cfg);
   return r;
@@ -136,27 +140,36 @@ int simulate_main(const std::vector<std::string>& words) {
         (cfg.simulation.progress == "auto" && progress_wanted(a));
 
     if (!cfg.sweep || a.no_sweep) {
-      const Results r = run_point(cfg.model, cfg, threads, want_progress);
+      const Results r = run_point(cfg.model, cfg, threads, want_progress, cluster());
       if (!quiet) print_table(std::cerr, r, threads);
       emit_point(a, prov, cfg, r);
       return 0;
     }
 
     const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
-    std::vector<Results> res;
-    Progress progress("simulate", pts.size(), want_progress);
-    for (const auto& pt : pts) {
+    auto point = [&](const SweepPoint& pt) {
       try {
-        res.push_back(run_point(pt.params, cfg, threads, false));
+        return run_point(pt.params, cfg, threads, false, nullptr);
       } catch (const NoSteadyStateError& e) {
         Results r;  // marked, not fatal in a sweep
         r.set("steady_state", 0.0);
         r.set("floquet_slowest_rate", e.slowest_rate());
-        res.push_back(r);
+        return r;
       }
-      progress.tick();
+    };
+    std::vector<Results> res;
+    if (cluster_size() > 1) {  // whole points over the processes, one at a time per process
+      res = collect_points(cluster()->map_tasks(static_cast<long>(pts.size()), 1, [&](long i) {
+        return point_task(i, [&] { return point(pts[static_cast<std::size_t>(i)]); });
+      }));
+    } else {
+      Progress progress("simulate", pts.size(), want_progress);
+      for (const auto& pt : pts) {
+        res.push_back(point(pt));
+        progress.tick();
+      }
+      progress.finish();
     }
-    progress.finish();
     emit_sweep(a, prov, cfg, pts, res);
     return 0;
   });

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster.hpp"
 #include "common.hpp"
 #include "synctur/exact.hpp"
 #include "synctur/floquet.hpp"
@@ -147,8 +148,8 @@ int validate_main(const std::vector<std::string>& words) {
     const SimulationJob job(p, cfg.simulation);
     const bool want_progress = cfg.simulation.progress == "always" ||
                                (cfg.simulation.progress == "auto" && progress_wanted(a));
-    Progress progress("validate", job.progress_ticks(), want_progress, "chunks");
-    const Results sim = job.run(threads, [&progress] { progress.tick(); });
+    Progress progress("validate", job.progress_ticks(cluster()), want_progress, "chunks");
+    const Results sim = job.run(threads, [&progress] { progress.tick(); }, cluster());
     progress.finish();
 
     Results out;
@@ -228,7 +229,7 @@ int validate_main(const std::vector<std::string>& words) {
         } else {
           SimulationOptions ok = cfg.simulation;
           ok.seed = cfg.simulation.seed + static_cast<std::uint64_t>(k);
-          rk = SimulationJob(pk, ok).run(threads);
+          rk = SimulationJob(pk, ok).run(threads, {}, cluster());
         }
         g1s.push_back(pk.gamma_1);
         const std::string lv = "g1fit_level" + std::to_string(k) + "_";
