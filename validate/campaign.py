@@ -74,9 +74,12 @@ def engine_hash():
 class Runner:
     """Runs synctur with a disk cache keyed by (args, input file contents, version)."""
 
-    def __init__(self, binary, threads):
+    def __init__(self, binary, threads, launcher=""):
         self.bin = binary
         self.threads = threads
+        # e.g. "mpirun -np 4": every synctur call runs under it (results are bit-identical to a
+        # single process, so the cache is shared; docs/CLUSTER.md)
+        self.launcher = shlex.split(launcher)
         self.version = subprocess.run([binary, "--version"], capture_output=True, text=True,
                                       check=True).stdout.strip()
         self.engine = engine_hash()
@@ -104,7 +107,8 @@ class Runner:
                 return json.load(f)
         tmp = os.path.join(CACHE, key + ".out.tmp")
         t0 = time.time()
-        p = subprocess.run([self.bin] + args + ["--threads", str(self.threads), "-o", tmp],
+        p = subprocess.run(self.launcher + [self.bin] + args +
+                           ["--threads", str(self.threads), "-o", tmp],
                            cwd=ROOT, capture_output=True, text=True)
         wall = time.time() - t0
         out = open(tmp).read() if os.path.exists(tmp) else ""
@@ -721,14 +725,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="minutes instead of hours")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "synctur"))
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="OpenMP threads per process")
+    ap.add_argument("--mpirun", default="",
+                    help='run every synctur call under this launcher, e.g. "mpirun -np 4" or '
+                         '"srun" (an MPI build; docs/CLUSTER.md)')
     ap.add_argument("--only", default="a,b,c,d,e",
                     help="comma-separated parts to run (f, the long held-out runs, ~1 h on 2 "
                          "cores, only when named: --only f --report validate/REPORT_LONG.md)")
     ap.add_argument("--report", default=os.path.join(HERE, "REPORT.md"))
     a = ap.parse_args()
     os.makedirs(FIGS, exist_ok=True)
-    R = Runner(os.path.abspath(a.bin), a.threads)
+    R = Runner(os.path.abspath(a.bin), a.threads, a.mpirun)
     t0 = time.time()
     parts = set(a.only.split(","))
     md = [f"# Validation report ({'QUICK mode' if a.quick else 'full mode'})\n",
