@@ -1,8 +1,11 @@
 #include "synctur/batch_stats.hpp"
 
 #include <algorithm>
+#include <complex>
 #include <cmath>
 #include <limits>
+
+#include <Eigen/Dense>
 
 namespace synctur {
 
@@ -163,9 +166,55 @@ std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs)
   return out;
 }
 
+namespace {
+/// sum_{k>W} of the exponential model fitted to c_k, k = ceil(W/2)..W (variance_rate).
+double fitted_tail(const std::vector<double>& ck, std::size_t W,
+                   const std::vector<std::complex<double>>& poles) {
+  if (poles.empty() || W >= ck.size()) return 0.0;
+  const std::size_t k0 = (W + 1) / 2;
+  // Poles that still matter at the start of the fit range (> 1e-3 of the slowest there), the
+  // slowest first; real basis Re(nu^k) and, for complex nu, Im(nu^k); the fastest dropped
+  // while there are fewer than (unknowns + 3) lags.
+  std::vector<std::complex<double>> keep(poles);
+  std::sort(keep.begin(), keep.end(),
+            [](const auto& a, const auto& b) { return std::abs(a) > std::abs(b); });
+  const double k0d = static_cast<double>(k0), lead = std::pow(std::abs(keep[0]), k0d);
+  std::vector<std::pair<std::complex<double>, bool>> basis;  // (nu, imaginary part)
+  for (const auto& nu : keep) {
+    if (std::pow(std::abs(nu), k0d) < 1e-3 * lead) break;
+    const std::size_t add = nu.imag() != 0.0 ? 2 : 1;
+    if (W + 1 < k0 + basis.size() + add + 3) break;  // too few lags for more unknowns
+    basis.emplace_back(nu, false);
+    if (add == 2) basis.emplace_back(nu, true);
+  }
+  const std::size_t m = basis.size();
+  if (m == 0) return 0.0;
+  const std::size_t n = W - k0 + 1;
+  Eigen::MatrixXd A(n, m);
+  Eigen::VectorXd y(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double k = static_cast<double>(k0 + i);
+    y(static_cast<Eigen::Index>(i)) = ck[k0 + i];
+    for (std::size_t j = 0; j < m; ++j) {
+      const std::complex<double> v = std::pow(basis[j].first, k);
+      A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = basis[j].second ? v.imag() : v.real();
+    }
+  }
+  const Eigen::VectorXd b = A.colPivHouseholderQr().solve(y);
+  double t = 0.0;
+  for (std::size_t j = 0; j < m; ++j) {
+    const std::complex<double> nu = basis[j].first;
+    const std::complex<double> s = std::pow(nu, static_cast<double>(W + 1)) / (1.0 - nu);
+    t += b(static_cast<Eigen::Index>(j)) * (basis[j].second ? s.imag() : s.real());
+  }
+  return t;
+}
+}  // namespace
+
 Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& units,
                        double sample_time, double c, std::size_t* window, bool* truncated,
-                       std::size_t min_window, std::vector<double>* replicas) {
+                       std::size_t min_window, std::vector<double>* replicas,
+                       const std::vector<std::complex<double>>& tail_poles, double* tail) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   // Replicas exist (NaN) even when no estimate can be formed: callers index them per unit.
   if (replicas) replicas->assign(units.size(), nan);
@@ -191,10 +240,11 @@ Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& un
   auto rate = [&](const std::vector<double>& ck) {
     double s = ck[0];
     for (std::size_t k = 1; k <= W && k < ck.size(); ++k) s += 2.0 * ck[k];
-    return sample_time * s;
+    return sample_time * (s + 2.0 * fitted_tail(ck, W, tail_poles));
   };
   Estimate e;
   e.value = rate(c_all);
+  if (tail) *tail = sample_time * 2.0 * fitted_tail(c_all, W, tail_poles);
   const std::size_t U = units.size();
   if (U < 2) {
     e.se = nan;

@@ -3,6 +3,7 @@
 // Pure functions, no I/O.
 #pragma once
 
+#include <complex>
 #include <cstddef>
 #include <functional>
 #include <vector>
@@ -85,10 +86,20 @@ std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs)
 /// among themselves); se by delete-one-unit jackknife with W fixed.  *window receives W,
 /// *truncated is set when the window reached the largest lag L (the estimate then misses the
 /// tail of the correlation).
+///
+/// Tail model (optional): when `tail_poles` is not empty, the autocovariance beyond the window
+/// is modelled as c_k = sum_j Re(b_j nu_j^k), k > W, with the given poles nu_j per sample
+/// (|nu_j| < 1; e.g. products of the slowest Floquet multipliers, whose second moments decay
+/// like them), the complex amplitudes b_j (b_j real for real nu_j) fitted by least squares to
+/// c_k, k = ceil(W/2) .. W, and D gains sample_time * 2 sum_{k>W} Re(b_j nu_j^k) (closed form).
+/// The fit is redone on every jackknife replica, so the se includes its noise.  *tail receives
+/// the added amount (all units) [D's unit]; 0 when there are too few lags to fit.
 Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& units,
                        double sample_time, double c = 10.0, std::size_t* window = nullptr,
                        bool* truncated = nullptr, std::size_t min_window = 1,
-                       std::vector<double>* replicas = nullptr);
+                       std::vector<double>* replicas = nullptr,
+                       const std::vector<std::complex<double>>& tail_poles = {},
+                       double* tail = nullptr);
 
 /// Jackknife standard error from delete-one replicas f_(i): sqrt((N-1)/N sum (f_(i) - mean)^2).
 double jackknife_se(const std::vector<double>& replicas);
