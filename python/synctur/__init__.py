@@ -197,12 +197,15 @@ class _ProgressLine:
     def __init__(self, label, unit):
         self.label, self.unit = label, unit
         self.start = self.last = _time.monotonic()
-        self.shown = False
+        self.shown = self.finished = False
 
     def __call__(self, done, total):
         now = _time.monotonic()
         elapsed = now - self.start
+        if self.finished:
+            return
         if total and done >= total:
+            self.finished = True
             if self.shown or elapsed > 0.5:
                 _sys.stderr.write(f"\r{self.label}: {done}/{total} {self.unit} in {elapsed:.1f} s"
                                   + " " * 20 + "\n")
