@@ -137,3 +137,16 @@ def test_overrides_are_the_cli_set(synctur):
 def test_parameters_validates_and_fills_defaults(synctur):
     p = synctur.parameters(QUICKSTART, overrides={"simulation.seed": 9})
     assert p["simulation"]["seed"] == 9 and p["theory"]["rtol"] == 1e-10
+
+
+def test_dict_params_with_a_sweep_equal_the_file(synctur):
+    fig3 = QUICKSTART.replace("quickstart.toml", "fig3_wc1.2.toml")
+    small = {"sweep.x.points": 3, "sweep.y.points": 2}
+    with open(fig3, "rb") as f:
+        params = tomllib.load(f)
+    a = synctur.theory(fig3, overrides=small)
+    b = synctur.theory(params, overrides=small)
+    assert b.meta["input"] == "<dict>" and a.meta["sweep"] == b.meta["sweep"]
+    assert a.columns == b.columns
+    for c in a:
+        assert np.array_equal(a[c], b[c], equal_nan=True), c
