@@ -91,3 +91,11 @@ def test_bad_arguments(synctur):
         synctur.theory(42)
     with pytest.raises(ValueError, match="rtol"):
         synctur.exact(QUICKSTART, rtol=-1.0)
+
+
+def test_a_run_the_engine_refuses_is_a_config_error(synctur):
+    over = ["simulation.periods=1000000000000000000", "simulation.trajectories=1000000000"]
+    rc, msg = cli_error("simulate", QUICKSTART, *[a for s in over for a in ("--set", s)])
+    with pytest.raises(synctur.ConfigError) as e:
+        synctur.simulate(QUICKSTART, overrides=over)
+    assert rc == 2 and str(e.value) == msg and e.value.key == "simulation.periods"
