@@ -170,12 +170,6 @@ void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg
     emit(a, [&](std::ostream& os) { io::write_json_table(os, prov, cfg, t, true); });
 }
 
-std::vector<double> model_row(const ModelParams& p) {
-  std::vector<double> row;
-  for (const auto& k : model_keys()) row.push_back(get_param(p, k));
-  return row;
-}
-
 std::string point_task(long i, const std::function<Results()>& solve) {
   try {
     return "R" + solve().serialize();
@@ -196,26 +190,14 @@ std::vector<Results> collect_points(const std::vector<std::string>& outputs) {
 std::vector<Results> run_sweep(const Args& a, const std::vector<SweepPoint>& pts,
                                const std::string& label,
                                const std::function<Results(const ModelParams&)>& solve) {
-  const long n = static_cast<long>(pts.size());
   if (cluster_size() > 1)  // points over the processes, each with up to thread_count(a) at once
-    return collect_points(cluster()->map_tasks(n, thread_count(a), [&](long i) {
+    return collect_points(cluster()->map_tasks(static_cast<long>(pts.size()), thread_count(a), [&](long i) {
       return point_task(i, [&] { return solve(pts[static_cast<std::size_t>(i)].params); });
     }));
-  std::vector<Results> res(pts.size());
-  std::string failure;
   Progress progress(label, pts.size(), progress_wanted(a));
-#pragma omp parallel for schedule(dynamic) num_threads(thread_count(a))
-  for (long i = 0; i < n; ++i) {
-    try {
-      res[i] = solve(pts[i].params);
-    } catch (const std::exception& e) {
-#pragma omp critical(synctur_sweep_failure)
-      if (failure.empty()) failure = "sweep point " + std::to_string(i + 1) + ": " + e.what();
-    }
-    progress.tick();
-  }
+  std::vector<Results> res =
+      app::run_sweep(pts, thread_count(a), solve, [&progress] { progress.tick(); });
   progress.finish();
-  if (!failure.empty()) throw std::runtime_error(failure);
   return res;
 }
 
@@ -231,17 +213,7 @@ void emit_point(const Args& a, const io::Provenance& prov, const io::Config& cfg
 
 void emit_sweep(const Args& a, const io::Provenance& prov, const io::Config& cfg,
                 const std::vector<SweepPoint>& pts, const std::vector<Results>& res) {
-  std::vector<std::string> columns = model_keys();
-  const auto derived = cfg.sweep->derived_columns();
-  columns.insert(columns.end(), derived.begin(), derived.end());
-  std::vector<std::vector<double>> rows;
-  rows.reserve(pts.size());
-  for (const auto& pt : pts) {
-    auto row = model_row(pt.params);
-    row.insert(row.end(), pt.derived.begin(), pt.derived.end());
-    rows.push_back(std::move(row));
-  }
-  emit_table(a, prov, cfg, io::results_table(columns, rows, res));
+  emit_table(a, prov, cfg, app::sweep_table(cfg, pts, res));
 }
 
 double parse_real(const std::string& option, const std::string& text) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "synctur/app/commands.hpp"
 #include "synctur/io/config.hpp"
 #include "synctur/io/output.hpp"
 #include "synctur/sweep.hpp"
@@ -64,24 +65,23 @@ void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg
                 const io::Table& t);
 
 /// Point-or-sweep machinery shared by the solver commands (theory, exact).
-/// The model parameters of a point in model_keys() order (the leading output columns).
-std::vector<double> model_row(const ModelParams& p);
-/// Evaluate `solve` at every sweep point (OpenMP over points, dynamic schedule, --threads;
-/// results in sweep order, so the output does not depend on the thread count).  The first
-/// exception is rethrown as std::runtime_error("sweep point i: ...").
+/// The model parameters of a point in model_keys() order (moved to src/app/common.cpp).
+using app::model_row;
+/// app::run_sweep with --threads and a progress line (OpenMP over points, results in sweep
+/// order).  The first exception is rethrown as std::runtime_error("sweep point i: ...").
 /// A sweep point as a task of Distribution::map_tasks: "R" + the serialized Results, or "E" +
 /// "sweep point i: message" (solve's exception).  collect_points: the Results in order, or
 /// throws the first failure (in point order).
 std::string point_task(long i, const std::function<Results()>& solve);
 std::vector<Results> collect_points(const std::vector<std::string>& outputs);
-
 std::vector<Results> run_sweep(const Args& a, const std::vector<SweepPoint>& pts,
                                const std::string& label,
                                const std::function<Results(const ModelParams&)>& solve);
 /// One point: JSON (default) or a one-row CSV, per --format.
 void emit_point(const Args& a, const io::Provenance& prov, const io::Config& cfg,
                 const Results& r);
-/// Sweep rows: model keys, the sweep's derived columns, then the result keys (emit_table).
+/// Sweep rows (app::sweep_table: model keys, the sweep's derived columns, then the result
+/// keys) through emit_table.
 void emit_sweep(const Args& a, const io::Provenance& prov, const io::Config& cfg,
                 const std::vector<SweepPoint>& pts, const std::vector<Results>& res);
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common.hpp"
+#include "synctur/app/commands.hpp"
 #include "synctur/exact.hpp"
 #include "synctur/floquet.hpp"
 #include "synctur/sweep.hpp"
@@ -62,25 +63,14 @@ int exact_main(const std::vector<std::string>& words) {
     const io::Provenance prov = provenance(a);
 
     if (!cfg.sweep || a.no_sweep) {
-      std::string message;
-      Results r = exact_point(cfg.model, opt, &message);
-      if (r.get("steady_state") != 1.0)
-        throw NoSteadyStateError(message, r.get("floquet_slowest_rate"));
-      r.set_text("steady_state_message", message);
-      emit_point(a, prov, cfg, r);
+      emit_point(a, prov, cfg, app::exact_steady_point(cfg.model, opt));
       return 0;
     }
     const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
     const std::vector<Results> res =
         run_sweep(a, pts, "exact", [&](const ModelParams& p) { return exact_point(p, opt); });
-    std::size_t unstable = 0;
-    for (const auto& r : res)
-      if (r.get("steady_state") != 1.0) ++unstable;
-    if (unstable > 0)
-      std::cerr << "exact: " << unstable << " of " << res.size()
-                << " sweep points have no periodic steady state (steady_state = 0, values NaN; "
-                   "see floquet_slowest_rate)"
-                << std::endl;
+    if (const std::string m = app::unstable_rows_message(res); !m.empty())
+      std::cerr << m << std::endl;
     emit_sweep(a, prov, cfg, pts, res);
     return 0;
   });

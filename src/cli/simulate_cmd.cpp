@@ -8,6 +8,7 @@
 
 #include "cluster.hpp"
 #include "common.hpp"
+#include "synctur/app/commands.hpp"
 #include "synctur/exact.hpp"
 #include "synctur/simulation.hpp"
 #include "synctur/sweep.hpp"
@@ -35,40 +36,12 @@ const std::vector<OptionSpec> kOptions = {
     {"--quiet", "", "no comparison table on stderr"},
 };
 
-/// Keys compared with `theory` (same names in both).
-const std::vector<std::string> kCompared = {
-    "P_A",      "P_B",      "P",        "J_1",     "J_2",           "S_dot",       "cov_xAxA",
-    "cov_xBxB", "cov_xAxB", "pearson",  "pearson_tilde", "eta", "D_PA", "D_PB", "D_P", "Q_PA",
-    "Q_PB", "Q_P", "dP_A_dOmega", "dP_B_dOmega", "V_PA",     "V_PB"};
-
-/// The references beside the simulation: <key>_theory (lowest order) and <key>_exact (the
-/// exact periodic steady state at the simulated gamma_1, the reference a simulation must meet).
-/// simulate's pearson / pearson_tilde are bath-2-only quantities, whose exact value is the
-/// gamma_1 -> 0 one (theory's); the driven state's are pearson_driven / pearson_tilde_driven.
-void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
-  const Results t = theory_point(p, cfg.theory);
-  ExactOptions eo;
-  eo.omega_derivative = cfg.simulation.omega_derivative;
-  const Results e = exact_point(p, eo);
-  for (const auto& k : kCompared)
-    if (t.has(k)) r.set(k + "_theory", t.get(k));
-  for (const auto& k : kCompared) {
-    const bool bath_only = (k == "pearson" || k == "pearson_tilde") && r.has(k + "_driven");
-    if (bath_only) {
-      r.set(k + "_exact", t.get(k));
-      r.set(k + "_driven_exact", e.get(k));
-    } else if (e.has(k)) {
-      r.set(k + "_exact", e.get(k));
-    }
-  }
-}
-
 void print_table(std::ostream& os, const Results& r, int threads) {
   char line[256];
   std::snprintf(line, sizeof line, "%-20s %14s %11s %14s %8s %14s %12s\n", "quantity", "simulate",
                 "+- se", "exact", "z", "theory", "(ex-th)/|th|");
   os << line;
-  std::vector<std::string> rows = kCompared;
+  std::vector<std::string> rows = app::compared_keys();
   rows.insert(rows.begin() + 11, {"pearson_driven", "pearson_tilde_driven"});
   for (const auto& k : rows) {
     if (!r.has(k)) continue;
@@ -106,15 +79,17 @@ void print_table(std::ostream& os, const Results& r, int threads) {
   }
 }
 
-/// One point; with `dist` its units are shared by the processes (a point run), without it
-/// this process runs it alone (a sweep's points are spread over the processes instead).
+/// app::simulate_point (the job's run and the references) with a progress line; with `dist`
+/// the units are shared by the processes (a point run under MPI).
 Results run_point(const ModelParams& p, const io::Config& cfg, int threads, bool show_progress,
                   const Distribution* dist) {
-  const SimulationJob job(p, cfg.simulation);
-  Progress progress("simulate", job.progress_ticks(dist), show_progress, "chunks");
-  Results r = job.run(threads, [&progress] { progress.tick(); }, dist);
-  progress.finish();
-  add_references(r, p, cfg);
+  std::unique_ptr<Progress> progress;
+  Results r = app::simulate_point(
+      p, cfg, threads, [&progress] { progress->tick(); },
+      [&](std::uint64_t total) {
+        progress = std::make_unique<Progress>("simulate", total, show_progress, "chunks");
+      },
+      [&progress] { progress->finish(); }, dist);
   return r;
 }
 
@@ -147,27 +122,16 @@ int simulate_main(const std::vector<std::string>& words) {
     }
 
     const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
-    auto point = [&](const SweepPoint& pt) {
-      try {
-        return run_point(pt.params, cfg, threads, false, nullptr);
-      } catch (const NoSteadyStateError& e) {
-        Results r;  // marked, not fatal in a sweep
-        r.set("steady_state", 0.0);
-        r.set("floquet_slowest_rate", e.slowest_rate());
-        return r;
-      }
-    };
     std::vector<Results> res;
     if (cluster_size() > 1) {  // whole points over the processes, one at a time per process
       res = collect_points(cluster()->map_tasks(static_cast<long>(pts.size()), 1, [&](long i) {
-        return point_task(i, [&] { return point(pts[static_cast<std::size_t>(i)]); });
+        return point_task(i, [&] {
+          return app::simulate_sweep({pts[static_cast<std::size_t>(i)]}, cfg, threads).at(0);
+        });
       }));
     } else {
       Progress progress("simulate", pts.size(), want_progress);
-      for (const auto& pt : pts) {
-        res.push_back(point(pt));
-        progress.tick();
-      }
+      res = app::simulate_sweep(pts, cfg, threads, [&progress] { progress.tick(); });
       progress.finish();
     }
     emit_sweep(a, prov, cfg, pts, res);

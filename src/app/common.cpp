@@ -1,0 +1,51 @@
+// Point-or-sweep machinery shared by the solver commands (moved from src/cli/common.cpp).
+#include <omp.h>
+
+#include <stdexcept>
+
+#include "synctur/app/commands.hpp"
+
+namespace synctur::app {
+
+std::vector<double> model_row(const ModelParams& p) {
+  std::vector<double> row;
+  for (const auto& k : model_keys()) row.push_back(get_param(p, k));
+  return row;
+}
+
+std::vector<Results> run_sweep(const std::vector<SweepPoint>& pts, int threads,
+                               const std::function<Results(const ModelParams&)>& solve,
+                               const Tick& tick) {
+  const long n = static_cast<long>(pts.size());
+  std::vector<Results> res(pts.size());
+  std::string failure;
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+  for (long i = 0; i < n; ++i) {
+    try {
+      res[i] = solve(pts[i].params);
+    } catch (const std::exception& e) {
+#pragma omp critical(synctur_sweep_failure)
+      if (failure.empty()) failure = "sweep point " + std::to_string(i + 1) + ": " + e.what();
+    }
+    if (tick) tick();
+  }
+  if (!failure.empty()) throw std::runtime_error(failure);
+  return res;
+}
+
+io::Table sweep_table(const io::Config& cfg, const std::vector<SweepPoint>& pts,
+                      const std::vector<Results>& res) {
+  std::vector<std::string> columns = model_keys();
+  const auto derived = cfg.sweep->derived_columns();
+  columns.insert(columns.end(), derived.begin(), derived.end());
+  std::vector<std::vector<double>> rows;
+  rows.reserve(pts.size());
+  for (const auto& pt : pts) {
+    auto row = model_row(pt.params);
+    row.insert(row.end(), pt.derived.begin(), pt.derived.end());
+    rows.push_back(std::move(row));
+  }
+  return io::results_table(columns, rows, res);
+}
+
+}  // namespace synctur::app

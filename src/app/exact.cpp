@@ -1,0 +1,28 @@
+// `synctur exact`: the point with its steady-state check (moved from src/cli/exact_cmd.cpp).
+#include "synctur/exact.hpp"
+
+#include "synctur/app/commands.hpp"
+#include "synctur/floquet.hpp"
+
+namespace synctur::app {
+
+Results exact_steady_point(const ModelParams& p, const ExactOptions& opt) {
+  std::string message;
+  Results r = exact_point(p, opt, &message);
+  if (r.get("steady_state") != 1.0)
+    throw NoSteadyStateError(message, r.get("floquet_slowest_rate"));
+  r.set_text("steady_state_message", message);
+  return r;
+}
+
+std::string unstable_rows_message(const std::vector<Results>& res) {
+  std::size_t unstable = 0;
+  for (const auto& r : res)
+    if (r.get("steady_state") != 1.0) ++unstable;
+  if (unstable == 0) return {};
+  return "exact: " + std::to_string(unstable) + " of " + std::to_string(res.size()) +
+         " sweep points have no periodic steady state (steady_state = 0, values NaN; "
+         "see floquet_slowest_rate)";
+}
+
+}  // namespace synctur::app

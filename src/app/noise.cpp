@@ -1,0 +1,224 @@
+// `synctur noise`: the noise of both baths at the engine's time step, its measured spectrum and
+// autocovariance next to their targets, and the summary lines (moved from src/cli/noise_cmd.cpp:
+// the body of noise_main between load and emit).
+#include "synctur/noise.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "synctur/app/commands.hpp"
+#include "synctur/simulation_options.hpp"
+#include "synctur/spectra.hpp"
+
+namespace synctur::app {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+/// Welch bins whose expected value is below this fraction of the target's peak get z = NaN.
+constexpr double kPsdFloor = 1e-10;
+
+/// Median of the largest |z| of n independent standard normals: erf(x/sqrt 2)^n = 1/2.
+double typical_max_abs_z(std::size_t n) {
+  if (n == 0) return 0.0;
+  const double tail = -std::expm1(-std::log(2.0) / static_cast<double>(n));  // P(|z| > x)
+  double lo = 0.0, hi = 40.0;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (std::erfc(mid / std::sqrt(2.0)) > tail ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/// A bad combination of keys: the same one-line form as the config loader's errors (exit 2).
+[[noreturn]] void key_error(const io::Config& cfg, const std::string& key,
+                            const std::string& detail) {
+  for (const auto& s : cfg.overrides) {
+    std::string k = s.substr(0, s.find('='));
+    k.erase(k.find_last_not_of(" \t") + 1);
+    k.erase(0, k.find_first_not_of(" \t"));
+    if (k == key) throw io::ConfigError("--set " + key + ": " + detail, "--set", key);
+  }
+  throw io::ConfigError(cfg.source + ": " + key + ": " + detail, cfg.source, key);
+}
+
+struct BathCase {
+  const char* name;   // value of the `bath` column
+  const char* label;  // for the summary
+  BathSpectrum bath;
+  std::uint32_t bath_id;  // RngKey::bath of its streams (as in the engine)
+};
+
+double max_abs(const std::vector<double>& v) {
+  double m = 0.0;
+  for (double x : v)
+    if (std::isfinite(x)) m = std::max(m, std::abs(x));
+  return m;
+}
+
+/// (estimate - expected) / se, NaN where se is not positive.
+double zscore(double value, double expected, double se) {
+  return se > 0.0 ? (value - expected) / se : kNaN;
+}
+
+}  // namespace
+
+NoiseReport noise_report(const io::Config& cfg, int threads) {
+  const ModelParams& p = cfg.model;
+  const NoiseOptions& opt = cfg.simulation.noise;
+  const std::uint64_t seed = cfg.simulation.seed;
+
+  const double dt_key = cfg.real("noise.dt");
+  const double dt = dt_key > 0.0 ? dt_key : simulation_dt(p, cfg.simulation);
+  const double band = effective_band_limit(p, dt, opt);
+  if (band >= kPi / dt)
+    key_error(cfg, "noise.band_limit",
+              "w_b = " + io::format_number(band) + " must be below the Nyquist frequency pi/dt = " +
+                  io::format_number(kPi / dt) + " (dt = " + io::format_number(dt) + ")");
+
+  // The frequencies that matter for the model: the flat band the noise must cover (the
+  // band rule of docs/NOISE.md), or the flat part of a narrower band (w_b/2 if taper = 1).
+  const double flat = (1.0 - opt.taper) * band;
+  const double w_ref = std::min(required_flat_band(p), flat > 0.0 ? flat : 0.5 * band);
+
+  DiagnosticsOptions dopt;
+  dopt.n_trajectories = static_cast<std::size_t>(cfg.integer("noise.streams"));
+  const std::size_t n_samples = static_cast<std::size_t>(cfg.integer("noise.samples"));
+  const std::size_t per = n_samples / dopt.n_trajectories;
+  const std::int64_t seg_key = cfg.integer("noise.welch_segment");
+  if (seg_key > 0) {
+    dopt.welch_segment = static_cast<std::size_t>(seg_key);
+  } else {
+    // Automatic: resolution dw = 2 pi / (segment dt) <= w_ref / 256, but >= 8 segments per
+    // stream (and >= 64 samples).
+    const double want = 2.0 * kPi * 256.0 / (w_ref * dt);
+    std::size_t seg = 64;
+    while (static_cast<double>(seg) < want && 16 * seg <= per) seg *= 2;
+    dopt.welch_segment = seg;
+  }
+  dopt.n_lags = static_cast<std::size_t>(cfg.integer("noise.lags"));
+  const std::int64_t stride_key = cfg.integer("noise.lag_stride");
+  dopt.lag_stride =
+      stride_key > 0
+          ? static_cast<std::size_t>(stride_key)
+          : static_cast<std::size_t>(std::clamp(std::round(kPi / (4.0 * w_ref * dt)), 1.0, 1e9));
+  if (per < dopt.welch_segment)
+    key_error(cfg, "noise.samples",
+              "gives " + std::to_string(per) + " samples per stream (noise.samples / " +
+                  "noise.streams), fewer than noise.welch_segment = " +
+                  std::to_string(dopt.welch_segment) + " (got " + std::to_string(n_samples) + ")");
+  if (per > (std::size_t{1} << 27))
+    key_error(cfg, "noise.samples",
+              "gives " + std::to_string(per) +
+                  " samples per stream, more than 2^27 (memory); raise noise.streams (got " +
+                  std::to_string(n_samples) + ")");
+  if (dopt.n_lags > per || (dopt.n_lags > 1 && dopt.lag_stride > (per - 1) / (dopt.n_lags - 1)))
+    key_error(cfg, "noise.lags",
+              "the largest lag (noise.lags - 1) * s, s = " + std::to_string(dopt.lag_stride) +
+                  (stride_key > 0 ? " (noise.lag_stride)" : " (automatic, pi/(4 w_ref dt))") +
+                  ", must be below the " + std::to_string(per) +
+                  " samples per stream; lower noise.lags or noise.lag_stride, or raise "
+                  "noise.samples (got " +
+                  std::to_string(dopt.n_lags) + ")");
+
+  omp_set_num_threads(threads);
+  // The streams are the engine's: (seed, trajectory 0..K-1, bath id 2 static / 1 driven).
+  const std::vector<BathCase> baths = {
+      {"static", "static Ohmic (nu = 2)", static_bath(p), 2},
+      {"driven", "driven Drude (nu = 1)", driven_bath(p), 1},
+  };
+
+  io::Table t;
+  t.columns = {"bath", "kind", "x", "value", "se", "target", "expected", "z"};
+  // Printed after the output is written (so that an error stays the only stderr line).
+  std::vector<std::string> summary;
+  for (const auto& [key, msg] : check_band_limit(p, dt, opt))
+    summary.push_back("warning: " + key + ": " + msg);
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "noise: dt = %.6g (%s), seed %llu, %zu samples per bath in %zu streams, "
+                "Welch segment %zu, lag stride %zu",
+                dt, dt_key > 0.0 ? "noise.dt" : "engine's dt",
+                static_cast<unsigned long long>(seed), per * dopt.n_trajectories,
+                dopt.n_trajectories, dopt.welch_segment, dopt.lag_stride);
+  summary.emplace_back(buf);
+
+  for (const BathCase& b : baths) {
+    const auto t0 = std::chrono::steady_clock::now();
+    NoiseDiagnostics d;
+    try {
+      DiagnosticsOptions bo = dopt;
+      bo.bath_id = b.bath_id;
+      d = noise_diagnostics(b.bath, dt, band, opt, seed, n_samples, bo);
+    } catch (const std::invalid_argument& e) {
+      // Only option combinations reach here (e.g. noise.block_log2 too small for the filter).
+      throw io::ConfigError(cfg.source + ": noise: " + b.name + " bath: " + e.what(), cfg.source,
+                            "noise");
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    // Spectrum at every Welch bin up to pi/dt.  Where the expectation is below kPsdFloor
+    // of the peak (far above w_b: Hann side lobes and FFT roundoff, ~1e-15 of the peak)
+    // the comparison means nothing and z is NaN.
+    double peak = 0.0;
+    for (double v : d.psd_target) peak = std::max(peak, v);
+    std::vector<double> zp, za(d.acf.size());
+    for (std::size_t k = 0; k < d.omega.size(); ++k) {
+      const double z = d.psd_expected[k] > kPsdFloor * peak
+                           ? zscore(d.psd[k], d.psd_expected[k], d.psd_se[k])
+                           : kNaN;
+      if (std::isfinite(z)) zp.push_back(z);
+      t.rows.push_back({std::string(b.name), std::string("psd"), d.omega[k], d.psd[k], d.psd_se[k],
+                        d.psd_target[k], d.psd_expected[k], z});
+    }
+    for (std::size_t l = 0; l < d.acf.size(); ++l) {
+      za[l] = zscore(d.acf[l], d.acf_realised[l], d.acf_se[l]);
+      t.rows.push_back({std::string(b.name), std::string("acf"), d.lag_time[l], d.acf[l],
+                        d.acf_se[l], d.acf_target[l], d.acf_realised[l], za[l]});
+    }
+    const double zk = zscore(d.kappa4, 0.0, d.kappa4_se);
+    t.rows.push_back(
+        {std::string(b.name), std::string("kappa4"), kNaN, d.kappa4, d.kappa4_se, 0.0, 0.0, zk});
+    const std::pair<const char*, double> plan[] = {
+        {"dt", d.dt},
+        {"band_limit", d.band_limit},
+        {"flat_limit", d.flat_limit},
+        {"taps", static_cast<double>(d.taps)},
+        {"fft_size", static_cast<double>(d.fft_size)},
+        {"truncation_error", d.truncation_error},
+        {"samples", static_cast<double>(d.n_samples)},
+    };
+    for (const auto& [kind, v] : plan)
+      t.rows.push_back({std::string(b.name), std::string(kind), kNaN, v, kNaN, kNaN, kNaN, kNaN});
+
+    const double var_z = zscore(d.acf[0], d.acf_target[0], d.acf_se[0]);
+    std::snprintf(buf, sizeof buf,
+                  "%s, T = %g: w_b = %.6g (flat to %.6g), taps %zu, fft %zu, truncation %.2g; "
+                  "variance %.6g +- %.2g vs target %.6g (z = %+.2f); max|z| psd %.2f (%zu bins, "
+                  "typical %.1f), acf %.2f (%zu lags, typical %.1f); kappa4 = %.3g +- %.2g "
+                  "(z = %+.2f); %.2f s",
+                  b.label, b.bath.T, d.band_limit, d.flat_limit, d.taps, d.fft_size,
+                  d.truncation_error, d.acf[0], d.acf_se[0], d.acf_target[0], var_z, max_abs(zp),
+                  zp.size(), typical_max_abs_z(zp.size()), max_abs(za), za.size(),
+                  typical_max_abs_z(za.size()), d.kappa4, d.kappa4_se, zk, secs);
+    summary.emplace_back(buf);
+  }
+
+  NoiseReport rep;
+  rep.table = std::move(t);
+  rep.summary = std::move(summary);
+  return rep;
+}
+
+}  // namespace synctur::app

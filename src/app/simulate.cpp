@@ -1,0 +1,67 @@
+// `synctur simulate`: a point (the SimulationJob plus the references) and the sweep loop
+// (moved from src/cli/simulate_cmd.cpp).
+#include "synctur/app/commands.hpp"
+#include "synctur/exact.hpp"
+#include "synctur/floquet.hpp"
+#include "synctur/simulation.hpp"
+#include "synctur/theory.hpp"
+
+namespace synctur::app {
+
+const std::vector<std::string>& compared_keys() {
+  static const std::vector<std::string> k = {
+      "P_A",         "P_B",         "P",        "J_1",     "J_2",           "S_dot",
+      "cov_xAxA",    "cov_xBxB",    "cov_xAxB", "pearson", "pearson_tilde", "eta",
+      "D_PA",        "D_PB",        "D_P",      "Q_PA",    "Q_PB",          "Q_P",
+      "dP_A_dOmega", "dP_B_dOmega", "V_PA",     "V_PB"};
+  return k;
+}
+
+/// simulate's pearson / pearson_tilde are bath-2-only quantities, whose exact value is the
+/// gamma_1 -> 0 one (theory's); the driven state's are pearson_driven / pearson_tilde_driven.
+void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
+  const Results t = theory_point(p, cfg.theory);
+  ExactOptions eo;
+  eo.omega_derivative = cfg.simulation.omega_derivative;
+  const Results e = exact_point(p, eo);
+  for (const auto& k : compared_keys())
+    if (t.has(k)) r.set(k + "_theory", t.get(k));
+  for (const auto& k : compared_keys()) {
+    const bool bath_only = (k == "pearson" || k == "pearson_tilde") && r.has(k + "_driven");
+    if (bath_only) {
+      r.set(k + "_exact", t.get(k));
+      r.set(k + "_driven_exact", e.get(k));
+    } else if (e.has(k)) {
+      r.set(k + "_exact", e.get(k));
+    }
+  }
+}
+
+Results simulate_point(const ModelParams& p, const io::Config& cfg, int threads, const Tick& tick,
+                       const Start& start, const Tick& sampled, const Distribution* dist) {
+  const SimulationJob job(p, cfg.simulation);
+  if (start) start(job.progress_ticks(dist));
+  Results r = job.run(threads, tick, dist);
+  if (sampled) sampled();
+  add_references(r, p, cfg);
+  return r;
+}
+
+std::vector<Results> simulate_sweep(const std::vector<SweepPoint>& pts, const io::Config& cfg,
+                                    int threads, const Tick& point_tick, const Tick& chunk_tick) {
+  std::vector<Results> res;
+  for (const auto& pt : pts) {
+    try {
+      res.push_back(simulate_point(pt.params, cfg, threads, chunk_tick));
+    } catch (const NoSteadyStateError& e) {
+      Results r;  // marked, not fatal in a sweep
+      r.set("steady_state", 0.0);
+      r.set("floquet_slowest_rate", e.slowest_rate());
+      res.push_back(r);
+    }
+    if (point_tick) point_tick();
+  }
+  return res;
+}
+
+}  // namespace synctur::app
