@@ -363,3 +363,16 @@ TEST(FrequencyScaling, EnginesAreScaleInvariant) {
     EXPECT_EQ(e.get("steady_state"), 1.0);
   }
 }
+
+// A drive period far longer than the relaxation time (Omega = 1e-4 w_A at the quick start:
+// |rate| T ~ 2400) underflows every Floquet multiplier; the slowest rate is still the
+// adiabatic one (close to the static problem's), not -inf (exact printed null).
+TEST(FloquetRate, FiniteWhenTheMultipliersUnderflow) {
+  ModelParams p;
+  p.Omega = 1e-4;
+  const FloquetSpectrum fs = floquet_spectrum(p, 1e-10);
+  EXPECT_TRUE(std::isfinite(fs.slowest_rate)) << fs.slowest_rate;
+  const double stat = lowest_order_stability(p).slowest_rate;
+  EXPECT_NEAR(fs.slowest_rate / stat, 1.0, 0.1) << fs.slowest_rate << " vs static " << stat;
+  EXPECT_TRUE(check_stability(fs).stable);
+}
