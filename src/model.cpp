@@ -71,7 +71,10 @@ const std::vector<ParamRange> kRanges = {
      "below 1e-100 w_A the thermal factors are those of T = 0 but S_dot = -J/T overflows: "
      "use 0"},
     {"drive.Omega", 1e-4, 1e4, true, false, "drive period against the oscillator periods"},
-    {"drive.phi", -kInf, kInf, false, false, "any finite phase"},
+    {"drive.phi", -1e3, 1e3, false, false,
+     "the phase enters as cos(Omega t + phi): beyond |phi| = 1000 the rounding of Omega t + phi "
+     "costs more than 1e-13 rad (at 1e300 it erased Omega t, exact and simulate gave P_B = 0); "
+     "reduce phi mod 2 pi"},
     {"drive.r", 0.0, kInf, false, true, "f_B = (Omega/w_c)^r is bounded separately"},
 };
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <numbers>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -79,7 +80,9 @@ TEST(ModelRanges, BoundsAcceptedJustInsideRefusedJustOutside) {
     SCOPED_TRACE(r.key);
     if (std::isfinite(r.lo)) {
       EXPECT_EQ(refusal(r.key, r.lo), "");
-      const double out = r.lo > 0.0 ? r.lo * (1.0 - 1e-9) : -1e-300;
+      const double out = r.lo > 0.0   ? r.lo * (1.0 - 1e-9)
+                         : r.lo < 0.0 ? r.lo * (1.0 + 1e-9)
+                                      : -1e-300;
       const std::string e = refusal(r.key, out);
       EXPECT_NE(e.find(std::string(r.key) + ": must be"), std::string::npos) << e;
     }
@@ -190,6 +193,22 @@ TEST(ModelRanges, TheoryIsFiniteAtEveryBound) {
     if (t.has("steady_state")) continue;
     for (const auto& [k, x] : t.numbers())
       if (k != "eta") EXPECT_TRUE(std::isfinite(x)) << "f_B = " << fb << ": " << k << " = " << x;
+  }
+}
+
+// The phase is used mod 2 pi: at the bound |phi| = 1000 exact gives the values of the reduced
+// phase (at 1e300 Omega t + phi used to round to a constant: P_B = 0).
+TEST(ModelRanges, PhaseAtItsBoundIsThePhaseMod2Pi) {
+  ModelParams p, q;
+  p.phi = 1000.0;
+  q.phi = std::remainder(1000.0, 2.0 * std::numbers::pi);
+  ExactOptions eo;
+  eo.fluctuations = eo.omega_derivative = false;
+  const Results a = exact_point(p, eo), b = exact_point(q, eo);
+  const Results ta = theory_point(p), tb = theory_point(q);
+  for (const char* k : {"P_A", "P_B", "J_1", "J_2", "cov_xAxB"}) {
+    EXPECT_NEAR(a.get(k) / b.get(k), 1.0, 1e-9) << k;
+    EXPECT_NEAR(ta.get(k) / tb.get(k), 1.0, 1e-9) << k;
   }
 }
 
