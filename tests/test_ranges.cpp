@@ -282,6 +282,19 @@ TEST_F(RangesCli, TheoryRefusesWithoutSteadyStateLikeExact) {
       << t.err;
   const test::Outcome e = run({"exact", quickstart(), "--set", wb, "--no-fluctuations"});
   EXPECT_EQ(e.status, 3) << e.err;
+  // The static problem has a steady state but the driven one has none at this gamma_1
+  // (gamma_2 = 1e-4: the drive pumps the weakly damped oscillators): exact refuses, theory
+  // gives the gamma_1 -> 0 values with a warning naming the Floquet verdict.
+  const test::Outcome w = run({"theory", quickstart(), "--set", "static_bath.gamma=1e-4"});
+  EXPECT_EQ(w.status, 0) << w.err;
+  EXPECT_EQ(
+      w.err.rfind("warning: theory: at driven_bath.gamma = 0.01: no periodic steady state", 0), 0u)
+      << w.err;
+  EXPECT_NE(w.out.find("\"warnings\""), std::string::npos);
+  const test::Outcome we =
+      run({"exact", quickstart(), "--set", "static_bath.gamma=1e-4", "--no-fluctuations"});
+  EXPECT_EQ(we.status, 3) << we.err;
+
   // In a sweep the point is a row with steady_state = 0 and NaN, the count on stderr.
   const std::string sweep =
       config("[sweep]\nx = { key = \"system.omega_B\", values = [0.6, 1.000000000001] }\n");
