@@ -14,6 +14,7 @@
 #include "synctur/noise.hpp"
 #include "synctur/quadrature.hpp"
 #include "synctur/spectra.hpp"
+#include "synctur/theory.hpp"  // pearson_coefficient
 
 namespace synctur {
 
@@ -701,6 +702,11 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
     throw std::invalid_argument("exact: option " + bad.front().first + " " + bad.front().second);
   if (const auto bad = p.validate(); !bad.empty())
     throw std::invalid_argument("exact: " + bad.front().first + " " + bad.front().second);
+  if (p.mass != 1.0) {  // mass-scaled coordinates (model.hpp): solve at m = 1, rescale
+    Results r = exact_point(with_unit_mass(p), opt, stability_message);
+    rescale_from_unit_mass(r, p.mass);
+    return r;
+  }
 
   Results r;
   for (const auto& k : exact_keys(opt.fluctuations, opt.omega_derivative)) r.set(k, kNaN);
@@ -916,7 +922,7 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
   r.set("cov_xAxA", I[kCAA]);
   r.set("cov_xBxB", I[kCBB]);
   r.set("cov_xAxB", I[kCAB]);
-  r.set("pearson", I[kCAB] / std::sqrt(I[kCAA] * I[kCBB]));
+  r.set("pearson", pearson_coefficient(I[kCAB], I[kCAA], I[kCBB]));
   r.set("pearson_tilde", I[kCAB] / I[kCAA]);
   r.set("hill_N", N);
   r.set("hill_check", hill_check);

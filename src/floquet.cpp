@@ -2,6 +2,7 @@
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -90,7 +91,45 @@ StateMat monodromy_matrix(const ModelParams& p, double tol, double* accuracy, in
 }
 
 FloquetSpectrum floquet_spectrum(const ModelParams& p, double tol) {
-  return floquet_spectrum(monodromy_matrix(p, tol), p.period());
+  int N = 0;
+  FloquetSpectrum fs = floquet_spectrum(monodromy_matrix(p, tol, nullptr, &N), p.period());
+  // When the period is long against the slowest relaxation time (|rate| T > ~650, e.g.
+  // Omega = 1e-4 at the quick start) every multiplier underflows and the rates read -inf.
+  // Then the half-period map is recomputed as a product renormalised by powers of 2 after
+  // each of the same N Magnus steps, so that its largest eigenvalue, the slowest mode's, keeps
+  // its exponent: rate = 2 (ln|nu| + E ln 2) / T.  Modes below 1e-12 of it stay -inf (their
+  // multipliers are not resolved).  Elsewhere nothing changes.
+  if (std::abs(fs.multipliers[0]) > 1e-280) return fs;
+  const StateSpace ss(p);
+  const double half = 0.5 * p.period(), h = half / N;
+  StateMat S = StateMat::Identity();
+  S(kZ, kZ) = -1.0;
+  StateMat U = StateMat::Identity();
+  long E = 0;  // U_true = U 2^E
+  for (int j = 0; j < N; ++j) {
+    U = (propagate_homogeneous(ss, j * h, h, 1) * U).eval();
+    int e = 0;
+    std::frexp(U.cwiseAbs().maxCoeff(), &e);
+    U = (U * std::ldexp(1.0, -e)).eval();
+    E += e;
+  }
+  if (!U.allFinite()) return fs;
+  Eigen::EigenSolver<StateMat> es(StateMat(S * U), /*computeEigenvectors=*/false);
+  if (es.info() != Eigen::Success) return fs;
+  std::array<std::complex<double>, kStateDim> nu;
+  for (int j = 0; j < kStateDim; ++j) nu[j] = es.eigenvalues()(j);
+  std::sort(nu.begin(), nu.end(), [](const std::complex<double>& a, const std::complex<double>& b) {
+    return std::abs(a) > std::abs(b);
+  });
+  const double top = std::abs(nu[0]), T = p.period();
+  for (int j = 0; j < kStateDim; ++j) {
+    const double a = std::abs(nu[j]);
+    const double re = a > 1e-12 * top ? 2.0 * (std::log(a) + E * std::log(2.0)) / T
+                                      : -std::numeric_limits<double>::infinity();
+    fs.exponents[j] = {re, std::arg(nu[j] * nu[j]) / T};
+  }
+  fs.slowest_rate = fs.exponents[0].real();
+  return fs;
 }
 
 double suggested_warmup(const FloquetSpectrum& fs, double decay) {

@@ -770,13 +770,16 @@ Results exact_means(const ModelParams& p) {
 
 SimulationJob::SimulationJob(const ModelParams& p, const SimulationOptions& opt)
     : p_(p), opt_(opt) {
-  main_ = std::make_unique<SimulationPlan>(p, opt);
+  // Mass-scaled coordinates (model.hpp, with_unit_mass): every plan runs at m = 1 and run()
+  // rescales the length^2 keys by 1/m, so the same physics gives the same numbers at any mass.
+  const ModelParams p1 = with_unit_mass(p);
+  main_ = std::make_unique<SimulationPlan>(p1, opt);
   if (opt.pearson) {
     // The bath-off run gives only covariances (Pearson), which the in-step quadrature does not
     // change (docs/SIMULATION.md): grid points suffice there, 30% cheaper.
     SimulationOptions o = opt;
     o.quadrature = "left";
-    off_ = std::make_unique<SimulationPlan>(p, o, /*driven_bath_off=*/true);
+    off_ = std::make_unique<SimulationPlan>(p1, o, /*driven_bath_off=*/true);
   }
   if (opt.omega_derivative) {
     // Same grid (n), seed and band limit: the noise of the shifted runs is the same white noise
@@ -784,10 +787,10 @@ SimulationJob::SimulationJob(const ModelParams& p, const SimulationOptions& opt)
     SimulationOptions o = opt;
     o.steps_per_period = main_->steps_per_period();
     if (o.noise.band_limit <= 0.0) o.noise.band_limit = main_->static_noise().band_limit();
-    ModelParams q = p;
-    q.Omega = p.Omega * (1.0 + opt.omega_step);
+    ModelParams q = p1;
+    q.Omega = p1.Omega * (1.0 + opt.omega_step);
     plus_ = std::make_unique<SimulationPlan>(q, o);
-    q.Omega = p.Omega * (1.0 - opt.omega_step);
+    q.Omega = p1.Omega * (1.0 - opt.omega_step);
     minus_ = std::make_unique<SimulationPlan>(q, o);
   }
 }
@@ -828,7 +831,7 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick, const Dist
     Results q = simulate(*off_, threads, tick, nullptr, dist);
     // Bath 2 alone: theory's static covariances are exact at gamma_1 = 0.
     if (bias_on) {
-      const Offsets o = offsets(*off_, theory_point(p_));
+      const Offsets o = offsets(*off_, theory_point(with_unit_mass(p_)));
       apply_offsets(q, o, correct);
       if (!correct) warn_visible_offsets(q, o, true, r);
     }
@@ -902,6 +905,7 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick, const Dist
   }
   if (!plus_) {
     if (bias_on) r.set("bias_seconds", bias_seconds);
+    rescale_from_unit_mass(r, p_.mass);  // plans at m = 1 (constructor)
     return r;
   }
 
@@ -928,6 +932,7 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick, const Dist
   }
   r.set("omega_step", h);
   if (bias_on) r.set("bias_seconds", bias_seconds);
+  rescale_from_unit_mass(r, p_.mass);  // plans at m = 1 (constructor)
   return r;
 }
 

@@ -2,10 +2,12 @@
 // Appendix D and the threshold Omega_th of Fig. 10.  Conventions: docs/THEORY.md.
 #include "synctur/theory.hpp"
 
+#include <algorithm>
 #include <boost/math/tools/roots.hpp>
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <stdexcept>
 
 #include "synctur/quadrature.hpp"
 #include "synctur/response.hpp"
@@ -69,10 +71,12 @@ struct Kernel {
     double L, Lp;
     spectral(u, j, jp, ujp, L, Lp);
     double f, df;
-    if (T1 > 0.0) {
-      xcothx(u * r1, f, df);
+    const double x = u * r1;
+    if (T1 > 0.0 && std::isfinite(x)) {
+      xcothx(x, f, df);
       f *= 2.0 * T1;  // u coth(u/2T)
     } else {
+      // T_1 = 0, or |u|/2T_1 beyond the double range: u coth(u/2T_1) = |u| exactly
       f = std::abs(u);
       df = u > 0 ? 1.0 : (u < 0 ? -1.0 : 0.0);
     }
@@ -340,9 +344,54 @@ std::vector<std::pair<std::string, std::string>> TheoryOptions::validate() const
   return bad;
 }
 
-Results theory_point(const ModelParams& p, const TheoryOptions& opt) {
-  const Core c = driven_integrals(p, opt);
-  const Static s = static_integrals(p, opt);
+StabilityReport lowest_order_stability(const ModelParams& p) {
+  FloquetSpectrum fs;
+  fs.period = p.period();
+  std::array<std::complex<double>, kStateDim> lambda;
+  const auto poles = chi2_poles(p);
+  for (int k = 0; k < 4; ++k) lambda[k] = {poles[k].imag(), -poles[k].real()};  // -i w_k
+  lambda[4] = {-p.cutoff, 0.0};
+  std::sort(lambda.begin(), lambda.end(),
+            [](const std::complex<double>& a, const std::complex<double>& b) {
+              return a.real() > b.real();
+            });
+  for (int j = 0; j < kStateDim; ++j) {
+    fs.exponents[j] = lambda[j];
+    fs.multipliers[j] = std::exp(lambda[j] * fs.period);
+  }
+  fs.slowest_rate = lambda[0].real();
+  StabilityReport st = check_stability(fs);
+  st.message = "lowest order in gamma_1 (static problem): " + st.message;
+  return st;
+}
+
+double pearson_coefficient(double c_AB, double c_AA, double c_BB) {
+  const double C = c_AB / std::sqrt(c_AA * c_BB);
+  if (std::abs(C) > 1.0 && std::abs(C) - 1.0 <= 1e-12) return C > 0.0 ? 1.0 : -1.0;
+  return C;
+}
+
+Results theory_point(const ModelParams& p, const TheoryOptions& opt,
+                     std::string* stability_message) {
+  if (const auto bad = p.validate(); !bad.empty())
+    throw std::invalid_argument("theory: " + bad.front().first + " " + bad.front().second);
+  if (p.mass != 1.0) {  // mass-scaled coordinates (model.hpp): solve at m = 1, rescale
+    Results r = theory_point(with_unit_mass(p), opt, stability_message);
+    rescale_from_unit_mass(r, p.mass);
+    return r;
+  }
+  const StabilityReport st = lowest_order_stability(p);
+  if (stability_message) *stability_message = st.message;
+  // Without a steady state every integral is NaN, and so is every key built from them.
+  Core c{};
+  Static s{};
+  if (st.stable) {
+    c = driven_integrals(p, opt);
+    s = static_integrals(p, opt);
+  } else {
+    c = Core{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, 0, false};
+    s.I.fill(kNaN);
+  }
   const double pre = 1.0 / (4.0 * kPi * p.mass);
   const double Om = p.Omega, fA = p.f_A(), fB = p.f_B();
 
@@ -381,7 +430,7 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt) {
   r.set("cov_xAxA", covAA);
   r.set("cov_xBxB", covBB);
   r.set("cov_xAxB", covAB);
-  r.set("pearson", covAB / std::sqrt(covAA * covBB));
+  r.set("pearson", pearson_coefficient(covAB, covAA, covBB));
   r.set("pearson_tilde", covAB / covAA);
 
   // Appendix D coefficients (printed 1/(4 pi m) convention, as the power formulas).
@@ -418,9 +467,13 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt) {
                         std::pow(1.0 + Ct * fB * Om / p.cutoff, 2));
   r.set("f_B", fB);
 
-  if (opt.omega_threshold) r.set("Omega_th", omega_threshold(p, opt));
+  if (opt.omega_threshold) r.set("Omega_th", st.stable ? omega_threshold(p, opt) : kNaN);
   r.set("evaluations", static_cast<double>(c.evaluations + s.evaluations));
-  r.set("quadrature_converged", (c.converged && s.converged) ? 1.0 : 0.0);
+  r.set("quadrature_converged", !st.stable ? kNaN : (c.converged && s.converged) ? 1.0 : 0.0);
+  if (!st.stable) {
+    r.set("steady_state", 0.0);
+    r.set("floquet_slowest_rate", st.slowest_rate);
+  }
   return r;
 }
 

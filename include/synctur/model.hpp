@@ -9,6 +9,8 @@
 
 namespace synctur {
 
+class Results;
+
 /// Parameters of the model.  Names follow the TOML keys (section.key in comments).
 struct ModelParams {
   double mass = 1.0;     ///< system.mass      m > 0            [mass]
@@ -34,13 +36,51 @@ struct ModelParams {
   double g(int l, double t) const;
   double dg(int l, double t) const;
 
-  /// All violated constraints as (toml key, message); empty when valid.
+  /// All violated constraints as (toml key, message); empty when valid.  The rules are those
+  /// of model_ranges() (one table, shared by every engine and by docs/INPUTS.md), plus
+  /// omega_B != omega_A.
   std::vector<std::pair<std::string, std::string>> validate() const;
 };
 
+/// The valid range of one model key: lo <= v <= hi, with lo and hi multiplied by omega_A when
+/// `relative` (frequencies, rates and temperatures: every engine is checked to be invariant
+/// under a common rescaling of all of them, so only their ratios to omega_A are bounded);
+/// `zero_allowed`: v = 0 is valid too (temperatures).  lo = -inf, hi = inf: only finiteness.
+struct ParamRange {
+  const char* key;    ///< TOML path
+  double lo, hi;      ///< bounds (times omega_A when relative)
+  bool relative;      ///< bounds scale with omega_A
+  bool zero_allowed;  ///< 0 is valid in addition to [lo, hi]
+  const char* why;    ///< what fails outside (for messages and docs/INPUTS.md)
+};
+/// The table of model_keys() order.  Plus one rule on a derived value, f_B = (Omega/w_c)^r
+/// in [kFBMin, kFBMax] (ModelParams::validate reports it under drive.r).
+const std::vector<ParamRange>& model_ranges();
+inline constexpr double kFBMin = 1e-30;
+inline constexpr double kFBMax = 1e4;
+/// "[1e-06, 1000000] x system.omega_A" etc.: the rule text printed by validate() and
+/// documented in docs/INPUTS.md (tests/test_config.cpp compares the two).
+std::string describe_range(const ParamRange& r);
+
+/// Mass scaling.  With the mass-scaled coordinates x~ = sqrt(m) x, v~ = sqrt(m) v,
+/// z~ = sqrt(m) z and forces xi~ = xi / sqrt(m), the equations of motion (state_space.hpp) and
+/// the noise spectra (J ~ m) become those of m = 1, and every energy, power, heat current, D,
+/// ratio and Floquet rate is unchanged: m only sets the unit of length.  The engines (theory,
+/// exact, simulate) therefore solve the model at m = 1 (with_unit_mass) and multiply the keys of
+/// dimension length^2 by 1/m (rescale_from_unit_mass), so that the same physics gives the same
+/// numbers at any mass (round-off at m = 1e-20 used to change exact's P_A by a factor 6).  At
+/// m = 1 nothing changes (bit-identical).
+ModelParams with_unit_mass(const ModelParams& p);
+/// The power k with which a result key scales, value(m) = value(1) m^k: -1 for the keys of
+/// dimension length^2 (`cov_*`, `alpha_dia_*`, `dalpha_dia_*`, `dbeta_dia_*` and their twins
+/// `_se`, `_exact`, `_theory`, `_bias`, `_uncorrected`, `_static`), 0 for every other key.
+int mass_exponent(const std::string& key);
+/// r (computed at m = 1) -> the values at mass m: every key with mass_exponent -1 divided by m.
+void rescale_from_unit_mass(Results& r, double mass);
+
 /// The (section.key) names of the model parameters, in output order, and accessors by name.
 const std::vector<std::string>& model_keys();
-double get_param(const ModelParams& p, const std::string& key);  ///< throws std::out_of_range
+double get_param(const ModelParams& p, const std::string& key);    ///< throws std::out_of_range
 void set_param(ModelParams& p, const std::string& key, double v);  ///< throws std::out_of_range
 
 }  // namespace synctur

@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "common.hpp"
+#include "synctur/floquet.hpp"
+#include "synctur/io/output.hpp"
 #include "synctur/sweep.hpp"
 #include "synctur/theory.hpp"
 
@@ -31,12 +33,37 @@ int theory_main(const std::vector<std::string>& words) {
     const io::Provenance prov = provenance(a);
 
     if (!cfg.sweep || a.no_sweep) {
-      emit_point(a, prov, cfg, theory_point(cfg.model, cfg.theory));
+      std::string message;
+      Results r = theory_point(cfg.model, cfg.theory, &message);
+      if (r.has("steady_state"))  // the static problem has no steady state: exit 3
+        throw NoSteadyStateError("theory: " + message, r.get("floquet_slowest_rate"));
+      // The lowest order is the gamma_1 -> 0 limit.  At the given gamma_1 the driven system
+      // may still have no steady state (exact and simulate refuse then): the same Floquet
+      // check as exact (monodromy to 1e-10), a warning here (docs/THEORY.md, "Steady state").
+      const StabilityReport at_g1 = check_stability(floquet_spectrum(cfg.model, 1e-10));
+      if (!at_g1.stable) {
+        const std::string w =
+            "at driven_bath.gamma = " + io::format_number(cfg.model.gamma_1) + ": " +
+            at_g1.message +
+            "; the values are the lowest order (gamma_1 -> 0 limit) only: exact and simulate "
+            "refuse this point";
+        std::cerr << "warning: theory: " << w << std::endl;
+        r.set_text("warnings", w);
+      }
+      emit_point(a, prov, cfg, r);
       return 0;
     }
     const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
     const std::vector<Results> res = run_sweep(
         a, pts, "theory", [&](const ModelParams& p) { return theory_point(p, cfg.theory); });
+    std::size_t unstable = 0;
+    for (const auto& r : res)
+      if (r.has("steady_state")) ++unstable;
+    if (unstable > 0)
+      std::cerr << "theory: " << unstable << " of " << res.size()
+                << " sweep points have no steady state at lowest order (static problem; "
+                   "steady_state = 0, values NaN; see floquet_slowest_rate)"
+                << std::endl;
     emit_sweep(a, prov, cfg, pts, res);
     return 0;
   });
