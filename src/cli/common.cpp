@@ -17,7 +17,9 @@ const std::vector<OptionSpec>& common_options() {
   static const std::vector<OptionSpec> opts = {
       {"--set", "KEY=VALUE", "override a key of CONFIG, e.g. --set drive.Omega=2 (repeatable)"},
       {"--format", "FMT", "output format: json or csv"},
-      {"--output", "FILE", "write to FILE (atomically) instead of stdout; also -o FILE"},
+      {"--output", "FILE",
+       "write to FILE instead of stdout (a file atomically; a FIFO or device in place; - is "
+       "stdout); also -o FILE"},
       {"--threads", "N", "number of threads for sweeps (default: all cores)"},
       {"--progress", "", "show a progress line on stderr even when it is not a terminal"},
       {"--no-sweep", "", "ignore the [sweep] table: run the base point only"},
@@ -112,6 +114,9 @@ Args parse_args(const std::string& command, const std::vector<std::string>& word
     throw UsageError(command + ": unexpected argument '" + positional[1] +
                      "' (only one CONFIG file)");
   a.config = positional[0];
+  // Refuse an unusable -o now (a directory, the input itself, ...), before anything is
+  // computed; emit() applies the same rule when it writes.
+  io::resolve_output(a.output, input_files(a));
   return a;
 }
 
@@ -156,8 +161,12 @@ int thread_count(const Args& a) {
   return a.threads > 0 ? a.threads : omp_get_max_threads();
 }
 
+std::vector<std::string> input_files(const Args& a) {
+  return {a.config};
+}
+
 void emit(const Args& a, const std::function<void(std::ostream&)>& writer) {
-  io::write_atomically(a.output, writer);
+  io::write_output(a.output, writer, input_files(a));
 }
 
 void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg,
@@ -301,6 +310,9 @@ int run_guarded(const std::function<int()>& body) {
     std::cerr << "error: " << one_line(e.what()) << std::endl;
     return 2;
   } catch (const UsageError& e) {
+    std::cerr << "error: " << one_line(e.what()) << std::endl;
+    return 2;
+  } catch (const io::OutputPathError& e) {
     std::cerr << "error: " << one_line(e.what()) << std::endl;
     return 2;
   } catch (const InputRefusedError& e) {

@@ -57,7 +57,10 @@ io::Provenance provenance(const Args& a);
 std::string format_or(const Args& a, const std::string& fallback);
 /// Number of OpenMP threads to use.
 int thread_count(const Args& a);
-/// Write to -o FILE atomically, or to stdout.
+/// The files a command reads (CONFIG): -o may not name one of them.
+std::vector<std::string> input_files(const Args& a);
+/// Write to -o FILE (io::write_output: a regular file atomically, a FIFO or device in place,
+/// stdout by default); refuses (exit 2) a directory or an input file.
 void emit(const Args& a, const std::function<void(std::ostream&)>& writer);
 /// Write a table of sweep rows as CSV (the default) or JSON, per --format.
 void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg,
@@ -104,7 +107,8 @@ class Progress {
 };
 bool progress_wanted(const Args& a);
 
-/// Run a command body: ConfigError and UsageError -> "error: ..." and 2; NoSteadyStateError ->
+/// Run a command body: ConfigError, UsageError, io::OutputPathError, InputRefusedError ->
+/// "error: ..." and 2; NoSteadyStateError ->
 /// "error: ..." and 3; any other exception -> "error: ..." and 1.  Always exactly one line on stderr.
 int run_guarded(const std::function<int()>& body);
 
