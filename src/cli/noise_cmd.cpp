@@ -65,6 +65,21 @@ double typical_max_abs_z(std::size_t n) {
   throw io::ConfigError(cfg.source + ": " + key + ": " + detail, cfg.source, key);
 }
 
+/// The key that set dt: noise.dt, simulation.steps_per_period, or a noise.band_limit above
+/// the automatic band (dt fits it) -- given explicitly --, or driven_bath.cutoff when the
+/// automatic rule's cutoff term (simulation.cutoff_band x w_c) set it; "" otherwise.
+std::string dt_source(const io::Config& cfg, const ModelParams& p, double dt) {
+  if (cfg.real("noise.dt") > 0.0) return "noise.dt";
+  if (cfg.simulation.steps_per_period > 0) return "simulation.steps_per_period";
+  SimulationOptions without = cfg.simulation;
+  without.noise.band_limit = 0.0;
+  if (cfg.simulation.noise.band_limit > 0.0 && simulation_dt(p, without) > dt)
+    return "noise.band_limit";
+  without.cutoff_band = 0.0;
+  if (simulation_dt(p, without) > dt) return "driven_bath.cutoff";
+  return {};
+}
+
 struct BathCase {
   const char* name;   // value of the `bath` column
   const char* label;  // for the summary
@@ -129,10 +144,10 @@ int noise_main(const std::vector<std::string>& words) {
     }
     dopt.n_lags = static_cast<std::size_t>(cfg.integer("noise.lags"));
     const std::int64_t stride_key = cfg.integer("noise.lag_stride");
-    dopt.lag_stride = stride_key > 0
-                          ? static_cast<std::size_t>(stride_key)
-                          : static_cast<std::size_t>(
-                                std::clamp(std::round(kPi / (4.0 * w_ref * dt)), 1.0, 1e9));
+    dopt.lag_stride =
+        stride_key > 0
+            ? static_cast<std::size_t>(stride_key)
+            : static_cast<std::size_t>(std::clamp(std::round(kPi / (4.0 * w_ref * dt)), 1.0, 1e9));
     if (per < dopt.welch_segment)
       key_error(cfg, "noise.samples",
                 "gives " + std::to_string(per) + " samples per stream (noise.samples / " +
@@ -144,14 +159,39 @@ int noise_main(const std::vector<std::string>& words) {
                 "gives " + std::to_string(per) +
                     " samples per stream, more than 2^27 (memory); raise noise.streams (got " +
                     std::to_string(n_samples) + ")");
-    if (dopt.n_lags > per ||
-        (dopt.n_lags > 1 && dopt.lag_stride > (per - 1) / (dopt.n_lags - 1)))
+    const bool lags_fit = dopt.n_lags <= per &&
+                          (dopt.n_lags <= 1 || dopt.lag_stride <= (per - 1) / (dopt.n_lags - 1));
+    // With the automatic stride, a small dt set by a key (noise.band_limit = 1e6) is the cause:
+    // the stride is fixed in time units, so it spans many more samples.
+    const std::string source = dt_source(cfg, p, dt);
+    const std::string small_dt_key =
+        stride_key > 0 || source == "driven_bath.cutoff" ? std::string() : source;
+    if (!lags_fit && !small_dt_key.empty())
+      key_error(cfg, small_dt_key,
+                "gives dt = " + io::format_number(dt) + ", at which the automatic lag stride is " +
+                    std::to_string(dopt.lag_stride) + " samples and the " +
+                    std::to_string(dopt.n_lags) + " lags (noise.lags) need " +
+                    io::format_number(static_cast<double>(dopt.lag_stride) *
+                                      static_cast<double>(dopt.n_lags - 1)) +
+                    " samples per stream, more than the " + std::to_string(per) +
+                    " there are (noise.samples / noise.streams); use a larger dt, or set "
+                    "noise.lag_stride, lower noise.lags or raise noise.samples (got " +
+                    io::format_number(small_dt_key == "simulation.steps_per_period"
+                                          ? static_cast<double>(cfg.simulation.steps_per_period)
+                                          : cfg.real(small_dt_key)) +
+                    ")");
+    if (!lags_fit)
       key_error(cfg, "noise.lags",
                 "the largest lag (noise.lags - 1) * s, s = " + std::to_string(dopt.lag_stride) +
                     (stride_key > 0 ? " (noise.lag_stride)" : " (automatic, pi/(4 w_ref dt))") +
                     ", must be below the " + std::to_string(per) +
-                    " samples per stream; lower noise.lags or noise.lag_stride, or raise "
-                    "noise.samples (got " + std::to_string(dopt.n_lags) + ")");
+                    " samples per stream (dt = " + io::format_number(dt) +
+                    (source == "driven_bath.cutoff"
+                         ? ", set by simulation.cutoff_band x driven_bath.cutoff = " +
+                               io::format_number(cfg.simulation.cutoff_band * p.cutoff)
+                         : std::string()) +
+                    "); lower noise.lags or noise.lag_stride, or raise noise.samples (got " +
+                    std::to_string(dopt.n_lags) + ")");
 
     omp_set_num_threads(thread_count(a));
     // The streams are the engine's: (seed, trajectory 0..K-1, bath id 2 static / 1 driven).
@@ -210,8 +250,8 @@ int noise_main(const std::vector<std::string>& words) {
                           d.acf_se[l], d.acf_target[l], d.acf_realised[l], za[l]});
       }
       const double zk = zscore(d.kappa4, 0.0, d.kappa4_se);
-      t.rows.push_back({std::string(b.name), std::string("kappa4"), kNaN, d.kappa4, d.kappa4_se,
-                        0.0, 0.0, zk});
+      t.rows.push_back(
+          {std::string(b.name), std::string("kappa4"), kNaN, d.kappa4, d.kappa4_se, 0.0, 0.0, zk});
       const std::pair<const char*, double> plan[] = {
           {"dt", d.dt},
           {"band_limit", d.band_limit},
@@ -231,8 +271,8 @@ int noise_main(const std::vector<std::string>& words) {
                     "typical %.1f), acf %.2f (%zu lags, typical %.1f); kappa4 = %.3g +- %.2g "
                     "(z = %+.2f); %.2f s",
                     b.label, b.bath.T, d.band_limit, d.flat_limit, d.taps, d.fft_size,
-                    d.truncation_error, d.acf[0], d.acf_se[0], d.acf_target[0], var_z,
-                    max_abs(zp), zp.size(), typical_max_abs_z(zp.size()), max_abs(za), za.size(),
+                    d.truncation_error, d.acf[0], d.acf_se[0], d.acf_target[0], var_z, max_abs(zp),
+                    zp.size(), typical_max_abs_z(zp.size()), max_abs(za), za.size(),
                     typical_max_abs_z(za.size()), d.kappa4, d.kappa4_se, zk, secs);
       summary.emplace_back(buf);
     }

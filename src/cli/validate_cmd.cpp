@@ -47,6 +47,7 @@ const std::vector<OptionSpec> kOptions = {
     {"--tolerance-z", "Z", "pass iff every |z| < Z (default 4)"},
     {"--seed", "S", "override simulation.seed"},
     {"--gamma1-extrapolation", "K", "also gamma_1/2^k, k < K: leading order vs theory"},
+    {"--format", "text|json", "output format: a table (text, the default) or one JSON object"},
 };
 
 struct Quantity {
@@ -82,54 +83,30 @@ double denominator_rel_se(const Results& sim, const std::string& key) {
   return sim.get(o + "_se") / std::fabs(sim.get(o));
 }
 
-/// `--format text` is this command's own format; parse_args knows json and csv only, so the
-/// word is taken out before.  Returns the remaining words; `text` set when it was given.
-std::vector<std::string> strip_text_format(const std::vector<std::string>& words, bool& text) {
-  std::vector<std::string> out;
-  text = false;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (words[i] == "--") {
-      out.insert(out.end(), words.begin() + static_cast<std::ptrdiff_t>(i), words.end());
-      break;
-    }
-    if (words[i] == "--format=text") {
-      text = true;
-      continue;
-    }
-    if (words[i] == "--format" && i + 1 < words.size() && words[i + 1] == "text") {
-      text = true;
-      ++i;
-      continue;
-    }
-    if (words[i] == "--format" && i + 1 < words.size() && words[i + 1] == "csv")
-      throw UsageError("validate: --format must be json or text (got 'csv')");
-    if (words[i] == "--format=csv")
-      throw UsageError("validate: --format must be json or text (got 'csv')");
-    out.push_back(words[i]);
-  }
-  return out;
-}
-
 }  // namespace
 
 int validate_main(const std::vector<std::string>& words) {
   return run_guarded([&] {
-    bool text_format = false;
-    const Args a = parse_args("validate", strip_text_format(words, text_format), kOptions);
+    const Args a = parse_args("validate", words, kOptions);
     if (a.help) {
       print_command_help(std::cout, "validate", kSummary, kOptions, kDetails);
       return 0;
     }
-    const bool json = !text_format && format_or(a, "text") == "json";
+    const bool json = format_or(a, "text") == "json";
     double zmax = 4.0;
     if (a.extra.count("--tolerance-z")) {
       zmax = parse_real("--tolerance-z", a.extra.at("--tolerance-z"));
       if (!(zmax > 0.0)) throw UsageError("validate: --tolerance-z must be > 0");
     }
-    std::vector<std::string> extra;
+    // Every option is checked before anything runs.
+    const long long K =
+        a.extra.count("--gamma1-extrapolation")
+            ? parse_int("--gamma1-extrapolation", a.extra.at("--gamma1-extrapolation"), 2, 10)
+            : 0;
+    std::vector<OptionSet> extra;
     if (a.extra.count("--seed"))
-      extra.push_back("simulation.seed=" +
-                      std::to_string(parse_int("--seed", a.extra.at("--seed"))));
+      extra.push_back(
+          {"--seed", "simulation.seed", std::to_string(parse_int("--seed", a.extra.at("--seed")))});
     const io::Config cfg = load(a, extra);
     const io::Provenance prov = provenance(a);
     const int threads = thread_count(a);
@@ -213,9 +190,7 @@ int validate_main(const std::vector<std::string>& words) {
       table << "\n";
     }
     // Optional: the leading order in gamma_1 from simulations at gamma_1 / 2^k.
-    if (a.extra.count("--gamma1-extrapolation")) {
-      const long long K = parse_int("--gamma1-extrapolation", a.extra.at("--gamma1-extrapolation"));
-      if (K < 2 || K > 10) throw UsageError("validate: --gamma1-extrapolation must be 2..10");
+    if (K > 0) {
       const std::vector<std::string> fit_keys = {"P_A", "P_B", "P", "J_1"};
       std::vector<double> g1s;
       std::vector<std::vector<double>> ys(fit_keys.size()), ses(fit_keys.size());
@@ -249,7 +224,11 @@ int validate_main(const std::vector<std::string>& words) {
         double S = 0, Sx = 0, Sxx = 0, Sy = 0, Sxy = 0;
         for (std::size_t k = 0; k < g1s.size(); ++k) {
           const double w = 1.0 / (ses[i][k] * ses[i][k]), x = g1s[k], y = ys[i][k];
-          S += w; Sx += w * x; Sxx += w * x * x; Sy += w * y; Sxy += w * x * y;
+          S += w;
+          Sx += w * x;
+          Sxx += w * x * x;
+          Sy += w * y;
+          Sxy += w * x * y;
         }
         const double det = S * Sxx - Sx * Sx;
         const double a0 = (Sxx * Sy - Sx * Sxy) / det, b0 = (S * Sxy - Sx * Sy) / det;
