@@ -2,8 +2,6 @@
 // error, JSON for a point, CSV rows of a sweep in order and independent of --threads.
 #include <gtest/gtest.h>
 
-#include "cli_harness.hpp"
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_harness.hpp"
 
 namespace {
 
@@ -28,10 +27,20 @@ TEST_F(Cli, HelpAndVersion) {
   r = run({"--version"});
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out, std::string("synctur ") + SYNCTUR_VERSION + "\n");
-  for (const char* c : {"theory", "response"}) {
+  for (const char* c : {"theory", "response", "exact", "simulate", "noise", "validate"}) {
     r = run({c, "--help"});
     EXPECT_EQ(r.status, 0) << c;
     EXPECT_NE(r.out.find("--set"), std::string::npos) << c;
+    // The --format line offers exactly what the command accepts (validate: text|json).
+    std::string format_line;
+    for (const auto& l : lines(r.out))
+      if (l.rfind("  --format", 0) == 0) format_line = l;
+    EXPECT_NE(format_line.find(std::string(c) == "validate" ? "text|json" : "json|csv"),
+              std::string::npos)
+        << c << ": " << format_line;
+    if (std::string(c) == "validate") {
+      EXPECT_EQ(format_line.find("csv"), std::string::npos);
+    }
   }
 }
 
@@ -71,8 +80,24 @@ TEST_F(Cli, BadInputsExit2WithOneLineAndNoFile) {
       {{"theory", config("[sweep]\nx = { key = \"drive.Omega\", from = 0, to = 1, points = 0 }",
                          "sweep.toml")},
        "sweep.x.points: must be >= 1"},
-      {{"response", quickstart(), "--w-min", "2", "--w-max", "1"}, "response.w_max"},
+      {{"response", quickstart(), "--w-min", "2", "--w-max", "1"},
+       "error: --w-max: must be >= response.w_min"},
       {{"response", quickstart(), "--points", "abc"}, "--points: expected an integer"},
+      // Each message names the cause (issue 17, class 7).
+      {{"theory", dir_.string()}, "is a directory, not a TOML file"},
+      {{"theory", quickstart(), "--threads", "5000"}, "--threads: must be in [1, 4096] (got 5000)"},
+      {{"theory", quickstart(), "--threads", "99999999999999999999"}, "must be in [1, 4096]"},
+      {{"noise", quickstart(), "--set", "noise.band_limit=1e6"},
+       "--set noise.band_limit: gives dt = "},
+      {{"theory", quickstart(), "--set", "sweep.y={key=\"T\", values=[0.1]}"},
+       "--set: missing key 'sweep.x'"},
+      {{"theory", quickstart(), "--set", "sweep.x.key=drive.Omega"},
+       "--set: missing key 'sweep.x.from'"},
+      {{"validate", quickstart(), "--format", "csv"}, "--format must be text or json (got 'csv')"},
+      {{"simulate", quickstart(), "--set", "simulation.trajectories=3"},
+       "antithetic pairs (got 3)"},
+      {{"simulate", quickstart(), "--seed", "-1"}, "error: --seed: must be >= 0 (got -1)"},
+      {{"response", quickstart(), "--points", "0"}, "error: --points: must be >= 1 (got 0)"},
   };
   for (const auto& [args, text] : cases) {
     std::vector<std::string> a = args;
@@ -82,6 +107,10 @@ TEST_F(Cli, BadInputsExit2WithOneLineAndNoFile) {
     EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
     EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
     EXPECT_NE(r.err.find(text), std::string::npos) << "want '" << text << "' in: " << r.err;
+    // The value is given once ("(pairs; got 3) (got 3)" was a bug).
+    const auto got = r.err.find("got ");
+    EXPECT_TRUE(got == std::string::npos || r.err.find("got ", got + 1) == std::string::npos)
+        << r.err;
     EXPECT_TRUE(r.out.empty());
     EXPECT_FALSE(fs::exists(out)) << text;
   }

@@ -216,6 +216,19 @@ TEST(Config, OverrideErrorsNameSet) {
   // The file's own errors still name the file.
   e = fails(with_line("mass", "mass = -1"), {"drive.Omega=3"});
   EXPECT_EQ(e.source(), "inputs/x.toml");
+  // What is wrong in a table that a --set created is the --set's doing ...
+  e = fails(kBase, {"sweep.y={key=\"T\", values=[0.1]}"});
+  EXPECT_EQ(std::string(e.what()), "--set: missing key 'sweep.x' (the first sweep axis)");
+  e = fails(kBase, {"sweep.x.key=drive.Omega"});
+  EXPECT_EQ(e.source(), "--set");
+  EXPECT_NE(std::string(e.what()).find("missing key 'sweep.x.from'"), std::string::npos);
+  // ... but a required key missing from the file is the file's, even if a --set made its table.
+  std::string no_drive = kBase.substr(0, kBase.find("[drive]"));
+  e = fails(no_drive, {"drive.Omega=2"});
+  EXPECT_EQ(std::string(e.what()),
+            "inputs/x.toml: missing table [drive] (first missing key 'drive.phi')");
+  e = fails(with_line("mass", ""), {"system.omega_A=2"});
+  EXPECT_EQ(std::string(e.what()), "inputs/x.toml: missing key 'system.mass'");
 }
 
 TEST(Config, LoadConfigNamesTheFile) {

@@ -1,4 +1,5 @@
-// io/output: JSON parses back (NaN -> null), CSV layout, atomic writes.
+// io/output: JSON parses back (NaN -> null), CSV layout, atomic writes (the other kinds of
+// output path: test_output_paths.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,159 +12,15 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "json_reader.hpp"
 #include "synctur/io/output.hpp"
 
 namespace fs = std::filesystem;
 using namespace synctur::io;
+using synctur::test::Json;
+using synctur::test::JsonReader;
 
 namespace {
-
-// --- a minimal strict JSON reader, enough to check what the writer produces ---------------
-struct Json {
-  enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
-  bool b = false;
-  double num = 0;
-  std::string str;
-  std::vector<Json> arr;
-  std::vector<std::pair<std::string, Json>> obj;
-  const Json& at(const std::string& k) const {
-    for (const auto& [key, v] : obj)
-      if (key == k) return v;
-    throw std::out_of_range("no key " + k);
-  }
-  bool has(const std::string& k) const {
-    for (const auto& [key, v] : obj)
-      if (key == k) return true;
-    return false;
-  }
-};
-
-class JsonReader {
- public:
-  explicit JsonReader(std::string s) : s_(std::move(s)) {}
-  Json parse() {
-    Json v = value();
-    ws();
-    if (i_ != s_.size()) throw std::runtime_error("trailing characters");
-    return v;
-  }
-
- private:
-  std::string s_;
-  std::size_t i_ = 0;
-  void ws() {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
-  }
-  void expect(char c) {
-    ws();
-    if (i_ >= s_.size() || s_[i_] != c) throw std::runtime_error(std::string("expected ") + c);
-    ++i_;
-  }
-  bool word(const char* w) {
-    const std::string t(w);
-    if (s_.compare(i_, t.size(), t) == 0) {
-      i_ += t.size();
-      return true;
-    }
-    return false;
-  }
-  std::string string() {
-    expect('"');
-    std::string out;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      char c = s_[i_++];
-      if (static_cast<unsigned char>(c) < 0x20) throw std::runtime_error("control char");
-      if (c == '\\') {
-        c = s_[i_++];
-        if (c == 'n')
-          out += '\n';
-        else if (c == 't')
-          out += '\t';
-        else if (c == 'r')
-          out += '\r';
-        else if (c == 'u') {
-          out += static_cast<char>(std::stoi(s_.substr(i_, 4), nullptr, 16));
-          i_ += 4;
-        } else
-          out += c;
-      } else {
-        out += c;
-      }
-    }
-    expect('"');
-    return out;
-  }
-  Json value() {
-    ws();
-    Json v;
-    if (i_ >= s_.size()) throw std::runtime_error("eof");
-    const char c = s_[i_];
-    if (c == '{') {
-      v.kind = Json::Object;
-      ++i_;
-      ws();
-      if (s_[i_] == '}') {
-        ++i_;
-        return v;
-      }
-      for (;;) {
-        std::string k = string();
-        expect(':');
-        v.obj.emplace_back(k, value());
-        ws();
-        if (s_[i_] == ',') {
-          ++i_;
-          continue;
-        }
-        expect('}');
-        return v;
-      }
-    }
-    if (c == '[') {
-      v.kind = Json::Array;
-      ++i_;
-      ws();
-      if (s_[i_] == ']') {
-        ++i_;
-        return v;
-      }
-      for (;;) {
-        v.arr.push_back(value());
-        ws();
-        if (s_[i_] == ',') {
-          ++i_;
-          continue;
-        }
-        expect(']');
-        return v;
-      }
-    }
-    if (c == '"') {
-      v.kind = Json::String;
-      v.str = string();
-      return v;
-    }
-    if (word("null")) return v;
-    if (word("true")) {
-      v.kind = Json::Bool;
-      v.b = true;
-      return v;
-    }
-    if (word("false")) {
-      v.kind = Json::Bool;
-      return v;
-    }
-    // number: JSON grammar only (no nan/inf, no leading +)
-    const std::size_t b = i_;
-    if (s_[i_] == '-') ++i_;
-    if (i_ >= s_.size() || !std::isdigit(static_cast<unsigned char>(s_[i_])))
-      throw std::runtime_error("bad value at " + std::to_string(b));
-    while (i_ < s_.size() && std::string("0123456789.eE+-").find(s_[i_]) != std::string::npos) ++i_;
-    v.kind = Json::Number;
-    v.num = std::stod(s_.substr(b, i_ - b));
-    return v;
-  }
-};
 
 const std::string kBase = R"([system]
 mass = 1.0
@@ -306,14 +163,14 @@ TEST(Output, CsvLayout) {
 TEST(Output, AtomicWriteReplacesOnlyOnSuccess) {
   const fs::path d = temp_dir("atomic");
   const fs::path f = d / "out.csv";
-  write_atomically(f.string(), [](std::ostream& os) { os << "first\n"; });
+  write_output(f.string(), [](std::ostream& os) { os << "first\n"; });
   EXPECT_EQ(slurp(f), "first\n");
   // A failing writer leaves the old content and no temporary file.
-  EXPECT_THROW(write_atomically(f.string(),
-                                [](std::ostream& os) {
-                                  os << "half";
-                                  throw std::runtime_error("boom");
-                                }),
+  EXPECT_THROW(write_output(f.string(),
+                            [](std::ostream& os) {
+                              os << "half";
+                              throw std::runtime_error("boom");
+                            }),
                std::runtime_error);
   EXPECT_EQ(slurp(f), "first\n");
   int n = 0;
@@ -324,19 +181,19 @@ TEST(Output, AtomicWriteReplacesOnlyOnSuccess) {
 TEST(Output, AtomicWriteCreatesNothingWhenTheWriterFails) {
   const fs::path d = temp_dir("nothing");
   const fs::path f = d / "never.json";
-  EXPECT_THROW(write_atomically(f.string(),
-                                [](std::ostream& os) {
-                                  os << std::string(1 << 20, 'x');
-                                  throw std::runtime_error("boom");
-                                }),
+  EXPECT_THROW(write_output(f.string(),
+                            [](std::ostream& os) {
+                              os << std::string(1 << 20, 'x');
+                              throw std::runtime_error("boom");
+                            }),
                std::runtime_error);
   EXPECT_FALSE(fs::exists(f));
   EXPECT_TRUE(fs::is_empty(d));
-  // A missing directory is an error naming the file, and creates nothing.
+  // A missing directory is refused naming the file, and creates nothing.
   try {
-    write_atomically((d / "no" / "such.csv").string(), [](std::ostream& os) { os << "x"; });
+    write_output((d / "no" / "such.csv").string(), [](std::ostream& os) { os << "x"; });
     ADD_FAILURE();
-  } catch (const std::runtime_error& e) {
+  } catch (const OutputPathError& e) {
     EXPECT_NE(std::string(e.what()).find("such.csv"), std::string::npos);
   }
   EXPECT_TRUE(fs::is_empty(d));

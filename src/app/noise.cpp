@@ -52,6 +52,21 @@ double typical_max_abs_z(std::size_t n) {
   throw io::ConfigError(cfg.source + ": " + key + ": " + detail, cfg.source, key);
 }
 
+/// The key that set dt: noise.dt, simulation.steps_per_period, or a noise.band_limit above
+/// the automatic band (dt fits it) -- given explicitly --, or driven_bath.cutoff when the
+/// automatic rule's cutoff term (simulation.cutoff_band x w_c) set it; "" otherwise.
+std::string dt_source(const io::Config& cfg, const ModelParams& p, double dt) {
+  if (cfg.real("noise.dt") > 0.0) return "noise.dt";
+  if (cfg.simulation.steps_per_period > 0) return "simulation.steps_per_period";
+  SimulationOptions without = cfg.simulation;
+  without.noise.band_limit = 0.0;
+  if (cfg.simulation.noise.band_limit > 0.0 && simulation_dt(p, without) > dt)
+    return "noise.band_limit";
+  without.cutoff_band = 0.0;
+  if (simulation_dt(p, without) > dt) return "driven_bath.cutoff";
+  return {};
+}
+
 struct BathCase {
   const char* name;   // value of the `bath` column
   const char* label;  // for the summary
@@ -122,13 +137,38 @@ NoiseReport noise_report(const io::Config& cfg, int threads) {
               "gives " + std::to_string(per) +
                   " samples per stream, more than 2^27 (memory); raise noise.streams (got " +
                   std::to_string(n_samples) + ")");
-  if (dopt.n_lags > per || (dopt.n_lags > 1 && dopt.lag_stride > (per - 1) / (dopt.n_lags - 1)))
+  const bool lags_fit = dopt.n_lags <= per &&
+                        (dopt.n_lags <= 1 || dopt.lag_stride <= (per - 1) / (dopt.n_lags - 1));
+  // With the automatic stride, a small dt set by a key (noise.band_limit = 1e6) is the cause:
+  // the stride is fixed in time units, so it spans many more samples.
+  const std::string source = dt_source(cfg, p, dt);
+  const std::string small_dt_key =
+      stride_key > 0 || source == "driven_bath.cutoff" ? std::string() : source;
+  if (!lags_fit && !small_dt_key.empty())
+    key_error(cfg, small_dt_key,
+              "gives dt = " + io::format_number(dt) + ", at which the automatic lag stride is " +
+                  std::to_string(dopt.lag_stride) + " samples and the " +
+                  std::to_string(dopt.n_lags) + " lags (noise.lags) need " +
+                  io::format_number(static_cast<double>(dopt.lag_stride) *
+                                    static_cast<double>(dopt.n_lags - 1)) +
+                  " samples per stream, more than the " + std::to_string(per) +
+                  " there are (noise.samples / noise.streams); use a larger dt, or set "
+                  "noise.lag_stride, lower noise.lags or raise noise.samples (got " +
+                  io::format_number(small_dt_key == "simulation.steps_per_period"
+                                        ? static_cast<double>(cfg.simulation.steps_per_period)
+                                        : cfg.real(small_dt_key)) +
+                  ")");
+  if (!lags_fit)
     key_error(cfg, "noise.lags",
               "the largest lag (noise.lags - 1) * s, s = " + std::to_string(dopt.lag_stride) +
                   (stride_key > 0 ? " (noise.lag_stride)" : " (automatic, pi/(4 w_ref dt))") +
                   ", must be below the " + std::to_string(per) +
-                  " samples per stream; lower noise.lags or noise.lag_stride, or raise "
-                  "noise.samples (got " +
+                  " samples per stream (dt = " + io::format_number(dt) +
+                  (source == "driven_bath.cutoff"
+                       ? ", set by simulation.cutoff_band x driven_bath.cutoff = " +
+                             io::format_number(cfg.simulation.cutoff_band * p.cutoff)
+                       : std::string()) +
+                  "); lower noise.lags or noise.lag_stride, or raise noise.samples (got " +
                   std::to_string(dopt.n_lags) + ")");
 
   omp_set_num_threads(threads);

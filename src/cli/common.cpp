@@ -5,9 +5,11 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+
 #include "synctur/floquet.hpp"
 #include "synctur/simulation_options.hpp"
 
@@ -18,8 +20,10 @@ namespace {
 const std::vector<OptionSpec>& common_options() {
   static const std::vector<OptionSpec> opts = {
       {"--set", "KEY=VALUE", "override a key of CONFIG, e.g. --set drive.Omega=2 (repeatable)"},
-      {"--format", "FMT", "output format: json or csv"},
-      {"--output", "FILE", "write to FILE (atomically) instead of stdout; also -o FILE"},
+      {"--format", "json|csv", "output format (the metavar lists the accepted values)"},
+      {"--output", "FILE",
+       "write to FILE instead of stdout (a file atomically; a FIFO or device in place; - is "
+       "stdout); also -o FILE"},
       {"--threads", "N", "number of threads for sweeps (default: all cores)"},
       {"--progress", "", "show a progress line on stderr even when it is not a terminal"},
       {"--no-sweep", "", "ignore the [sweep] table: run the base point only"},
@@ -85,17 +89,26 @@ Args parse_args(const std::string& command, const std::vector<std::string>& word
     if (name == "--set") {
       a.sets.push_back(value);
     } else if (name == "--format") {
-      if (value != "json" && value != "csv")
-        throw UsageError(command + ": --format must be json or csv (got '" + value + "')");
+      // The accepted values are the metavar of the spec ("json|csv"; a command can override it).
+      std::vector<std::string> formats;
+      for (std::size_t b = 0;;) {
+        const auto bar = spec->metavar.find('|', b);
+        formats.push_back(spec->metavar.substr(b, bar == std::string::npos ? bar : bar - b));
+        if (bar == std::string::npos) break;
+        b = bar + 1;
+      }
+      if (std::find(formats.begin(), formats.end(), value) == formats.end()) {
+        std::string list;
+        for (std::size_t k = 0; k < formats.size(); ++k)
+          list += (k == 0 ? "" : k + 1 == formats.size() ? " or " : ", ") + formats[k];
+        throw UsageError(command + ": --format must be " + list + " (got '" + value + "')");
+      }
       a.format = value;
     } else if (name == "--output") {
       if (value.empty()) throw UsageError(command + ": --output needs a file name");
       a.output = value;
     } else if (name == "--threads") {
-      const long long n = parse_int("--threads", value);
-      if (n < 1 || n > 4096)
-        throw UsageError(command + ": --threads must be in [1, 4096] (got " + value + ")");
-      a.threads = static_cast<int>(n);
+      a.threads = static_cast<int>(parse_int("--threads", value, 1, 4096));
     } else if (name == "--progress") {
       a.progress = true;
     } else if (name == "--no-sweep") {
@@ -114,6 +127,9 @@ Args parse_args(const std::string& command, const std::vector<std::string>& word
     throw UsageError(command + ": unexpected argument '" + positional[1] +
                      "' (only one CONFIG file)");
   a.config = positional[0];
+  // Refuse an unusable -o now (a directory, the input itself, ...), before anything is
+  // computed; emit() applies the same rule when it writes.
+  io::resolve_output(a.output, input_files(a));
   return a;
 }
 
@@ -131,15 +147,31 @@ void print_command_help(std::ostream& os, const std::string& command, const std:
     os << head << o.help << "\n";
   };
   for (const auto& o : extra) line(o);
-  for (const auto& o : common_options()) line(o);
+  for (const auto& o : common_options())
+    if (std::none_of(extra.begin(), extra.end(),
+                     [&](const OptionSpec& e) { return e.name == o.name; }))
+      line(o);
   os << "\nInput keys and the [sweep] syntax: docs/INPUTS.md.  Exit status: 0 success, 1 runtime\n"
         "failure, 2 bad command line or bad input (one line on stderr, no output file).\n";
 }
 
-io::Config load(const Args& a, const std::vector<std::string>& extra_sets) {
+io::Config load(const Args& a, const std::vector<OptionSet>& option_sets) {
   std::vector<std::string> sets = a.sets;
-  sets.insert(sets.end(), extra_sets.begin(), extra_sets.end());
-  return io::load_config(a.config, sets);
+  for (const auto& o : option_sets) sets.push_back(o.key + "=" + o.value);
+  try {
+    return io::load_config(a.config, sets);
+  } catch (const io::ConfigError& e) {
+    // A bad value that came from an option is reported under the option's name (it is applied
+    // last, so it is the value in force): "--seed: must be >= 0 (got -1)", not "--set ...".
+    const std::string prefix = "--set " + e.key() + ": ";
+    const std::string what = e.what();
+    if (e.source() == "--set" && what.rfind(prefix, 0) == 0)
+      for (auto it = option_sets.rbegin(); it != option_sets.rend(); ++it)
+        if (it->key == e.key())
+          throw io::ConfigError(it->option + ": " + what.substr(prefix.size()), it->option,
+                                e.key());
+    throw;
+  }
 }
 
 io::Provenance provenance(const Args& a) {
@@ -158,8 +190,12 @@ int thread_count(const Args& a) {
   return a.threads > 0 ? a.threads : omp_get_max_threads();
 }
 
+std::vector<std::string> input_files(const Args& a) {
+  return {a.config};
+}
+
 void emit(const Args& a, const std::function<void(std::ostream&)>& writer) {
-  io::write_atomically(a.output, writer);
+  io::write_output(a.output, writer, input_files(a));
 }
 
 void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg,
@@ -229,16 +265,24 @@ double parse_real(const std::string& option, const std::string& text) {
   return v;
 }
 
-long long parse_int(const std::string& option, const std::string& text) {
+long long parse_int(const std::string& option, const std::string& text, long long lo,
+                    long long hi) {
   std::size_t used = 0;
   long long v = 0;
+  bool in_range = true;
   try {
     v = std::stoll(text, &used);
+  } catch (const std::out_of_range&) {
+    used = text.size();  // an integer, too large for 64 bits
+    in_range = false;
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || used != text.size())
+  if (used == 0 || used != text.size() || std::isspace(static_cast<unsigned char>(text[0])))
     throw UsageError(option + ": expected an integer (got '" + text + "')");
+  if (!in_range || v < lo || v > hi)
+    throw UsageError(option + ": must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "] (got " + text + ")");
   return v;
 }
 
@@ -296,6 +340,9 @@ int run_guarded(const std::function<int()>& body) {
     std::cerr << "error: " << one_line(e.what()) << std::endl;
     return 2;
   } catch (const UsageError& e) {
+    std::cerr << "error: " << one_line(e.what()) << std::endl;
+    return 2;
+  } catch (const io::OutputPathError& e) {
     std::cerr << "error: " << one_line(e.what()) << std::endl;
     return 2;
   } catch (const InputRefusedError& e) {

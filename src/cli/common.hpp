@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <ostream>
@@ -24,7 +25,9 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// A command-specific option ("--w-min"); common options are added by parse_args.
+/// A command-specific option ("--w-min"); common options are added by parse_args.  A command
+/// option with the name of a common one replaces it (validate's "--format" with metavar
+/// "text|json": for --format the metavar lists the accepted values).
 struct OptionSpec {
   std::string name;     ///< "--w-min"
   std::string metavar;  ///< "W" (empty: a flag without value)
@@ -51,14 +54,24 @@ Args parse_args(const std::string& command, const std::vector<std::string>& word
 void print_command_help(std::ostream& os, const std::string& command, const std::string& summary,
                         const std::vector<OptionSpec>& extra, const std::string& details = {});
 
-/// The config with the command's --set overrides.
-io::Config load(const Args& a, const std::vector<std::string>& extra_sets = {});
+/// A command option that sets a config key ("--seed" -> simulation.seed).
+struct OptionSet {
+  std::string option;  ///< "--seed"
+  std::string key;     ///< "simulation.seed"
+  std::string value;   ///< TOML text
+};
+/// The config with the command's --set overrides, then the options' keys (an error in one of
+/// those names the option).
+io::Config load(const Args& a, const std::vector<OptionSet>& option_sets = {});
 io::Provenance provenance(const Args& a);
 /// The output format: --format, or `fallback` when not given.
 std::string format_or(const Args& a, const std::string& fallback);
 /// Number of OpenMP threads to use.
 int thread_count(const Args& a);
-/// Write to -o FILE atomically, or to stdout.
+/// The files a command reads (CONFIG): -o may not name one of them.
+std::vector<std::string> input_files(const Args& a);
+/// Write to -o FILE (io::write_output: a regular file atomically, a FIFO or device in place,
+/// stdout by default); refuses (exit 2) a directory or an input file.
 void emit(const Args& a, const std::function<void(std::ostream&)>& writer);
 /// Write a table of sweep rows as CSV (the default) or JSON, per --format.
 void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg,
@@ -87,7 +100,11 @@ void emit_sweep(const Args& a, const io::Provenance& prov, const io::Config& cfg
 
 /// Parse a number given to an option; UsageError naming the option otherwise.
 double parse_real(const std::string& option, const std::string& text);
-long long parse_int(const std::string& option, const std::string& text);
+/// An integer in [lo, hi]: "OPTION: expected an integer (got 'x')" or "OPTION: must be in
+/// [lo, hi] (got x)" otherwise (also for integers beyond 64 bits).
+long long parse_int(const std::string& option, const std::string& text,
+                    long long lo = std::numeric_limits<long long>::min(),
+                    long long hi = std::numeric_limits<long long>::max());
 
 /// "label: 42.0% (840/2000), ETA 12 s" on stderr, updated at most twice a second, only after
 /// the first 2 s and only when enabled (stderr is a terminal, or --progress).  Thread safe.
@@ -110,7 +127,8 @@ class Progress {
 };
 bool progress_wanted(const Args& a);
 
-/// Run a command body: ConfigError and UsageError -> "error: ..." and 2; NoSteadyStateError ->
+/// Run a command body: ConfigError, UsageError, io::OutputPathError, InputRefusedError ->
+/// "error: ..." and 2; NoSteadyStateError ->
 /// "error: ..." and 3; any other exception -> "error: ..." and 1.  Always exactly one line on stderr.
 int run_guarded(const std::function<int()>& body);
 

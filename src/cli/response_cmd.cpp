@@ -42,16 +42,16 @@ int response_main(const std::vector<std::string>& words) {
       return 0;
     }
     // The grid options are overrides of the [response] keys (validated with the config).
-    std::vector<std::string> sets;
+    std::vector<OptionSet> sets;
     if (a.extra.count("--w-min"))
-      sets.push_back("response.w_min=" +
-                     io::format_number(parse_real("--w-min", a.extra.at("--w-min"))));
+      sets.push_back({"--w-min", "response.w_min",
+                      io::format_number(parse_real("--w-min", a.extra.at("--w-min")))});
     if (a.extra.count("--w-max"))
-      sets.push_back("response.w_max=" +
-                     io::format_number(parse_real("--w-max", a.extra.at("--w-max"))));
+      sets.push_back({"--w-max", "response.w_max",
+                      io::format_number(parse_real("--w-max", a.extra.at("--w-max")))});
     if (a.extra.count("--points"))
-      sets.push_back("response.points=" +
-                     std::to_string(parse_int("--points", a.extra.at("--points"))));
+      sets.push_back({"--points", "response.points",
+                      std::to_string(parse_int("--points", a.extra.at("--points")))});
     const io::Config cfg = load(a, sets);
 
     SweepAxis grid;

@@ -102,10 +102,10 @@ int simulate_main(const std::vector<std::string>& words) {
       print_command_help(std::cout, "simulate", kSummary, kOptions, kDetails);
       return 0;
     }
-    std::vector<std::string> extra;
+    std::vector<OptionSet> extra;
     if (a.extra.count("--seed"))
-      extra.push_back("simulation.seed=" +
-                      std::to_string(parse_int("--seed", a.extra.at("--seed"))));
+      extra.push_back(
+          {"--seed", "simulation.seed", std::to_string(parse_int("--seed", a.extra.at("--seed")))});
     const io::Config cfg = load(a, extra);
     const io::Provenance prov = provenance(a);
     const int threads = thread_count(a);

@@ -43,63 +43,39 @@ const std::vector<OptionSpec> kOptions = {
     {"--tolerance-z", "Z", "pass iff every |z| < Z (default 4)"},
     {"--seed", "S", "override simulation.seed"},
     {"--gamma1-extrapolation", "K", "also gamma_1/2^k, k < K: leading order vs theory"},
+    {"--format", "text|json", "output format: a table (text, the default) or one JSON object"},
 };
-
-/// `--format text` is this command's own format; parse_args knows json and csv only, so the
-/// word is taken out before.  Returns the remaining words; `text` set when it was given.
-std::vector<std::string> strip_text_format(const std::vector<std::string>& words, bool& text) {
-  std::vector<std::string> out;
-  text = false;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (words[i] == "--") {
-      out.insert(out.end(), words.begin() + static_cast<std::ptrdiff_t>(i), words.end());
-      break;
-    }
-    if (words[i] == "--format=text") {
-      text = true;
-      continue;
-    }
-    if (words[i] == "--format" && i + 1 < words.size() && words[i + 1] == "text") {
-      text = true;
-      ++i;
-      continue;
-    }
-    if (words[i] == "--format" && i + 1 < words.size() && words[i + 1] == "csv")
-      throw UsageError("validate: --format must be json or text (got 'csv')");
-    if (words[i] == "--format=csv")
-      throw UsageError("validate: --format must be json or text (got 'csv')");
-    out.push_back(words[i]);
-  }
-  return out;
-}
 
 }  // namespace
 
 int validate_main(const std::vector<std::string>& words) {
   return run_guarded([&] {
-    bool text_format = false;
-    const Args a = parse_args("validate", strip_text_format(words, text_format), kOptions);
+    const Args a = parse_args("validate", words, kOptions);
     if (a.help) {
       print_command_help(std::cout, "validate", kSummary, kOptions, kDetails);
       return 0;
     }
-    const bool json = !text_format && format_or(a, "text") == "json";
+    const bool json = format_or(a, "text") == "json";
     double zmax = 4.0;
     if (a.extra.count("--tolerance-z")) {
       zmax = parse_real("--tolerance-z", a.extra.at("--tolerance-z"));
       if (!(zmax > 0.0)) throw UsageError("validate: --tolerance-z must be > 0");
     }
-    std::vector<std::string> extra;
+    // Every option is checked before anything runs.
+    const long long K =
+        a.extra.count("--gamma1-extrapolation")
+            ? parse_int("--gamma1-extrapolation", a.extra.at("--gamma1-extrapolation"), 2, 10)
+            : 0;
+    std::vector<OptionSet> extra;
     if (a.extra.count("--seed"))
-      extra.push_back("simulation.seed=" +
-                      std::to_string(parse_int("--seed", a.extra.at("--seed"))));
+      extra.push_back(
+          {"--seed", "simulation.seed", std::to_string(parse_int("--seed", a.extra.at("--seed")))});
     const io::Config cfg = load(a, extra);
     const io::Provenance prov = provenance(a);
     const int threads = thread_count(a);
     app::ValidateOptions vo;
     vo.tolerance_z = zmax;
-    if (a.extra.count("--gamma1-extrapolation"))
-      vo.gamma1_levels = parse_int("--gamma1-extrapolation", a.extra.at("--gamma1-extrapolation"));
+    if (K > 0) vo.gamma1_levels = K;
     const bool want_progress = cfg.simulation.progress == "always" ||
                                (cfg.simulation.progress == "auto" && progress_wanted(a));
     std::unique_ptr<Progress> progress;

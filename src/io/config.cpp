@@ -337,7 +337,8 @@ std::string section_of(const std::string& path) {
 /// Error context: the file name and the paths set by --set.
 struct Ctx {
   std::string file;
-  std::map<std::string, std::string> overridden;  // path -> "path=value" as given
+  /// path -> "path=value" as given: the keys set by --set, and the tables they created.
+  std::map<std::string, std::string> overridden;
 
   bool from_override(const std::string& key) const {
     // The key itself, a value below an overridden table, or a table containing an override.
@@ -456,6 +457,8 @@ void apply_override(toml::table& root, const std::string& arg, Ctx& ctx) {
     if (!child) {
       t->insert(parts[i], toml::table{});
       child = t->get(parts[i]);
+      // A table the file does not have: what is wrong in it is the override's doing.
+      ctx.overridden.emplace(sofar, arg);
     }
     if (!child->is_table())
       throw ConfigError(
@@ -752,10 +755,13 @@ Config parse_config(std::string_view toml_text, const std::string& source_name,
     ConfigValue v;
     if (!n) {
       if (!spec.default_value) {
-        if (!root.get(section_of(spec.path)))
-          ctx.error(spec.path, "missing table [" + section_of(spec.path) +
-                                   "] (first missing key '" + spec.path + "')");
-        ctx.error(spec.path, "missing key '" + spec.path + "'");
+        // A required key missing is the file's doing, also in a table a --set created.
+        const std::string sec = section_of(spec.path);
+        const std::string what =
+            root.get(sec) && !ctx.overridden.count(sec)
+                ? "missing key '" + spec.path + "'"
+                : "missing table [" + sec + "] (first missing key '" + spec.path + "')";
+        throw ConfigError(ctx.file + ": " + what, ctx.file, spec.path);
       }
       v = *spec.default_value;
     } else {

@@ -1,4 +1,5 @@
-// Results -> JSON / CSV, written atomically.  Layout: docs/INPUTS.md ("Output").
+// Results -> JSON / CSV, written to stdout, a device or FIFO, or atomically to a file.  Layout:
+// docs/INPUTS.md ("Output").
 //
 // Numbers are written in the shortest form that reads back to the same double (at most 17
 // significant digits); JSON writes NaN and +-inf as null, CSV as nan, inf, -inf.
@@ -6,6 +7,7 @@
 
 #include <functional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -63,10 +65,37 @@ void write_json_point(std::ostream& os, const Provenance& prov, const Config& cf
 void write_json_table(std::ostream& os, const Provenance& prov, const Config& cfg,
                       const Table& table, bool with_sweep);
 
-/// Run `writer` on `path` atomically: it writes a temporary file in the same directory
-/// (".<name>.tmp.XXXXXX"), then renames it onto `path`.  If `writer` throws or a write fails
-/// the temporary file is removed and `path` is untouched; the exception propagates
-/// (std::runtime_error naming the file for I/O failures).  `path` empty or "-": stdout.
-void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& writer);
+/// `-o PATH` refused before anything is written (a directory, an input file, a block device,
+/// a missing or unwritable directory): one line starting "-o PATH: ".  The CLI maps it to exit
+/// status 2, like a bad command line.
+class OutputPathError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// What an output path names, and so how it is written (the one rule for every command):
+///   Stdout     "" or "-", or a path that is this process's standard output (/dev/stdout,
+///              /proc/self/fd/1, or the file stdout is redirected to): written to std::cout
+///   Stderr     the same for standard error (/dev/stderr): written to std::cerr
+///   Direct     an existing character device or FIFO (/dev/null, a named pipe): opened and
+///              written in place, never replaced
+///   Atomic     a regular file or a path that does not exist yet: a temporary file in the
+///              directory of the file (symbolic links resolved, so a link keeps pointing at
+///              it) renamed onto it.  The temporary file is removed on error and on SIGINT,
+///              SIGTERM and SIGHUP.
+/// Refused (OutputPathError): a directory; the same file (st_dev, st_ino, after following
+/// links) as one of `inputs`; a block device or a socket; a missing or unwritable directory.
+struct OutputTarget {
+  enum class Kind { Stdout, Stderr, Direct, Atomic };
+  Kind kind = Kind::Stdout;
+  std::string path;  ///< Direct: the path to open; Atomic: the regular file to replace
+};
+OutputTarget resolve_output(const std::string& path, const std::vector<std::string>& inputs = {});
+
+/// Run `writer` on the target of `path` (resolve_output).  Atomic: if `writer` throws or a
+/// write fails the temporary file is removed and `path` is untouched; the exception propagates
+/// (std::runtime_error naming the file for I/O failures).
+void write_output(const std::string& path, const std::function<void(std::ostream&)>& writer,
+                  const std::vector<std::string>& inputs = {});
 
 }  // namespace synctur::io
