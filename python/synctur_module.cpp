@@ -219,6 +219,26 @@ bool use_sweep(const io::Config& cfg, bool sweep) {
   return cfg.sweep && sweep;
 }
 
+/// A solver's sweep: `solve` at every point on n threads, interruptible, progress per point.
+std::pair<std::vector<SweepPoint>, std::vector<Results>> solver_sweep(
+    const io::Config& cfg, int n, const py::object& progress,
+    const std::function<Results(const ModelParams&)>& solve) {
+  Control c;
+  std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
+  c.total = pts.size();
+  auto res = run_interruptible(c, progress, [&] {
+    auto check = c.check();
+    return app::run_sweep(
+        pts, n,
+        [&](const ModelParams& p) {
+          check();
+          return solve(p);
+        },
+        c.count());
+  });
+  return {std::move(pts), std::move(res)};
+}
+
 py::dict py_theory(const io::Config& cfg, std::optional<int> threads, bool sweep,
                    const py::object& progress) {
   const int n = resolve_threads(threads);
@@ -228,18 +248,8 @@ py::dict py_theory(const io::Config& cfg, std::optional<int> threads, bool sweep
         run_interruptible(c, py::none(), [&] { return theory_point(cfg.model, cfg.theory); });
     return point_dict("theory", cfg, r);
   }
-  const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
-  c.total = pts.size();
-  const auto res = run_interruptible(c, progress, [&] {
-    auto check = c.check();
-    return app::run_sweep(
-        pts, n,
-        [&](const ModelParams& p) {
-          check();
-          return theory_point(p, cfg.theory);
-        },
-        c.count());
-  });
+  const auto [pts, res] =
+      solver_sweep(cfg, n, progress, [&](const ModelParams& p) { return theory_point(p, cfg.theory); });
   return table_dict(table_head("theory", cfg), app::sweep_table(cfg, pts, res));
 }
 
@@ -269,18 +279,8 @@ py::dict py_exact(const io::Config& cfg, std::optional<int> threads, bool sweep,
         run_interruptible(c, py::none(), [&] { return app::exact_steady_point(cfg.model, opt); });
     return point_dict("exact", cfg, r);
   }
-  const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
-  c.total = pts.size();
-  const auto res = run_interruptible(c, progress, [&] {
-    auto check = c.check();
-    return app::run_sweep(
-        pts, n,
-        [&](const ModelParams& p) {
-          check();
-          return exact_point(p, opt);
-        },
-        c.count());
-  });
+  const auto [pts, res] =
+      solver_sweep(cfg, n, progress, [&](const ModelParams& p) { return exact_point(p, opt); });
   py::dict d = table_dict(table_head("exact", cfg), app::sweep_table(cfg, pts, res));
   py::list messages;
   if (const std::string m = app::unstable_rows_message(res); !m.empty()) messages.append(m);

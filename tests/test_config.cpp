@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "synctur/io/config.hpp"
+#include "support.hpp"
 
 using synctur::io::Config;
 using synctur::io::ConfigError;
@@ -16,25 +17,7 @@ using synctur::io::parse_config;
 
 namespace {
 
-const std::string kBase = R"([system]
-mass = 1.0
-omega_A = 1.0
-omega_B = 0.6
-
-[static_bath]
-gamma = 1.0
-temperature = 0.5
-
-[driven_bath]
-gamma = 0.01
-cutoff = 1.2
-temperature = 0.5
-
-[drive]
-Omega = 2.0
-phi = 1.5707963267948966
-r = 0.0
-)";
+const std::string kBase = synctur::test::kQuickstartToml;
 
 /// kBase with the first line starting with `prefix` replaced by `line` ("" deletes it).
 std::string with_line(const std::string& prefix, const std::string& line,

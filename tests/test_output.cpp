@@ -14,6 +14,7 @@
 
 #include "json_reader.hpp"
 #include "synctur/io/output.hpp"
+#include "support.hpp"
 
 namespace fs = std::filesystem;
 using namespace synctur::io;
@@ -22,22 +23,7 @@ using synctur::test::JsonReader;
 
 namespace {
 
-const std::string kBase = R"([system]
-mass = 1.0
-omega_A = 1.0
-omega_B = 0.6
-[static_bath]
-gamma = 1.0
-temperature = 0.5
-[driven_bath]
-gamma = 0.01
-cutoff = 1.2
-temperature = 0.5
-[drive]
-Omega = 2.0
-phi = 1.5707963267948966
-r = 0.0
-)";
+const std::string kBase = synctur::test::kQuickstartToml;
 
 fs::path temp_dir(const std::string& name) {
   const fs::path d = fs::path(testing::TempDir()) / ("synctur_test_output_" + name);

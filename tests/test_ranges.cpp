@@ -17,6 +17,7 @@
 #include "synctur/io/config.hpp"
 #include "synctur/model.hpp"
 #include "synctur/response.hpp"
+#include "support.hpp"
 #include "synctur/simulation.hpp"
 #include "synctur/theory.hpp"
 
@@ -24,25 +25,7 @@ using namespace synctur;
 
 namespace {
 
-const std::string kBase = R"([system]
-mass = 1.0
-omega_A = 1.0
-omega_B = 0.6
-
-[static_bath]
-gamma = 1.0
-temperature = 0.5
-
-[driven_bath]
-gamma = 0.01
-cutoff = 1.2
-temperature = 0.5
-
-[drive]
-Omega = 2.0
-phi = 1.5707963267948966
-r = 0.0
-)";
+const std::string kBase = test::kQuickstartToml;
 
 std::string num(double v) {
   std::ostringstream os;
