@@ -135,24 +135,25 @@ int resolve_threads(const std::optional<int>& threads) {
   return *threads;
 }
 
+/// The provenance the CLI writes for `command` on cfg.
+io::Provenance provenance_of(const std::string& command, const io::Config& cfg) {
+  io::Provenance prov;
+  prov.command = command;
+  prov.input = cfg.source;
+  prov.overrides = cfg.overrides;
+  return prov;
+}
+
 /// The JSON head (command, version, input, overrides, parameters[, sweep]) as the CLI writes
 /// it: the Python side json.loads it, so it is the CLI's by construction.
 std::string point_head(const std::string& command, const io::Config& cfg) {
-  io::Provenance prov;
-  prov.command = command;
-  prov.input = cfg.source;
-  prov.overrides = cfg.overrides;
   std::ostringstream os;
-  io::write_json_point(os, prov, cfg, Results{});
+  io::write_json_point(os, provenance_of(command, cfg), cfg, Results{});
   return os.str();
 }
 std::string table_head(const std::string& command, const io::Config& cfg) {
-  io::Provenance prov;
-  prov.command = command;
-  prov.input = cfg.source;
-  prov.overrides = cfg.overrides;
   std::ostringstream os;
-  io::write_json_table(os, prov, cfg, io::Table{}, true);
+  io::write_json_table(os, provenance_of(command, cfg), cfg, io::Table{}, true);
   return os.str();
 }
 

@@ -543,7 +543,6 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
       double fit = 0.0;
       const Estimate d =
           variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps, poles, &fit);
-      const double x = x0;
       r.set(std::string(key) + "_sym_tail", fit);
       {  // Check on the same data: the plain window out to kTailWindowX relaxation times minus
          // the reported value, with the jackknife error of the difference.
@@ -568,7 +567,7 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
               (auto_window ? ": report this" : ": set simulation.D_window = 0 (automatic)"));
       }
       r.set(std::string(key) + "_sym", d.value, d.se);
-      r.set(std::string(key) + "_sym_window", x);
+      r.set(std::string(key) + "_sym_window", x0);
       if (agg) {
         agg->D_sym[static_cast<std::size_t>(which)] = d.value;
         agg->D_sym_replicas[static_cast<std::size_t>(which)] = reps;

@@ -208,9 +208,11 @@ void emit_table(const Args& a, const io::Provenance& prov, const io::Config& cfg
 
 std::string point_task(long i, const std::function<Results()>& solve) {
   try {
-    return "R" + solve().serialize();
+    std::string out = "R";  // appended, not "R" + s: GCC 12 warns (-Wrestrict) on the insert
+    out += solve().serialize();
+    return out;
   } catch (const std::exception& e) {
-    return "E" + ("sweep point " + std::to_string(i + 1) + ": " + e.what());
+    return "Esweep point " + std::to_string(i + 1) + ": " + e.what();
   }
 }
 
@@ -294,7 +296,7 @@ Progress::Progress(std::string label, std::size_t total, bool enabled, std::stri
     : label_(std::move(label)),
       unit_(std::move(unit)),
       total_(total),
-      enabled_(enabled),
+      enabled_(enabled && is_root()),  // under MPI only rank 0 shows progress
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
@@ -333,27 +335,22 @@ void Progress::finish() {
   }
 }
 
+/// The exit status of a failure: 2 bad command line or input (including an output path or a
+/// run refused as too large), 3 no periodic steady state, 1 anything else.
+int exit_status(const std::exception& e) {
+  if (dynamic_cast<const io::ConfigError*>(&e) || dynamic_cast<const UsageError*>(&e) ||
+      dynamic_cast<const io::OutputPathError*>(&e) || dynamic_cast<const InputRefusedError*>(&e))
+    return 2;
+  if (dynamic_cast<const NoSteadyStateError*>(&e)) return 3;
+  return 1;
+}
+
 int run_guarded(const std::function<int()>& body) {
   try {
     return body();
-  } catch (const io::ConfigError& e) {
-    std::cerr << "error: " << one_line(e.what()) << std::endl;
-    return 2;
-  } catch (const UsageError& e) {
-    std::cerr << "error: " << one_line(e.what()) << std::endl;
-    return 2;
-  } catch (const io::OutputPathError& e) {
-    std::cerr << "error: " << one_line(e.what()) << std::endl;
-    return 2;
-  } catch (const InputRefusedError& e) {
-    std::cerr << "error: " << one_line(e.what()) << std::endl;
-    return 2;
-  } catch (const NoSteadyStateError& e) {
-    std::cerr << "error: " << one_line(e.what()) << std::endl;
-    return 3;
   } catch (const std::exception& e) {
     std::cerr << "error: " << one_line(e.what()) << std::endl;
-    return 1;
+    return exit_status(e);
   }
 }
 

@@ -107,7 +107,8 @@ long long parse_int(const std::string& option, const std::string& text,
                     long long hi = std::numeric_limits<long long>::max());
 
 /// "label: 42.0% (840/2000), ETA 12 s" on stderr, updated at most twice a second, only after
-/// the first 2 s and only when enabled (stderr is a terminal, or --progress).  Thread safe.
+/// the first 2 s and only when enabled (stderr is a terminal, or --progress) and on rank 0 of
+/// an MPI run.  Thread safe.
 class Progress {
  public:
   /// `unit` names what is counted in the final line ("points", "chunks").
