@@ -15,8 +15,8 @@
 #include <chrono>
 #include <vector>
 
-#include "synctur/simulation.hpp"
-#include "synctur/spectra.hpp"
+#include "synctur/engines/simulation.hpp"
+#include "synctur/physics/spectra.hpp"
 
 using namespace synctur;
 

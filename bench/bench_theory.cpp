@@ -1,4 +1,4 @@
-// Cost of the lowest-order theory engine (src/theory.cpp, docs/THEORY.md "Cost"):
+// Cost of the lowest-order theory engine (src/engines/theory.cpp, docs/THEORY.md "Cost"):
 //   BM_TheoryPoint     one theory_point() per iteration at representative points:
 //                      gamma_2 in {1, 100}, w_c in {1.2, 1000}, Omega in {0.3, 2, 200},
 //                      T_1 = T_2 = T in {0.01, 0.5} (other parameters: ModelParams defaults).
@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "synctur/io/config.hpp"
-#include "synctur/sweep.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/engines/sweep.hpp"
+#include "synctur/engines/theory.hpp"
 
 using namespace synctur;
 

@@ -28,13 +28,13 @@
 #include <vector>
 
 #include "synctur/app/commands.hpp"
-#include "synctur/exact.hpp"
-#include "synctur/floquet.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/dynamics/floquet.hpp"
 #include "synctur/io/config.hpp"
 #include "synctur/io/output.hpp"
-#include "synctur/simulation_options.hpp"
-#include "synctur/sweep.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/engines/simulation_options.hpp"
+#include "synctur/engines/sweep.hpp"
+#include "synctur/engines/theory.hpp"
 
 namespace py = pybind11;
 using namespace synctur;

@@ -16,7 +16,7 @@ import tempfile
 BIN, SRC, MPIRUN = sys.argv[1], sys.argv[2], sys.argv[3]
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
-TIMING = ("wall_s", "bias_seconds", "commutator_seconds", "seconds")
+TIMING = ("wall_s", "bias_seconds", "commutator_seconds", "seconds", "ranks")
 failures = []
 
 
@@ -48,7 +48,10 @@ def compare(name, args, layouts=((0, 1), (0, 2), (2, 1), (3, 1), (2, 2))):
                 continue
             with open(out) as f:
                 # floats parsed from the shortest round-trip text: equal iff bit-identical
-                data = strip(json.load(f))
+                data = json.load(f)
+            if data.get("ranks") != max(ranks, 1):
+                failures.append(f"{label}: provenance ranks = {data.get('ranks')}")
+            data = strip(data)
             if ref is None:
                 ref = (label, data)
             elif data != ref[1]:

@@ -1,8 +1,8 @@
 // Shared builders of the test suite (one definition instead of a copy per test file).
 #pragma once
 
-#include "synctur/exact.hpp"
-#include "synctur/model.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/physics/model.hpp"
 
 namespace synctur::test {
 

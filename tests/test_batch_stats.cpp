@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "synctur/batch_stats.hpp"
+#include "synctur/numerics/batch_stats.hpp"
 
 using namespace synctur;
 

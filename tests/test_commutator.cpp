@@ -19,11 +19,11 @@
 #include <omp.h>
 #include <vector>
 
-#include "synctur/commutator.hpp"
-#include "synctur/floquet.hpp"
-#include "synctur/quadrature.hpp"
-#include "synctur/response.hpp"
-#include "synctur/spectra.hpp"
+#include "synctur/dynamics/commutator.hpp"
+#include "synctur/dynamics/floquet.hpp"
+#include "synctur/numerics/quadrature.hpp"
+#include "synctur/physics/response.hpp"
+#include "synctur/physics/spectra.hpp"
 
 using namespace synctur;
 using cplx = std::complex<double>;

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <string>
 
-#include "synctur/commutator.hpp"
-#include "synctur/exact.hpp"
-#include "synctur/simulation.hpp"
+#include "synctur/dynamics/commutator.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/engines/simulation.hpp"
 #include "support.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/engines/theory.hpp"
 
 using namespace synctur;
 

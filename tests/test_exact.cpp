@@ -1,4 +1,4 @@
-// Exact periodic steady state (src/exact.cpp, docs/EXACT.md): Hill transfer functions, first
+// Exact periodic steady state (src/engines/exact.cpp, docs/EXACT.md): Hill transfer functions, first
 // law, gamma_1 -> 0 limit against the lowest-order theory (linear approach), fluctuation-
 // dissipation covariances, truncation convergence, refusal without a steady state, second law,
 // fluctuations (Wick) against Eq. (18) and its commutator ("-1") term, the optional noise band
@@ -21,12 +21,12 @@
 #include <sys/wait.h>
 #include <vector>
 
-#include "synctur/exact.hpp"
-#include "synctur/noise.hpp"
-#include "synctur/quadrature.hpp"
-#include "synctur/response.hpp"
-#include "synctur/spectra.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/noise/noise.hpp"
+#include "synctur/numerics/quadrature.hpp"
+#include "synctur/physics/response.hpp"
+#include "synctur/physics/spectra.hpp"
+#include "synctur/engines/theory.hpp"
 
 using namespace synctur;
 

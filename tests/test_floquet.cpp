@@ -10,8 +10,8 @@
 #include <numbers>
 #include <vector>
 
-#include "synctur/floquet.hpp"
-#include "synctur/response.hpp"
+#include "synctur/dynamics/floquet.hpp"
+#include "synctur/physics/response.hpp"
 
 using namespace synctur;
 using cplx = std::complex<double>;

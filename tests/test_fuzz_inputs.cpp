@@ -508,8 +508,8 @@ std::vector<Case> option_cases(const std::string& quick, const fs::path& dir) {
 
 // Generated cases the ENGINES do not handle yet -- NaN results of theory/exact at extreme
 // parameters, exit 1 from the propagator, the Floquet check or an allocation, runs that do not
-// end -- reported with issue 17 (classes 4/5/6) to the owners of src/theory.cpp, src/exact.cpp,
-// src/model.cpp, src/simulation*.cpp (and the noise synthesis).  They are skipped, not run, so
+// end -- reported with issue 17 (classes 4/5/6) to the owners of src/engines/theory.cpp, src/engines/exact.cpp,
+// src/physics/model.cpp, src/simulation*.cpp (and the noise synthesis).  They are skipped, not run, so
 // that the test is green and still fails on anything new.  "[command] label", as printed by a
 // failure.  The labels depend on kSeed and on the generator: regenerate the list when either
 // changes.

@@ -15,8 +15,8 @@
 #include <numeric>
 #include <vector>
 
-#include "synctur/noise.hpp"
-#include "synctur/rng.hpp"
+#include "synctur/noise/noise.hpp"
+#include "synctur/numerics/rng.hpp"
 
 using namespace synctur;
 

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "synctur/io/config.hpp"
-#include "synctur/noise.hpp"
-#include "synctur/simulation_options.hpp"
+#include "synctur/noise/noise.hpp"
+#include "synctur/engines/simulation_options.hpp"
 
 namespace fs = std::filesystem;
 

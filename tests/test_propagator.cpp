@@ -10,7 +10,7 @@
 #include <unsupported/Eigen/MatrixFunctions>
 #include <vector>
 
-#include "synctur/propagator.hpp"
+#include "synctur/dynamics/propagator.hpp"
 
 using namespace synctur;
 

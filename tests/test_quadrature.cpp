@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "synctur/quadrature.hpp"
+#include "synctur/numerics/quadrature.hpp"
 
 using namespace synctur;
 

@@ -13,13 +13,13 @@
 #include <vector>
 
 #include "cli_harness.hpp"
-#include "synctur/exact.hpp"
+#include "synctur/engines/exact.hpp"
 #include "synctur/io/config.hpp"
-#include "synctur/model.hpp"
-#include "synctur/response.hpp"
+#include "synctur/physics/model.hpp"
+#include "synctur/physics/response.hpp"
 #include "support.hpp"
-#include "synctur/simulation.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/engines/simulation.hpp"
+#include "synctur/engines/theory.hpp"
 
 using namespace synctur;
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "synctur/response.hpp"
+#include "synctur/physics/response.hpp"
 
 using namespace synctur;
 

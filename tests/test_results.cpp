@@ -6,7 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "synctur/results.hpp"
+#include "synctur/numerics/results.hpp"
 
 using namespace synctur;
 

@@ -8,9 +8,9 @@
 #include <cmath>
 #include <string>
 
-#include "synctur/exact.hpp"
-#include "synctur/scheme_expectation.hpp"
-#include "synctur/simulation.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/engines/scheme_expectation.hpp"
+#include "synctur/engines/simulation.hpp"
 #include "support.hpp"
 
 using namespace synctur;

@@ -9,9 +9,9 @@
 #include <cmath>
 #include <string>
 
-#include "synctur/commutator.hpp"
-#include "synctur/simulation.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/dynamics/commutator.hpp"
+#include "synctur/engines/simulation.hpp"
+#include "synctur/engines/theory.hpp"
 
 using namespace synctur;
 

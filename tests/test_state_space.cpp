@@ -10,8 +10,8 @@
 #include <random>
 #include <vector>
 
-#include "synctur/response.hpp"
-#include "synctur/state_space.hpp"
+#include "synctur/physics/response.hpp"
+#include "synctur/physics/state_space.hpp"
 
 using namespace synctur;
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "synctur/sweep.hpp"
+#include "synctur/engines/sweep.hpp"
 
 using synctur::ModelParams;
 using synctur::SweepAxis;

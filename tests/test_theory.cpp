@@ -5,10 +5,10 @@
 #include <numbers>
 #include <random>
 
-#include "synctur/quadrature.hpp"
-#include "synctur/response.hpp"
-#include "synctur/spectra.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/numerics/quadrature.hpp"
+#include "synctur/physics/response.hpp"
+#include "synctur/physics/spectra.hpp"
+#include "synctur/engines/theory.hpp"
 
 using namespace synctur;
 

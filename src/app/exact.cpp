@@ -1,8 +1,8 @@
 // `synctur exact`: the point with its steady-state check (moved from src/cli/exact_cmd.cpp).
-#include "synctur/exact.hpp"
+#include "synctur/engines/exact.hpp"
 
 #include "synctur/app/commands.hpp"
-#include "synctur/floquet.hpp"
+#include "synctur/dynamics/floquet.hpp"
 
 namespace synctur::app {
 

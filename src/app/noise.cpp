@@ -1,7 +1,7 @@
 // `synctur noise`: the noise of both baths at the engine's time step, its measured spectrum and
 // autocovariance next to their targets, and the summary lines (moved from src/cli/noise_cmd.cpp:
 // the body of noise_main between load and emit).
-#include "synctur/noise.hpp"
+#include "synctur/noise/noise.hpp"
 
 #include <omp.h>
 
@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "synctur/app/commands.hpp"
-#include "synctur/simulation_options.hpp"
-#include "synctur/spectra.hpp"
+#include "synctur/engines/simulation_options.hpp"
+#include "synctur/physics/spectra.hpp"
 
 namespace synctur::app {
 

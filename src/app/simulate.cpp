@@ -1,10 +1,10 @@
 // `synctur simulate`: a point (the SimulationJob plus the references) and the sweep loop
 // (moved from src/cli/simulate_cmd.cpp).
 #include "synctur/app/commands.hpp"
-#include "synctur/exact.hpp"
-#include "synctur/floquet.hpp"
-#include "synctur/simulation.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/dynamics/floquet.hpp"
+#include "synctur/engines/simulation.hpp"
+#include "synctur/engines/theory.hpp"
 
 namespace synctur::app {
 

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "synctur/app/commands.hpp"
-#include "synctur/exact.hpp"
-#include "synctur/floquet.hpp"
-#include "synctur/simulation.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/dynamics/floquet.hpp"
+#include "synctur/engines/simulation.hpp"
+#include "synctur/engines/theory.hpp"
 
 namespace synctur::app {
 

@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "synctur/floquet.hpp"
-#include "synctur/simulation_options.hpp"
+#include "synctur/dynamics/floquet.hpp"
+#include "synctur/engines/simulation_options.hpp"
 
 namespace synctur::cli {
 
@@ -179,6 +179,7 @@ io::Provenance provenance(const Args& a) {
   p.command = a.command;
   p.input = a.config;
   p.overrides = a.sets;
+  p.ranks = cluster_size();
   return p;
 }
 

@@ -16,7 +16,7 @@
 #include "synctur/app/commands.hpp"
 #include "synctur/io/config.hpp"
 #include "synctur/io/output.hpp"
-#include "synctur/sweep.hpp"
+#include "synctur/engines/sweep.hpp"
 
 namespace synctur::cli {
 

@@ -5,9 +5,9 @@
 
 #include "common.hpp"
 #include "synctur/app/commands.hpp"
-#include "synctur/exact.hpp"
-#include "synctur/floquet.hpp"
-#include "synctur/sweep.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/dynamics/floquet.hpp"
+#include "synctur/engines/sweep.hpp"
 
 namespace synctur::cli {
 

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "common.hpp"
-#include "synctur/response.hpp"
-#include "synctur/sweep.hpp"
+#include "synctur/physics/response.hpp"
+#include "synctur/engines/sweep.hpp"
 
 namespace synctur::cli {
 

@@ -9,10 +9,10 @@
 #include "cluster.hpp"
 #include "common.hpp"
 #include "synctur/app/commands.hpp"
-#include "synctur/exact.hpp"
-#include "synctur/simulation.hpp"
-#include "synctur/sweep.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/engines/simulation.hpp"
+#include "synctur/engines/sweep.hpp"
+#include "synctur/engines/theory.hpp"
 
 namespace synctur::cli {
 

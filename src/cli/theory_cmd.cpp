@@ -3,10 +3,10 @@
 #include <iostream>
 
 #include "common.hpp"
-#include "synctur/floquet.hpp"
+#include "synctur/dynamics/floquet.hpp"
 #include "synctur/io/output.hpp"
-#include "synctur/sweep.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/engines/sweep.hpp"
+#include "synctur/engines/theory.hpp"
 
 namespace synctur::cli {
 

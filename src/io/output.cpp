@@ -48,6 +48,7 @@ void json_head(std::ostream& os, const Provenance& prov, const Config& cfg) {
   os << "  \"command\": " << json_string(prov.command) << ",\n";
   os << "  \"version\": " << json_string(prov.version) << ",\n";
   os << "  \"input\": " << json_string(prov.input) << ",\n";
+  os << "  \"ranks\": " << prov.ranks << ",\n";
   os << "  \"overrides\": [";
   for (std::size_t i = 0; i < prov.overrides.size(); ++i)
     os << (i ? ", " : "") << json_string(prov.overrides[i]);
@@ -180,6 +181,7 @@ std::string csv_field(std::string_view s) {
 void write_csv(std::ostream& os, const Provenance& prov, const Table& table) {
   std::string comment = "# synctur " + prov.version + " " + prov.command + " " + prov.input;
   for (const auto& o : prov.overrides) comment += " --set " + o;
+  if (prov.ranks > 1) comment += " (" + std::to_string(prov.ranks) + " MPI ranks)";
   for (char& c : comment)
     if (c == '\n' || c == '\r') c = ' ';
   os << comment << '\n';

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "synctur/distribution.hpp"
+#include "synctur/engines/distribution.hpp"
 
 namespace synctur::mpi {
 

@@ -21,13 +21,13 @@
 #include <string>
 #include <vector>
 
-#include "synctur/distribution.hpp"
-#include "synctur/exact.hpp"
+#include "synctur/engines/distribution.hpp"
+#include "synctur/engines/exact.hpp"
 #include "synctur/io/config.hpp"
 #include "synctur/io/output.hpp"
-#include "synctur/results.hpp"
-#include "synctur/simulation.hpp"
-#include "synctur/sweep.hpp"
+#include "synctur/numerics/results.hpp"
+#include "synctur/engines/simulation.hpp"
+#include "synctur/engines/sweep.hpp"
 
 namespace synctur::app {
 

@@ -19,10 +19,10 @@
 #include <variant>
 #include <vector>
 
-#include "synctur/model.hpp"
-#include "synctur/simulation_options.hpp"
-#include "synctur/sweep.hpp"
-#include "synctur/theory.hpp"
+#include "synctur/physics/model.hpp"
+#include "synctur/engines/simulation_options.hpp"
+#include "synctur/engines/sweep.hpp"
+#include "synctur/engines/theory.hpp"
 
 namespace synctur::io {
 

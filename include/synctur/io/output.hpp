@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "synctur/io/config.hpp"
-#include "synctur/results.hpp"
+#include "synctur/numerics/results.hpp"
 
 namespace synctur::io {
 
@@ -24,6 +24,7 @@ struct Provenance {
   std::string version = SYNCTUR_VERSION;
   std::string input;                   ///< the config file as given
   std::vector<std::string> overrides;  ///< the --set arguments
+  int ranks = 1;                       ///< MPI processes that computed it (docs/CLUSTER.md)
 };
 
 /// One cell of a table: a number or a text.

@@ -1,0 +1,149 @@
+// The time-domain engine: trajectories of the coupled generalized Langevin equations
+// (state_space.hpp) driven by synthesised quantum noise (noise.hpp), integrated with the exact
+// per-phase step maps (propagator.hpp), and period-averaged observables with standard errors.
+//
+// Data flow of a run (docs/SIMULATION.md):
+//   SimulationPlan(p, opt)   validates, picks dt = T/n, builds the step maps, checks the
+//                            Floquet multipliers (throws NoSteadyStateError when a mode grows),
+//                            picks the warm-up, builds one NoisePlan per bath;
+//   simulate(plan, threads)  runs "units" (an antithetic pair of trajectories, or one
+//                            trajectory) in parallel; every unit's noise is a pure function of
+//                            (seed, unit, bath), and the reduction is done in unit order, so
+//                            the result is bit-identical for any thread count;
+//   -> Results               keys of docs/KEYS.md (same names as `synctur theory`), each
+//                            estimate with its "_se".
+//
+// Units: hbar = k_B = 1; frequencies, rates and temperatures in the same unit (omega_A = 1 in
+// the shipped inputs); times in its inverse; powers and heat currents [energy/time].
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "synctur/engines/distribution.hpp"
+#include "synctur/dynamics/floquet.hpp"
+#include "synctur/physics/model.hpp"
+#include "synctur/noise/noise.hpp"
+#include "synctur/dynamics/propagator.hpp"
+#include "synctur/numerics/results.hpp"
+#include "synctur/engines/simulation_options.hpp"
+
+namespace synctur {
+
+/// Everything a run needs, fixed before the first step.  Immutable; shared by all threads.
+class SimulationPlan {
+ public:
+  /// Throws std::invalid_argument for invalid p or opt (message "key: reason"), and
+  /// NoSteadyStateError (floquet.hpp) when the noise-free periodic system has a growing or
+  /// marginal Floquet mode.  `driven_bath_off`: gamma_1 = 0 and xi_1 = 0 (static bath only;
+  /// the Pearson coefficients of Eqs. 11, 25); the time grid (Omega, n) is kept.
+  SimulationPlan(const ModelParams& p, const SimulationOptions& opt, bool driven_bath_off = false);
+
+  const ModelParams& params() const { return p_; }
+  const SimulationOptions& options() const { return opt_; }
+  bool driven_bath_off() const { return off_; }
+  int steps_per_period() const { return prop_->steps_per_period(); }
+  double dt() const { return prop_->dt(); }  ///< [time]
+  std::int64_t warmup_periods() const { return warmup_; }
+  std::int64_t batch_periods() const { return batch_; }  ///< 0 = decided after the run
+  /// The powers enter the fluctuation estimate as means over this many periods [count] ...
+  std::int64_t correlation_periods() const { return corr_periods_; }
+  /// ... with streaming autocovariances up to this many such samples [count].
+  std::int64_t correlation_lags() const { return corr_lags_; }
+  const Propagator& propagator() const { return *prop_; }
+  /// Half-step maps (2n steps per period) for the mid-step observables of Simpson's rule, or
+  /// nullptr when SimulationOptions::quadrature is "left".
+  const Propagator* half_step_propagator() const { return half_.get(); }
+  const FloquetSpectrum& floquet() const { return floquet_; }
+  const NoisePlan* driven_noise() const { return noise1_.get(); }  ///< null when bath off
+  const NoisePlan& static_noise() const { return *noise2_; }
+  /// Problems of the band choice (check_band_limit) as one-line warnings.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  int units() const;  ///< independent units: pairs (antithetic) or trajectories
+  int trajectories_per_unit() const { return opt_.antithetic ? 2 : 1; }
+  /// Trajectory-steps of the whole run, warm-up included.
+  std::uint64_t steps_total() const;
+  /// Number of progress ticks simulate() will report (one per chunk of steps of a unit).
+  std::uint64_t progress_ticks() const;
+
+ private:
+  ModelParams p_;
+  SimulationOptions opt_;
+  bool off_;
+  std::unique_ptr<Propagator> prop_;
+  std::unique_ptr<Propagator> half_;
+  FloquetSpectrum floquet_;
+  std::int64_t warmup_ = 0, batch_ = 0, corr_periods_ = 1, corr_lags_ = 64;
+  std::unique_ptr<NoisePlan> noise1_, noise2_;
+  std::vector<std::string> warnings_;
+};
+
+/// Per-unit aggregates of a run, for estimates that combine several runs or the fluctuations
+/// with the means (delete-one-unit jackknife with all covariances).
+struct UnitAggregates {
+  /// Order of the observables in `means`.
+  static constexpr const char* kKeys[] = {"P_A", "P_B", "J_1"};
+  std::vector<std::array<double, 3>> means;  ///< per unit, period-weighted [energy/time]
+  std::vector<double> weights;               ///< per unit: measured periods [count]
+  std::array<double, 3> D_sym{};             ///< D_PA_sym, D_PB_sym, D_P_sym (all units)
+  std::array<std::vector<double>, 3> D_sym_replicas;  ///< the same without unit u
+  /// Means of observable c without unit u (u = -1: all units).
+  double mean_without(int u, int c) const;
+};
+
+/// Called after each chunk of steps of any unit (from any thread, serialised by the caller's
+/// implementation); argument: number of ticks done so far.
+using ProgressCallback = std::function<void()>;
+
+/// Run the plan with `threads` OpenMP threads (0 = OpenMP default).  Results (docs/KEYS.md):
+///   P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson pearson_tilde, each with
+///   "_se"; J_2_direct (diagnostic, UV dominated) and first_law_residual = P + J_1 + J_2_direct;
+///   run description: dt steps_per_period periods warmup_periods trajectories seed
+///   floquet_slowest_rate band_limit_driven band_limit_static batch_periods n_batches
+///   tau_int_periods n_eff antithetic_vrf_P_A ... steps_total wall_s.
+/// With the driven bath off only the covariances and Pearson coefficients are meaningful.
+/// With a Distribution (distribution.hpp) this process runs only its share of the units and
+/// every process returns the same, bit-identical Results (collective: all processes call it).
+Results simulate(const SimulationPlan& plan, int threads = 0, const ProgressCallback& tick = {},
+                 UnitAggregates* aggregates = nullptr, const Distribution* dist = nullptr);
+
+/// A whole `synctur simulate` point: the driven run, plus (opt.pearson) the driven-bath-off
+/// run for Eqs. 11, 25, plus (opt.omega_derivative) the paired runs at Omega (1 +- h) with the
+/// same grid and seed (common random numbers) for dP_l/dOmega and the bound V_Pl (Eq. 26).
+/// All plans are built (and checked) by the constructor.
+class SimulationJob {
+ public:
+  SimulationJob(const ModelParams& p, const SimulationOptions& opt);
+  std::uint64_t progress_ticks() const;
+  /// Results of the driven run with the combined estimates:
+  ///   pearson, pearson_tilde (bath-off run), dP_A_dOmega, dP_B_dOmega, V_PA, V_PB (paired
+  ///   runs), each with _se by a delete-one-unit jackknife over the runs together.
+  ///   With a Distribution every run's units are shared by the processes (collective); the
+  ///   deterministic parts (offsets, D_comm) are computed by every process (no communication).
+  Results run(int threads = 0, const ProgressCallback& tick = {},
+              const Distribution* dist = nullptr) const;
+  /// Progress ticks this process reports (its share of the units of every run).
+  std::uint64_t progress_ticks(const Distribution* dist) const;
+
+ private:
+  ModelParams p_;
+  SimulationOptions opt_;
+  std::unique_ptr<SimulationPlan> main_, off_, plus_, minus_;
+};
+
+/// Convenience: SimulationJob(p, opt).run(threads, tick).
+Results simulate(const ModelParams& p, const SimulationOptions& opt, int threads = 0,
+                 const ProgressCallback& tick = {});
+
+/// Merge the results q of a driven-bath-off run into r: pearson, pearson_tilde become q's
+/// (Eqs. 11, 25 are bath-2-only quantities; r's own move to pearson_driven,
+/// pearson_tilde_driven), q's covariances are added as cov_*_static, wall_s and steps_total
+/// are summed.
+void merge_static_run(Results& r, const Results& q);
+
+}  // namespace synctur

@@ -1,0 +1,943 @@
+#include "synctur/engines/simulation.hpp"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <complex>
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+
+#include "synctur/numerics/batch_stats.hpp"
+#include "synctur/dynamics/commutator.hpp"
+#include "synctur/engines/exact.hpp"
+#include "synctur/engines/scheme_expectation.hpp"
+#include "synctur/engines/theory.hpp"
+#include "synctur/physics/spectra.hpp"
+#include "dynamics/step_sampling.hpp"
+
+namespace synctur {
+namespace {
+
+using namespace detail;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t kChunk = 4096;         // steps per noise refill / progress tick
+constexpr std::int64_t kMaxBlocks = 4096;    // stored period blocks per trajectory
+constexpr std::uint32_t kDrivenBathId = 1;   // RngKey::bath of xi_1
+constexpr std::uint32_t kStaticBathId = 2;   // RngKey::bath of xi_2
+constexpr double kMinBatchesPerUnit = 8.0;   // fewer: a warning that the errors are uncertain
+constexpr double kMinWindowX = 3.0;   // D_sym window [relaxation times]: automatic start ...
+constexpr double kTailWindowX = 8.0;  // ... and the wider window the tail test compares with
+
+std::string fmt_g(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
+}
+
+/// Refuses (InputRefusedError naming the key) runs whose step count overflows 64 bits or
+/// whose per-unit storage cannot fit in memory, before anything is allocated.
+void check_run_size(const SimulationOptions& opt, int n) {
+  constexpr double kMaxSteps = 9.0e18;  // < 2^63: every step index stays representable
+  const double per_traj = (static_cast<double>(std::max<std::int64_t>(opt.warmup_periods, 0)) +
+                           static_cast<double>(opt.periods)) * n;
+  if (per_traj > kMaxSteps / std::max(1, opt.noise_decimation))
+    throw InputRefusedError("simulation.periods: " + fmt_g(per_traj) +
+                                " steps per trajectory exceed the 64-bit step counter");
+  // Stored per trajectory: <= kMaxBlocks block means of kNObs observables and 3 streaming
+  // autocorrelators (<= 3 x 1024 doubles each); per unit of work at least that.
+  const double per_traj_bytes = 8.0 * (kMaxBlocks * kNObs + 3 * 3 * 1024);
+  const double bytes = per_traj_bytes * opt.trajectories;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  const double ram = pages > 0 && page > 0 ? static_cast<double>(pages) * page : 0.0;
+  if (ram > 0.0 && bytes > 0.5 * ram)
+    throw InputRefusedError("simulation.trajectories: " + std::to_string(opt.trajectories) +
+                                " trajectories need about " + fmt_g(bytes / 1073741824.0) +
+                                " GiB of accumulators, more than half of this machine's " +
+                                fmt_g(ram / 1073741824.0) + " GiB");
+}
+
+
+std::int64_t block_length(std::int64_t periods) {
+  return std::max<std::int64_t>(1, (periods + kMaxBlocks - 1) / kMaxBlocks);
+}
+
+/// Measured-phase layout: blocks of `len` periods (the last one possibly shorter).
+struct BlockLayout {
+  std::int64_t len = 1, count = 0;
+  std::int64_t periods_in(std::int64_t b, std::int64_t periods) const {
+    return std::min(len, periods - b * len);
+  }
+};
+
+/// One unit (1 or 2 trajectories sharing xi_2; the second has -xi_1): runs warm-up and
+/// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].
+template <int NT>
+void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout& bl,
+              const ProgressCallback& tick, double* out, Autocorrelator* corr) {
+  const Propagator& prop = plan.propagator();
+  const ModelParams& p = plan.params();
+  const SimulationOptions& opt = plan.options();
+  const int n = prop.steps_per_period();
+  const double* maps = prop.data();
+  const Propagator* half = plan.half_step_propagator();
+  const double* hmaps = half ? half->data() : nullptr;
+  const double m = p.mass, mg2 = p.mass * p.gamma_2;
+
+  NoiseStream s2(plan.static_noise(), RngKey{opt.seed, unit, kStaticBathId});
+  std::unique_ptr<NoiseStream> s1;
+  if (plan.driven_noise())
+    s1 = std::make_unique<NoiseStream>(*plan.driven_noise(), RngKey{opt.seed, unit, kDrivenBathId});
+  std::vector<double> xi1(kChunk + 1, 0.0), xi2(kChunk + 1, 0.0);
+  const std::size_t q = static_cast<std::size_t>(opt.noise_decimation);
+  std::vector<double> fine(q > 1 ? q * kChunk : 0);
+  // Next c samples xi(t_j), j = 1.., of a stream into dst (every q-th sample of the fine grid).
+  auto fill = [&](NoiseStream& st, double* dst, std::size_t c) {
+    if (q == 1) return st.fill(dst, c);
+    st.fill(fine.data(), q * c);
+    for (std::size_t i = 0; i < c; ++i) dst[i] = fine[q * i + q - 1];
+  };
+  if (s1) s1->fill(xi1.data(), 1);
+  s2.fill(xi2.data(), 1);
+
+  double s[NT][kStateDim] = {};
+  double acc[NT][kNObs] = {};
+  const std::int64_t warm = plan.warmup_periods() * n;
+  const std::int64_t total = warm + opt.periods * n;
+  std::int64_t j = 0;
+  int k = 0;                  // phase j mod n
+  std::int64_t period = 0;    // measured periods completed
+  std::int64_t in_block = 0;  // periods accumulated in the current block
+  double blk[NT][kNObs] = {};
+  // Power samples for the fluctuations: means over groups of g periods -> corr[3 t + (0,1,2)]
+  // for P_A, P_B, P.
+  const std::int64_t g = plan.correlation_periods();
+  std::int64_t in_group = 0;
+  double grp[NT][2] = {};
+
+  while (j < total) {
+    const std::size_t c = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - j));
+    if (s1) fill(*s1, xi1.data() + 1, c);
+    fill(s2, xi2.data() + 1, c);
+    for (std::size_t i = 0; i < c; ++i, ++j) {
+      const double* M = maps + 45 * k;
+      const double x1k = xi1[i], x2k = xi2[i], x1n = xi1[i + 1], x2n = xi2[i + 1];
+      if (j >= warm) {
+        // Instantaneous observables at t_k (weight w0) and, with Simpson's rule, at the
+        // mid-step t_k + dt/2 (weight 2/3; w0 = 1/3, the end point being the next t_k).
+        auto sample = [&](const DriveSample& d, const double* st, double n1, double n2,
+                          double w, double* ac) {
+          detail::sample_observables(d, st, n1, n2, m, mg2, w, ac);
+        };
+        const double w0 = half ? 1.0 / 3.0 : 1.0;
+        for (int t = 0; t < NT; ++t) {
+          const double a = t == 0 ? 1.0 : -1.0;
+          sample(prop.drive(k), s[t], a * x1k, x2k, w0, acc[t]);
+          if (half) {  // first half step (phase 2k of 2n), noise linear to the mid value
+            const double x1m = 0.5 * a * (x1k + x1n), x2m = 0.5 * (x2k + x2n);
+            double mid[kStateDim];
+            apply_map(hmaps + 45 * 2 * k, s[t], a * x1k, x2k, x1m, x2m, mid);
+            sample(half->drive(2 * k + 1), mid, x1m, x2m, 2.0 / 3.0, acc[t]);
+          }
+        }
+      }
+      for (int t = 0; t < NT; ++t) {
+        const double a = t == 0 ? 1.0 : -1.0;
+        double nx[kStateDim];
+        apply_map(M, s[t], a * x1k, x2k, a * x1n, x2n, nx);
+        for (int r = 0; r < kStateDim; ++r) s[t][r] = nx[r];
+      }
+      if (++k == n) {
+        k = 0;
+        if (j >= warm) {  // a measured period ended at grid point j
+          const bool group_done = ++in_group == g;
+          for (int t = 0; t < NT; ++t) {
+            grp[t][0] += acc[t][kPA];
+            grp[t][1] += acc[t][kPB];
+            if (group_done) {
+              const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(g));
+              corr[3 * t].add(grp[t][0] * norm);
+              corr[3 * t + 1].add(grp[t][1] * norm);
+              corr[3 * t + 2].add((grp[t][0] + grp[t][1]) * norm);
+              grp[t][0] = grp[t][1] = 0.0;
+            }
+            for (int o = 0; o < kNObs; ++o) {
+              blk[t][o] += acc[t][o];
+              acc[t][o] = 0.0;
+            }
+          }
+          if (group_done) in_group = 0;
+          ++period;
+          if (++in_block == bl.len || period == opt.periods) {
+            const std::int64_t b = (period - 1) / bl.len;
+            const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(in_block));
+            for (int t = 0; t < NT; ++t)
+              for (int o = 0; o < kNObs; ++o) {
+                out[(t * bl.count + b) * kNObs + o] = blk[t][o] * norm;
+                blk[t][o] = 0.0;
+              }
+            in_block = 0;
+          }
+        }
+      }
+    }
+    xi1[0] = xi1[c];
+    xi2[0] = xi2[c];
+    if (tick) tick();
+  }
+}
+
+/// After each process has run its units: every process gets every unit's block means and
+/// autocorrelator states (a record of per_unit + corr states per unit), in unit order.
+void share_unit_data(const Distribution& dist, int U, std::size_t per_unit, std::vector<double>& data,
+                     std::vector<Autocorrelator>& corr) {
+  const std::size_t per_corr = corr.empty() ? 0 : corr[0].state_size();
+  const std::size_t nc = corr.size() / static_cast<std::size_t>(U);  // correlators per unit
+  const std::size_t len = per_unit + nc * per_corr;
+  std::vector<double> buf(len * static_cast<std::size_t>(U), 0.0), st;
+  for (int u = 0; u < U; ++u) {
+    if (!dist.owns(u)) continue;
+    double* rec = buf.data() + len * static_cast<std::size_t>(u);
+    std::copy_n(data.data() + per_unit * static_cast<std::size_t>(u), per_unit, rec);
+    st.clear();
+    for (std::size_t c = 0; c < nc; ++c) corr[static_cast<std::size_t>(u) * nc + c].save(st);
+    std::copy(st.begin(), st.end(), rec + per_unit);
+  }
+  dist.share_units(buf, len, U);
+  for (int u = 0; u < U; ++u) {
+    const double* rec = buf.data() + len * static_cast<std::size_t>(u);
+    std::copy_n(rec, per_unit, data.data() + per_unit * static_cast<std::size_t>(u));
+    for (std::size_t c = 0; c < nc; ++c)
+      corr[static_cast<std::size_t>(u) * nc + c].load(rec + per_unit + c * per_corr);
+  }
+}
+
+/// The estimates that are functions of the period-averaged sample means m[kNObs], in output
+/// order: the same formulas turn the scheme's exact expectation into its offsets.
+struct MeanEstimator {
+  const char* key;
+  std::function<double(const std::vector<double>&)> f;
+};
+std::vector<MeanEstimator> mean_estimators(const ModelParams& p, bool driven_bath_off) {
+  const double T1 = p.T_1, T2 = p.T_2;
+  std::vector<MeanEstimator> v;
+  if (!driven_bath_off) {
+    v.push_back({"P_A", [](const auto& m) { return m[kPA]; }});
+    v.push_back({"P_B", [](const auto& m) { return m[kPB]; }});
+    v.push_back({"P", [](const auto& m) { return m[kPA] + m[kPB]; }});
+    v.push_back({"J_1", [](const auto& m) { return m[kJ1]; }});
+    v.push_back({"J_2", [](const auto& m) { return -(m[kPA] + m[kPB]) - m[kJ1]; }});
+    v.push_back({"S_dot", [T1, T2](const auto& m) {
+                   if (!(T1 > 0.0 && T2 > 0.0)) return kNaN;
+                   const double J1 = m[kJ1], J2 = -(m[kPA] + m[kPB]) - J1;
+                   return -J1 / T1 - J2 / T2;
+                 }});
+    v.push_back({"eta", [](const auto& m) {
+                   return (m[kPA] < 0.0 && m[kPB] > 0.0) ? -m[kPA] / m[kPB] : kNaN;
+                 }});
+  }
+  v.push_back({"cov_xAxA", [](const auto& m) { return m[kXAXA]; }});
+  v.push_back({"cov_xBxB", [](const auto& m) { return m[kXBXB]; }});
+  v.push_back({"cov_xAxB", [](const auto& m) { return m[kXAXB]; }});
+  v.push_back({"pearson", [](const auto& m) { return m[kXAXB] / std::sqrt(m[kXAXA] * m[kXBXB]); }});
+  v.push_back({"pearson_tilde", [](const auto& m) { return m[kXAXB] / m[kXAXA]; }});
+  return v;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, double>> scheme_offsets(const SimulationPlan& plan,
+                                                           const Results& reference, int threads,
+                                                           SchemeExpectation* expectation) {
+  const SchemeExpectation e = scheme_expectation(plan, threads);
+  if (expectation) *expectation = e;
+  std::vector<double> m(kNObs, 0.0);
+  m[kPA] = e.P_A;
+  m[kPB] = e.P_B;
+  m[kJ1] = e.J_1;
+  m[kJ2d] = e.J_2_direct;
+  m[kXAXA] = e.cov_xAxA;
+  m[kXBXB] = e.cov_xBxB;
+  m[kXAXB] = e.cov_xAxB;
+  std::vector<std::pair<std::string, double>> out;
+  for (const MeanEstimator& me : mean_estimators(plan.params(), plan.driven_bath_off())) {
+    if (!reference.has(me.key)) continue;
+    const double b = me.f(m) - reference.get(me.key);
+    if (std::isfinite(b)) out.emplace_back(me.key, b);
+  }
+  return out;
+}
+
+// --- plan --------------------------------------------------------------------------------
+SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& opt,
+                               bool driven_bath_off)
+    : p_(p), opt_(opt), off_(driven_bath_off) {
+  for (const auto& bad : {p.validate(), opt.validate()})
+    if (!bad.empty()) throw std::invalid_argument(bad.front().first + ": " + bad.front().second);
+  if (off_) p_.gamma_1 = 0.0;
+  const int n = synctur::steps_per_period(p, opt);
+  check_run_size(opt, n);
+  prop_ = std::make_unique<Propagator>(p_, n);
+  if (uses_simpson(p_, opt, prop_->dt())) half_ = std::make_unique<Propagator>(p_, 2 * n);
+  floquet_ = floquet_spectrum(*prop_);
+  const StabilityReport st = check_stability(floquet_);
+  if (!st.stable) throw NoSteadyStateError(st.message, st.slowest_rate);
+
+  if (opt.warmup_periods >= 0) {
+    warmup_ = opt.warmup_periods;
+  } else {
+    const double tw = suggested_warmup(floquet_, opt.warmup_decay);
+    warmup_ = static_cast<std::int64_t>(std::llround(tw / p.period()));
+  }
+  batch_ = opt.batch_periods;
+  {  // fluctuation sampling: lag window ~ 30 / (2 |slowest rate|) (second moments decay at twice
+     // the amplitude rate), at most 512 lags of corr_periods_ periods each
+    const double want =
+        std::max(30.0, 2.0 * std::max(opt.D_window, kTailWindowX)) /
+        (2.0 * -floquet_.slowest_rate) / p.period();
+    corr_periods_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(want / 512.0)));
+    corr_lags_ = std::max<std::int64_t>(
+        64, static_cast<std::int64_t>(std::ceil(want / static_cast<double>(corr_periods_))));
+  }
+
+  const double dt = prop_->dt();
+  const double wb = effective_band_limit(p, dt, opt.noise);
+  for (const auto& [key, msg] : check_band_limit(p, dt, opt.noise))
+    warnings_.push_back(key + ": " + msg);
+  if (!off_ && wb < 3.0 * p.cutoff)
+    warnings_.push_back(
+        "noise: band limit " + std::to_string(wb) + " < 3 w_c = " + std::to_string(3.0 * p.cutoff) +
+        ": the Drude noise and memory are not resolved up to the cutoff; J_1 and the powers can "
+        "be biased (validate campaign: -44% on P_B at w_c = 1000): leave "
+        "simulation.steps_per_period = 0 (automatic) with simulation.cutoff_band = 6");
+  const double dt_noise = dt / opt.noise_decimation;
+  if (!off_) noise1_ = std::make_unique<NoisePlan>(driven_bath(p), dt_noise, wb, opt.noise);
+  noise2_ = std::make_unique<NoisePlan>(static_bath(p), dt_noise, wb, opt.noise);
+  for (const NoisePlan* np : {noise1_.get(), noise2_.get()})
+    if (np && np->truncation_error() > opt.noise.filter_tol)
+      warnings_.push_back(
+          std::string("noise: the ") + (np == noise1_.get() ? "driven" : "static") +
+          " bath's filter reached its cap of " + std::to_string(np->taps()) +
+          " taps: relative variance deficit " + fmt_g(np->truncation_error()) +
+          " (noise.filter_tol " + fmt_g(opt.noise.filter_tol) +
+          "): the noise's long-time correlations are cut (raise noise.max_taps: with "
+          "simulation.bias = \"correct\" the effect on the means is in <key>_bias and removed)");
+}
+
+int SimulationPlan::units() const {
+  return opt_.antithetic ? opt_.trajectories / 2 : opt_.trajectories;
+}
+
+std::uint64_t SimulationPlan::steps_total() const {
+  return static_cast<std::uint64_t>(opt_.trajectories) *
+         static_cast<std::uint64_t>(warmup_ + opt_.periods) *
+         static_cast<std::uint64_t>(steps_per_period());
+}
+
+std::uint64_t SimulationPlan::progress_ticks() const {
+  const std::uint64_t per_unit =
+      static_cast<std::uint64_t>(warmup_ + opt_.periods) * steps_per_period();
+  return static_cast<std::uint64_t>(units()) * ((per_unit + kChunk - 1) / kChunk);
+}
+
+// --- run ---------------------------------------------------------------------------------
+double UnitAggregates::mean_without(int u, int c) const {
+  double s = 0.0, w = 0.0;
+  for (std::size_t v = 0; v < means.size(); ++v) {
+    if (static_cast<int>(v) == u) continue;
+    s += weights[v] * means[v][static_cast<std::size_t>(c)];
+    w += weights[v];
+  }
+  return s / w;
+}
+
+Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback& tick,
+                 UnitAggregates* agg, const Distribution* dist) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const ModelParams& p = plan.params();
+  const SimulationOptions& opt = plan.options();
+  const int U = plan.units(), NT = plan.trajectories_per_unit();
+  BlockLayout bl;
+  bl.len = block_length(opt.periods);
+  bl.count = (opt.periods + bl.len - 1) / bl.len;
+  const std::size_t per_unit = static_cast<std::size_t>(NT * bl.count * kNObs);
+  std::vector<double> data(per_unit * static_cast<std::size_t>(U), kNaN);
+  std::vector<Autocorrelator> corr(static_cast<std::size_t>(U * NT * 3),
+                                   Autocorrelator(static_cast<std::size_t>(plan.correlation_lags())));
+
+  // The units this process runs (all of them without a Distribution; round-robin over ranks).
+  std::vector<int> mine;
+  for (int u = 0; u < U; ++u)
+    if (!dist || dist->owns(u)) mine.push_back(u);
+  const int M = static_cast<int>(mine.size());
+  std::string failure;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+  for (int i = 0; i < M; ++i) {
+    const int u = mine[static_cast<std::size_t>(i)];
+    try {
+      double* out = data.data() + per_unit * static_cast<std::size_t>(u);
+      Autocorrelator* c = corr.data() + static_cast<std::size_t>(u * NT * 3);
+      if (NT == 2)
+        run_unit<2>(plan, static_cast<std::uint32_t>(u), bl, tick, out, c);
+      else
+        run_unit<1>(plan, static_cast<std::uint32_t>(u), bl, tick, out, c);
+    } catch (const std::exception& e) {
+#pragma omp critical(synctur_simulate_failure)
+      if (failure.empty()) failure = e.what();
+    }
+  }
+  if (dist) failure = dist->first_failure(failure);
+  if (!failure.empty()) throw std::runtime_error(failure);
+  if (dist && dist->size() > 1) share_unit_data(*dist, U, per_unit, data, corr);
+
+  auto block = [&](int u, int t, std::int64_t b) {
+    return data.data() + per_unit * static_cast<std::size_t>(u) +
+           static_cast<std::size_t>((t * bl.count + b) * kNObs);
+  };
+
+  // Integrated autocorrelation time of the unit-averaged block series (max over observables).
+  double tau_blocks = 0.5;
+  for (int o : {kPA, kPB, kJ1, kXAXA, kXBXB, kXAXB}) {
+    std::vector<std::vector<double>> series(U, std::vector<double>(bl.count));
+    for (int u = 0; u < U; ++u)
+      for (std::int64_t b = 0; b < bl.count; ++b) {
+        double v = 0.0;
+        for (int t = 0; t < NT; ++t) v += block(u, t, b)[o];
+        series[u][b] = v / NT;
+      }
+    const double tau = integrated_autocorr_time(series);
+    if (std::isfinite(tau)) tau_blocks = std::max(tau_blocks, tau);
+  }
+  const double tau_periods = tau_blocks * static_cast<double>(bl.len);
+
+  // Batch length (whole blocks).
+  std::int64_t batch_blocks;
+  if (opt.batch_periods > 0) {
+    batch_blocks = std::max<std::int64_t>(1, opt.batch_periods / bl.len);
+  } else {
+    // At least 10 tau_int and 20 relaxation times 1/(2 |slowest rate|) of the second moments:
+    // a slow mode of small amplitude can dominate the variance of a mean while being invisible
+    // to the estimate of tau_int (gamma_2 = 100: relaxation ~1300 time units).
+    const double relax_periods = 1.0 / (2.0 * -plan.floquet().slowest_rate) / p.period();
+    const double want = std::max({static_cast<double>(opt.periods) / 32.0, 10.0 * tau_periods,
+                                  20.0 * relax_periods});
+    batch_blocks = static_cast<std::int64_t>(std::ceil(want / static_cast<double>(bl.len)));
+  }
+  batch_blocks = std::clamp<std::int64_t>(batch_blocks, 1, bl.count);
+  const std::int64_t batches = bl.count / batch_blocks;  // remainder joins the last batch
+
+  SampleSet unit_samples(kNObs), traj_samples(kNObs);
+  std::vector<double> lag1_x, lag1_y;
+  for (int u = 0; u < U; ++u) {
+    std::vector<double> prev;
+    for (std::int64_t q = 0; q < batches; ++q) {
+      const std::int64_t b0 = q * batch_blocks;
+      const std::int64_t b1 = (q + 1 == batches) ? bl.count : b0 + batch_blocks;
+      double w_total = 0.0;
+      std::array<double, kNObs> um{};
+      for (int t = 0; t < NT; ++t) {
+        std::array<double, kNObs> tm{};
+        double w = 0.0;
+        for (std::int64_t b = b0; b < b1; ++b) {
+          const double wb = static_cast<double>(bl.periods_in(b, opt.periods));
+          for (int o = 0; o < kNObs; ++o) tm[o] += wb * block(u, t, b)[o];
+          w += wb;
+        }
+        for (int o = 0; o < kNObs; ++o) {
+          tm[o] /= w;
+          um[o] += tm[o] / NT;
+        }
+        traj_samples.add(tm.data(), w);
+        w_total = w;
+      }
+      unit_samples.add(um.data(), w_total);
+      if (!prev.empty()) {
+        lag1_x.push_back(prev[kPA]);
+        lag1_y.push_back(um[kPA]);
+      }
+      prev.assign(um.begin(), um.end());
+    }
+  }
+
+  Results r;
+  std::vector<std::string> extra_warnings;
+  auto est = [&](const std::string& key, const std::function<double(const std::vector<double>&)>& f) {
+    const Estimate e = jackknife(unit_samples, f);
+    r.set(key, e.value, e.se);
+  };
+  const bool off = plan.driven_bath_off();
+  for (const MeanEstimator& me : mean_estimators(p, off)) est(me.key, me.f);
+  if (!off) {
+    est("J_2_direct", [](const auto& m) { return m[kJ2d]; });
+    est("first_law_residual", [](const auto& m) { return m[kPA] + m[kPB] + m[kJ1] + m[kJ2d]; });
+  }
+
+  if (agg && !off) {
+    agg->means.assign(static_cast<std::size_t>(U), {});
+    agg->weights.assign(static_cast<std::size_t>(U), 0.0);
+    for (int u = 0; u < U; ++u)
+      for (std::int64_t b = 0; b < bl.count; ++b) {
+        const double w = static_cast<double>(bl.periods_in(b, opt.periods));
+        for (int t = 0; t < NT; ++t) {
+          const double* v = block(u, t, b);
+          agg->means[u][0] += w * v[kPA] / NT;
+          agg->means[u][1] += w * v[kPB] / NT;
+          agg->means[u][2] += w * v[kJ1] / NT;
+        }
+        agg->weights[u] += w;
+      }
+    for (int u = 0; u < U; ++u)
+      for (auto& m : agg->means[u]) m /= agg->weights[u];
+  }
+
+  // Symmetrised (classical-sampling) part of the long-time variance rates, Eq. 6:
+  // D_sym = lim Var(int P)/t from the autocovariance of the block means (main estimate) and
+  // from batch means (check).  Only whole blocks of equal length enter.
+  if (!off) {
+    const std::int64_t nb = (opt.periods % bl.len == 0) ? bl.count : bl.count - 1;
+    const double block_time = static_cast<double>(bl.len) * p.period();
+    std::size_t window = 0;
+    bool truncated = false;
+    const double sample_time = static_cast<double>(plan.correlation_periods()) * p.period();
+    for (auto [which, key] : {std::pair{0, "D_PA"}, {1, "D_PB"}, {2, "D_P"}}) {
+      std::vector<std::vector<const Autocorrelator*>> units(U);
+      for (int u = 0; u < U; ++u)
+        for (int t = 0; t < NT; ++t)
+          units[u].push_back(&corr[static_cast<std::size_t>((u * NT + t) * 3 + which)]);
+      std::size_t W = 0;
+      bool trunc = false;
+      // Window: Sokal's W >= 10 tau_int, and at least x decay times 1/(2 |slowest rate|) of the
+      // second moments (a slow tail of small amplitude is invisible to tau_int).  Beyond the
+      // window the autocovariance of a power decays like the products of the slowest Floquet
+      // multipliers (Wick: products of two-point functions), so a plain window misses e^-x of
+      // the slow part of D_sym (5% at x = 3: -8.7% on D_PA_sym at gamma_2 = 60, Omega = 2.5;
+      // docs/SIMULATION.md section 4).  x = simulation.D_window (plain window), or with 0 (the
+      // default) x = 3 plus that tail: c_k = sum Re(b nu^k) with the known poles
+      // nu = (mu_i mu_j)^g (pairs of Floquet multipliers, g periods per sample) that still
+      // matter there, amplitudes fitted to the window's second half.
+      const double relax = 1.0 / (2.0 * -plan.floquet().slowest_rate);
+      const bool auto_window = opt.D_window == 0.0;
+      const double x0 = auto_window ? kMinWindowX : opt.D_window;
+      const auto w_min = static_cast<std::size_t>(std::ceil(x0 * relax / sample_time));
+      std::vector<std::complex<double>> poles;  // (mu_i mu_j)^g, one of each conjugate pair
+      if (auto_window) {
+        const auto& mu = plan.floquet().multipliers;
+        const double g = static_cast<double>(plan.correlation_periods());
+        for (std::size_t i = 0; i < mu.size(); ++i)
+          for (std::size_t j = i; j < mu.size(); ++j) {
+            std::complex<double> nu = std::pow(mu[i] * mu[j], g);
+            if (!(std::abs(nu) > 0.0)) continue;
+            if (nu.imag() < 0.0) nu = std::conj(nu);
+            bool seen = false;
+            for (const auto& q : poles) seen = seen || std::abs(q - nu) <= 1e-12 * std::abs(nu);
+            if (!seen) poles.push_back(nu);
+          }
+      }
+      std::vector<double> reps;
+      double fit = 0.0;
+      const Estimate d =
+          variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps, poles, &fit);
+      r.set(std::string(key) + "_sym_tail", fit);
+      {  // Check on the same data: the plain window out to kTailWindowX relaxation times minus
+         // the reported value, with the jackknife error of the difference.
+        const double xt = std::max(kTailWindowX, x0);
+        const auto w_tail = static_cast<std::size_t>(std::ceil(xt * relax / sample_time));
+        std::size_t Wt = 0;
+        bool tt = false;
+        std::vector<double> reps_t;
+        const Estimate dt = variance_rate(units, sample_time, 10.0, &Wt, &tt, w_tail, &reps_t);
+        std::vector<double> diff(reps.size());
+        for (std::size_t u = 0; u < reps.size(); ++u) diff[u] = reps_t[u] - reps[u];
+        const double tail = dt.value - d.value, tail_se = jackknife_se(diff);
+        const bool significant = Wt > W && std::isfinite(tail_se) &&
+                                 std::abs(tail) > 3.0 * tail_se && std::abs(tail) > 0.25 * d.se;
+        r.set(std::string(key) + "_sym_window_tail", tail, tail_se);
+        if (significant)
+          extra_warnings.push_back(
+              "fluctuations: " + std::string(key) + "_sym's autocovariance out to " + fmt_g(xt) +
+              " relaxation times differs from the reported value (window " + fmt_g(x0) +
+              (auto_window ? " + fitted tail" : "") + ") by " + fmt_g(tail) + " +- " +
+              fmt_g(tail_se) + " (" + fmt_g(tail / d.se) + " se of " + key + ")" +
+              (auto_window ? ": report this" : ": set simulation.D_window = 0 (automatic)"));
+      }
+      r.set(std::string(key) + "_sym", d.value, d.se);
+      r.set(std::string(key) + "_sym_window", x0);
+      if (agg) {
+        agg->D_sym[static_cast<std::size_t>(which)] = d.value;
+        agg->D_sym_replicas[static_cast<std::size_t>(which)] = reps;
+      }
+      if (which == 0) window = W;
+      truncated = truncated || trunc;
+      UnitSeries s(U, std::vector<std::vector<double>>(NT, std::vector<double>(nb)));
+      for (int u = 0; u < U; ++u)
+        for (int t = 0; t < NT; ++t)
+          for (std::int64_t b = 0; b < nb; ++b) {
+            const double* v = block(u, t, b);
+            s[u][t][b] = which == 0 ? v[kPA] : which == 1 ? v[kPB] : v[kPA] + v[kPB];
+          }
+      const Estimate db = variance_rate_batch(s, block_time, static_cast<std::size_t>(batch_blocks));
+      r.set(std::string(key) + "_sym_batch", db.value, db.se);
+    }
+    r.set("D_window_periods", static_cast<double>(window * plan.correlation_periods()));
+    r.set("D_sample_periods", static_cast<double>(plan.correlation_periods()));
+    if (truncated)
+      extra_warnings.push_back(
+          "fluctuations: the correlation window reached the largest stored lag; D_*_sym may miss "
+          "the tail (longer runs do not help: report this)");
+  }
+
+  // Run description.
+  r.set("dt", plan.dt());
+  r.set("steps_per_period", plan.steps_per_period());
+  r.set("periods", static_cast<double>(opt.periods));
+  r.set("warmup_periods", static_cast<double>(plan.warmup_periods()));
+  r.set("warmup_time", static_cast<double>(plan.warmup_periods()) * p.period());
+  r.set("trajectories", opt.trajectories);
+  r.set("seed", static_cast<double>(opt.seed));
+  r.set("antithetic", opt.antithetic ? 1.0 : 0.0);
+  r.set("jackknife_units", U);  // independent units behind every _se (antithetic pair = 1 unit)
+  r.set("simpson_quadrature", plan.half_step_propagator() ? 1.0 : 0.0);
+  r.set("floquet_slowest_rate", plan.floquet().slowest_rate);
+  r.set("band_limit", plan.static_noise().band_limit());
+  r.set("noise_taps_static", static_cast<double>(plan.static_noise().taps()));
+  if (plan.driven_noise())
+    r.set("noise_taps_driven", static_cast<double>(plan.driven_noise()->taps()));
+  r.set("propagator_substeps", plan.propagator().substeps());
+  r.set("batch_periods", static_cast<double>(batch_blocks * bl.len));
+  r.set("n_batches", static_cast<double>(unit_samples.size()));
+  // Few batches per unit make the errors themselves uncertain, and low: at the Fig. 4 point
+  // (gamma_2 = 1, Omega = 200) with 3 batches per unit the scatter of P_A over 36 seeds was
+  // 1.35x the mean reported se; with 14 per unit 1.14x (12 seeds, consistent with 1).
+  if (U > 0 && static_cast<double>(unit_samples.size()) / U < kMinBatchesPerUnit)
+    extra_warnings.push_back(
+        "errors: only " + std::to_string(unit_samples.size() / static_cast<std::size_t>(U)) +
+        " batches per unit (batches must span >= 20 relaxation times and 10 tau_int): the "
+        "standard errors are uncertain and tend to be low: run more periods");
+  r.set("tau_int_periods", tau_periods);
+  r.set("batch_over_tau", static_cast<double>(batch_blocks * bl.len) / tau_periods);
+  r.set("n_eff", static_cast<double>(U) * static_cast<double>(opt.periods) / (2.0 * tau_periods));
+  {  // lag-1 correlation of consecutive batch means of P_A within a unit (should be ~0)
+    double mx = 0, my = 0;
+    const std::size_t L = lag1_x.size();
+    for (std::size_t i = 0; i < L; ++i) {
+      mx += lag1_x[i];
+      my += lag1_y[i];
+    }
+    double sxy = 0, sxx = 0, syy = 0;
+    if (L > 2) {
+      mx /= L;
+      my /= L;
+      for (std::size_t i = 0; i < L; ++i) {
+        sxy += (lag1_x[i] - mx) * (lag1_y[i] - my);
+        sxx += (lag1_x[i] - mx) * (lag1_x[i] - mx);
+        syy += (lag1_y[i] - my) * (lag1_y[i] - my);
+      }
+    }
+    r.set("batch_lag1_corr", (L > 2 && sxx > 0 && syy > 0) ? sxy / std::sqrt(sxx * syy) : kNaN);
+  }
+  if (NT == 2 && !off) {
+    for (auto [o, key] : {std::pair{kPA, "P_A"}, {kPB, "P_B"}, {kJ1, "J_1"}}) {
+      const double vs = traj_samples.variance(o), vp = unit_samples.variance(o);
+      r.set(std::string("antithetic_vrf_") + key, vs / 2.0 / vp);
+      if (o == kPA && vs / 2.0 / vp < 1.0)
+        extra_warnings.push_back(
+            "antithetic pairs did not reduce the variance of P_A (factor " + std::to_string(vs / 2.0 / vp) +
+            ", a pair costs ~1.5 single trajectories, not 2): the slow mode dominates, "
+            "simulation.antithetic = false may be as good");
+    }
+  }
+  r.set("steps_total", static_cast<double>(plan.steps_total()));
+  r.set("wall_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  std::string w;
+  for (const auto& s : plan.warnings()) w += (w.empty() ? "" : "; ") + s;
+  for (const auto& s : extra_warnings) w += (w.empty() ? "" : "; ") + s;
+  if (!w.empty()) r.set_text("warnings", w);
+  r.set_text("solver", "simulate");
+  return r;
+}
+
+void merge_static_run(Results& r, const Results& q) {
+  // Copies key k of `from` with its twins (_se, _bias, _uncorrected) to key `to` of r.
+  auto copy = [&r](const Results& from, const std::string& k, const std::string& to) {
+    r.set(to, from.get(k), from.get(k + "_se"));
+    for (const char* twin : {"_bias", "_uncorrected"})
+      if (from.has(k + twin)) r.set(to + twin, from.get(k + twin));
+  };
+  // The driven run's covariance ratios are kept under *_driven; Eqs. 11, 25 are bath 2 only.
+  const Results own = r;  // the driven run's values, before they are overwritten
+  for (const char* key : {"pearson", "pearson_tilde"}) {
+    copy(own, key, std::string(key) + "_driven");
+    copy(q, key, key);
+  }
+  for (const char* key : {"cov_xAxA", "cov_xBxB", "cov_xAxB"})
+    copy(q, key, std::string(key) + "_static");
+  r.set("wall_s", r.get("wall_s") + q.get("wall_s"));
+  r.set("steps_total", r.get("steps_total") + q.get("steps_total"));
+}
+
+namespace {
+
+using Offsets = std::vector<std::pair<std::string, double>>;
+
+/// Records the scheme offsets as <key>_bias and, when `correct`, removes them: <key> becomes
+/// <key>_uncorrected - <key>_bias (same standard error: the offset is deterministic).
+void apply_offsets(Results& r, const Offsets& offs, bool correct) {
+  for (const auto& [k, b] : offs) {
+    if (!r.has(k)) continue;
+    r.set(k + "_bias", b);
+    if (!correct) continue;
+    const double v = r.get(k);
+    r.set(k + "_uncorrected", v);
+    r.set(k, v - b, r.get(k + "_se"));
+  }
+}
+
+/// Appends a warning to r's "warnings" text ("; "-separated).
+void add_warning(Results& r, const std::string& w) {
+  for (const auto& [k, v] : r.texts())
+    if (k == "warnings") return r.set_text("warnings", v + "; " + w);
+  r.set_text("warnings", w);
+}
+
+/// With simulation.bias = "estimate": names every quantity whose offset is larger than a
+/// quarter of its standard error (the run is precise enough to see its own bias), in a warning
+/// added to `to`.
+/// Names as in the merged output: the driven run's pearson* are *_driven, the bath-off run's
+/// covariances cov_*_static.
+void warn_visible_offsets(const Results& r, const Offsets& offs, bool bath_off, Results& to) {
+  std::string names;
+  for (const auto& [k, b] : offs) {
+    const double se = r.has(k + "_se") ? r.get(k + "_se") : 0.0;
+    if (!(se > 0.0) || std::abs(b) <= 0.25 * se) continue;
+    std::string name = k;
+    if (!bath_off && k.rfind("pearson", 0) == 0) name += "_driven";
+    if (bath_off && k.rfind("cov_", 0) == 0) name += "_static";
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%s (%.2g se)", names.empty() ? "" : ", ", name.c_str(),
+                  b / se);
+    names += buf;
+  }
+  if (!names.empty())
+    add_warning(to, "bias: the discretisation offsets of " + names +
+                       " exceed se/4 and are NOT removed (simulation.bias = \"estimate\"): use "
+                       "simulation.bias = \"correct\" (exact removal, the default), or a smaller "
+                       "dt (simulation.dt_accuracy, steps_per_period) and a wider noise.band_limit");
+}
+
+/// Removes the offsets of P_A, P_B, J_1 from every unit's means (the jackknifed combinations
+/// Q, V, dP/dOmega are then built from corrected means).
+void correct_unit_means(UnitAggregates& a, const Offsets& offs) {
+  for (const auto& [k, b] : offs)
+    for (int c = 0; c < 3; ++c)
+      if (k == UnitAggregates::kKeys[c])
+        for (auto& m : a.means) m[static_cast<std::size_t>(c)] -= b;
+}
+
+/// The band-limit part of the offset of D_PA_sym, D_PB_sym, D_P_sym: the exact steady state
+/// with the plan's band-limited noise spectra (ExactOptions::noise_band_limit) minus the
+/// unbanded one.  The time-step part is not included (measured below 0.05%: SIMULATION.md).
+std::array<double, 3> band_offsets_of_D(const SimulationPlan& plan) {
+  ExactOptions eo;
+  eo.omega_derivative = false;
+  const Results full = exact_point(plan.params(), eo);
+  const NoiseOptions& no = plan.options().noise;
+  eo.noise_band_limit = plan.static_noise().band_limit();
+  eo.noise_taper = no.taper;
+  eo.noise_taper_shape = no.taper_shape;
+  const Results band = exact_point(plan.params(), eo);
+  std::array<double, 3> out{};
+  const char* keys[3] = {"D_PA_sym", "D_PB_sym", "D_P_sym"};
+  for (int i = 0; i < 3; ++i) out[static_cast<std::size_t>(i)] = band.get(keys[i]) - full.get(keys[i]);
+  return out;
+}
+
+/// The continuum reference of a driven plan's means: the exact steady state (means only).
+Results exact_means(const ModelParams& p) {
+  ExactOptions eo;
+  eo.fluctuations = false;
+  eo.omega_derivative = false;
+  return exact_point(p, eo);
+}
+
+}  // namespace
+
+SimulationJob::SimulationJob(const ModelParams& p, const SimulationOptions& opt)
+    : p_(p), opt_(opt) {
+  // Mass-scaled coordinates (model.hpp, with_unit_mass): every plan runs at m = 1 and run()
+  // rescales the length^2 keys by 1/m, so the same physics gives the same numbers at any mass.
+  const ModelParams p1 = with_unit_mass(p);
+  main_ = std::make_unique<SimulationPlan>(p1, opt);
+  if (opt.pearson) {
+    // The bath-off run gives only covariances (Pearson), which the in-step quadrature does not
+    // change (docs/SIMULATION.md): grid points suffice there, 30% cheaper.
+    SimulationOptions o = opt;
+    o.quadrature = "left";
+    off_ = std::make_unique<SimulationPlan>(p1, o, /*driven_bath_off=*/true);
+  }
+  if (opt.omega_derivative) {
+    // Same grid (n), seed and band limit: the noise of the shifted runs is the same white noise
+    // through slightly different filters (common random numbers).
+    SimulationOptions o = opt;
+    o.steps_per_period = main_->steps_per_period();
+    if (o.noise.band_limit <= 0.0) o.noise.band_limit = main_->static_noise().band_limit();
+    ModelParams q = p1;
+    q.Omega = p1.Omega * (1.0 + opt.omega_step);
+    plus_ = std::make_unique<SimulationPlan>(q, o);
+    q.Omega = p1.Omega * (1.0 - opt.omega_step);
+    minus_ = std::make_unique<SimulationPlan>(q, o);
+  }
+}
+
+std::uint64_t SimulationJob::progress_ticks(const Distribution* dist) const {
+  const std::uint64_t all = progress_ticks();
+  if (!dist || dist->size() == 1) return all;
+  const int U = main_->units();  // every run of the job has the same units
+  return all / static_cast<std::uint64_t>(U) * static_cast<std::uint64_t>(dist->owned_count(U));
+}
+
+std::uint64_t SimulationJob::progress_ticks() const {
+  std::uint64_t t = main_->progress_ticks();
+  for (const auto* pl : {off_.get(), plus_.get(), minus_.get()})
+    if (pl) t += pl->progress_ticks();
+  return t;
+}
+
+Results SimulationJob::run(int threads, const ProgressCallback& tick, const Distribution* dist) const {
+  const bool bias_on = opt_.bias != "off", correct = opt_.bias == "correct";
+  double bias_seconds = 0.0;
+  // Offsets of a plan's means from the continuum (scheme_expectation.hpp), timed.
+  auto offsets = [&](const SimulationPlan& plan, const Results& reference) {
+    const auto t = std::chrono::steady_clock::now();
+    Offsets o = scheme_offsets(plan, reference, threads);
+    bias_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    return o;
+  };
+  UnitAggregates a0;
+  Results r = simulate(*main_, threads, tick, &a0, dist);
+  if (bias_on) {
+    const Offsets o = offsets(*main_, exact_means(main_->params()));
+    apply_offsets(r, o, correct);
+    if (correct) correct_unit_means(a0, o);
+    if (!correct) warn_visible_offsets(r, o, false, r);
+  }
+  if (off_) {
+    Results q = simulate(*off_, threads, tick, nullptr, dist);
+    // Bath 2 alone: theory's static covariances are exact at gamma_1 = 0.
+    if (bias_on) {
+      const Offsets o = offsets(*off_, theory_point(with_unit_mass(p_)));
+      apply_offsets(q, o, correct);
+      if (!correct) warn_visible_offsets(q, o, true, r);
+    }
+    merge_static_run(r, q);
+  }
+  r.set("bias_corrected", correct ? 1.0 : 0.0);
+  const int U = static_cast<int>(a0.means.size());
+  // f(u) evaluated with unit u deleted from every run (u = -1: all units), jackknife error.
+  auto jack = [&](const std::string& key, const std::function<double(int)>& f) {
+    std::vector<double> reps(static_cast<std::size_t>(U));
+    for (int u = 0; u < U; ++u) reps[static_cast<std::size_t>(u)] = f(u);
+    r.set(key, f(-1), jackknife_se(reps));
+  };
+
+  // Quantum fluctuations D = D_sym - D_comm (docs/FLUCTUATIONS.md) and the TUR ratios
+  // Q = S_dot D / O^2 (Eq. 7), errors by the joint jackknife (covariances of S_dot, D, O).
+  if (opt_.commutator) {
+    if (bias_on) {  // the band-limit part of D_sym's offset (D_comm is exact on the grid)
+      const auto t = std::chrono::steady_clock::now();
+      const std::array<double, 3> b = band_offsets_of_D(*main_);
+      bias_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+      const char* keys[3] = {"D_PA_sym", "D_PB_sym", "D_P_sym"};
+      for (std::size_t i = 0; i < 3; ++i) {
+        const std::string K = keys[i];
+        r.set(K + "_bias", b[i]);
+        if (!correct) continue;
+        r.set(K + "_uncorrected", r.get(K));
+        r.set(K, r.get(K) - b[i], r.get(K + "_se"));
+        a0.D_sym[i] -= b[i];
+        for (double& v : a0.D_sym_replicas[i]) v -= b[i];
+      }
+    }
+    const auto c0 = std::chrono::steady_clock::now();
+    const CommutatorResult c = commutator_fluctuations(main_->propagator());
+    const double comm[3] = {c.D_PA_comm, c.D_PB_comm, c.D_P_comm};
+    const double err[3] = {c.D_PA_err, c.D_PB_err, c.D_P_err};
+    const char* keys[3] = {"D_PA", "D_PB", "D_P"};
+    const double T1 = p_.T_1, T2 = p_.T_2;
+    auto sdot = [&](int u) {
+      if (!(T1 > 0.0 && T2 > 0.0)) return kNaN;
+      const double PA = a0.mean_without(u, 0), PB = a0.mean_without(u, 1);
+      const double J1 = a0.mean_without(u, 2), J2 = -(PA + PB) - J1;
+      return -J1 / T1 - J2 / T2;
+    };
+    for (int i = 0; i < 3; ++i) {
+      const std::string K = keys[i];
+      r.set(K + "_comm", comm[i]);
+      r.set(K + "_comm_err", std::isfinite(err[i]) ? err[i] : 0.0);
+      // D_comm is deterministic: its error bar is the numerical one (no sampling error).
+      r.set(K + "_comm_se", r.get(K + "_comm_err"));
+      auto D = [&, i](int u) {
+        const double s = u < 0 ? a0.D_sym[i] : a0.D_sym_replicas[i][static_cast<std::size_t>(u)];
+        return s - comm[i];
+      };
+      jack(K, D);
+      r.set(K + "_se", std::hypot(r.get(K + "_se"), r.get(K + "_comm_err")));
+      if (r.has(K + "_sym_bias")) {  // D = D_sym - D_comm: the offset is D_sym's
+        r.set(K + "_bias", r.get(K + "_sym_bias"));
+        if (correct) r.set(K + "_uncorrected", r.get(K) + r.get(K + "_sym_bias"));
+      }
+      auto O = [&, i](int u) {
+        return i == 2 ? a0.mean_without(u, 0) + a0.mean_without(u, 1) : a0.mean_without(u, i);
+      };
+      jack(std::string("Q_") + (i == 0 ? "PA" : i == 1 ? "PB" : "P"), [&](int u) {
+        const double o = O(u);
+        return sdot(u) * D(u) / (o * o);
+      });
+    }
+    r.set("commutator_seconds",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());
+  }
+  if (!plus_) {
+    if (bias_on) r.set("bias_seconds", bias_seconds);
+    rescale_from_unit_mass(r, p_.mass);  // plans at m = 1 (constructor)
+    return r;
+  }
+
+  UnitAggregates ap, am;
+  const Results rp = simulate(*plus_, threads, tick, &ap, dist);
+  const Results rm = simulate(*minus_, threads, tick, &am, dist);
+  if (correct) {
+    correct_unit_means(ap, offsets(*plus_, exact_means(plus_->params())));
+    correct_unit_means(am, offsets(*minus_, exact_means(minus_->params())));
+  }
+  r.set("wall_s", r.get("wall_s") + rp.get("wall_s") + rm.get("wall_s"));
+  r.set("steps_total", r.get("steps_total") + rp.get("steps_total") + rm.get("steps_total"));
+  const double W = p_.Omega, h = opt_.omega_step;
+  for (int l = 0; l < 2; ++l) {
+    const std::string L = l == 0 ? "A" : "B";
+    auto deriv = [&, l](int u) {
+      return (ap.mean_without(u, l) - am.mean_without(u, l)) / (2.0 * h * W);
+    };
+    jack("dP_" + L + "_dOmega", deriv);
+    jack("V_P" + L, [&, l](int u) {
+      const double x = 1.0 - W * deriv(u) / a0.mean_without(u, l);
+      return 2.0 * x * x;
+    });
+  }
+  r.set("omega_step", h);
+  if (bias_on) r.set("bias_seconds", bias_seconds);
+  rescale_from_unit_mass(r, p_.mass);  // plans at m = 1 (constructor)
+  return r;
+}
+
+Results simulate(const ModelParams& p, const SimulationOptions& opt, int threads,
+                 const ProgressCallback& tick) {
+  return SimulationJob(p, opt).run(threads, tick);
+}
+
+}  // namespace synctur
