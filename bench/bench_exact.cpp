@@ -1,5 +1,5 @@
-// Cost of the exact all-orders solver (`synctur exact`, src/engines/exact.cpp) per parameter point on
-// one core, against the goal of 0.2 s per point:
+// Cost of the exact all-orders solver (`synctur exact`, src/engines/exact.cpp) per parameter point
+// on one core, against the goal of 0.2 s per point:
 //   BM_ExactPoint/g2:G/wc:W/Om_x10:O/fl:F   gamma_2 = G, w_c = W (1 = 1.2, 1000 = 1000),
 //                                           Omega = O/10, T = 0.1; F = 1 with fluctuations
 //                                           (D, Q), 0 means only; V_P* (Omega derivative) off

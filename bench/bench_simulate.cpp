@@ -28,8 +28,7 @@ ModelParams quick() {
   return p;
 }
 
-SimulationOptions options(bool antithetic, int trajectories, long periods,
-                          bool simpson = true) {
+SimulationOptions options(bool antithetic, int trajectories, long periods, bool simpson = true) {
   SimulationOptions o;
   o.quadrature = simpson ? "simpson" : "left";
   o.trajectories = trajectories;

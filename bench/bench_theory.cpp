@@ -17,14 +17,14 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
-#include "synctur/io/config.hpp"
 #include "synctur/engines/sweep.hpp"
 #include "synctur/engines/theory.hpp"
+#include "synctur/io/config.hpp"
 
 using namespace synctur;
 
@@ -72,10 +72,10 @@ const Map& fig3_map() {
 }
 
 struct MapRun {
-  double wall;        // wall-clock time [s]
-  double cpu;         // CPU time of the process, all threads [s]
-  double evals;       // per point
-  long unconverged;   // points where the quadrature did not converge
+  double wall;       // wall-clock time [s]
+  double cpu;        // CPU time of the process, all threads [s]
+  double evals;      // per point
+  long unconverged;  // points where the quadrature did not converge
 };
 
 /// One map on `threads` threads, as `synctur theory` runs a sweep.
@@ -110,9 +110,9 @@ void BM_Fig3Map(benchmark::State& state) {
   state.counters["evals"] = r.evals;
   state.counters["unconverged"] = static_cast<double>(r.unconverged);
   // wall seconds per point (all threads together), e.g. "250u"
-  state.counters["per_point"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(m.points.size()),
-                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_point"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * static_cast<double>(m.points.size()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_Fig3Map)
     ->ArgName("threads")

@@ -28,13 +28,13 @@
 #include <vector>
 
 #include "synctur/app/commands.hpp"
-#include "synctur/engines/exact.hpp"
 #include "synctur/dynamics/floquet.hpp"
-#include "synctur/io/config.hpp"
-#include "synctur/io/output.hpp"
+#include "synctur/engines/exact.hpp"
 #include "synctur/engines/simulation_options.hpp"
 #include "synctur/engines/sweep.hpp"
 #include "synctur/engines/theory.hpp"
+#include "synctur/io/config.hpp"
+#include "synctur/io/output.hpp"
 
 namespace py = pybind11;
 using namespace synctur;
@@ -249,8 +249,8 @@ py::dict py_theory(const io::Config& cfg, std::optional<int> threads, bool sweep
         run_interruptible(c, py::none(), [&] { return theory_point(cfg.model, cfg.theory); });
     return point_dict("theory", cfg, r);
   }
-  const auto [pts, res] =
-      solver_sweep(cfg, n, progress, [&](const ModelParams& p) { return theory_point(p, cfg.theory); });
+  const auto [pts, res] = solver_sweep(
+      cfg, n, progress, [&](const ModelParams& p) { return theory_point(p, cfg.theory); });
   return table_dict(table_head("theory", cfg), app::sweep_table(cfg, pts, res));
 }
 

@@ -27,7 +27,8 @@ TEST(BatchStats, JackknifeOfLinearFunctionIsStandardError) {
   m /= x.size();
   for (double v : x) ss += (v - m) * (v - m);
   const double se = std::sqrt(ss / (x.size() - 1) / x.size());
-  const Estimate e = jackknife(s, [](const std::vector<double>& mm) { return 2.0 * mm[0] + mm[1]; });
+  const Estimate e =
+      jackknife(s, [](const std::vector<double>& mm) { return 2.0 * mm[0] + mm[1]; });
   EXPECT_NEAR(e.value, 2.0 * m + 3.0, 1e-12);
   EXPECT_NEAR(e.se, 2.0 * se, 1e-12);
   EXPECT_NEAR(s.variance(0), ss / (x.size() - 1), 1e-12);
@@ -179,7 +180,8 @@ TEST(BatchStats, AutocorrelatorSaveLoadIsExact) {
     }
     const std::vector<double> ca = pooled_autocov({&a}), cb = pooled_autocov({&b});
     ASSERT_EQ(ca.size(), cb.size());
-    for (std::size_t k = 0; k < ca.size(); ++k) EXPECT_EQ(ca[k], cb[k]) << "n = " << n << ", lag " << k;
+    for (std::size_t k = 0; k < ca.size(); ++k)
+      EXPECT_EQ(ca[k], cb[k]) << "n = " << n << ", lag " << k;
   }
 }
 
@@ -227,7 +229,8 @@ TEST(BatchStats, VarianceRateTailModelRemovesTheWindowBias) {
   const auto [mp, sp] = mean_se(plain);
   const auto [mf, sf] = mean_se(fit);
   const auto [mt, st] = mean_se(tails);
-  EXPECT_GT(want - mp, 4.0 * sp) << "the plain window should miss the tail: " << mp << " vs " << want;
+  EXPECT_GT(want - mp, 4.0 * sp) << "the plain window should miss the tail: " << mp << " vs "
+                                 << want;
   EXPECT_NEAR(mf, want, 4.0 * sf) << "fitted tail";
   EXPECT_NEAR(mt, tail_exact, 4.0 * st);
 }

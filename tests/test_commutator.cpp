@@ -9,6 +9,7 @@
 //      (driven bath off) of the commutator functions against the closed form from the poles of
 //      chi_2 (response.hpp).
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <chrono>
 #include <cmath>
@@ -16,7 +17,6 @@
 #include <iomanip>
 #include <iostream>
 #include <numbers>
-#include <omp.h>
 #include <vector>
 
 #include "synctur/dynamics/commutator.hpp"
@@ -113,8 +113,8 @@ TEST(Commutator, LowestOrderIsMinusOneTermOfEq18) {
       const double extrap = ratio[1][i] - (ratio[0][i] - ratio[1][i]) / 9.0;
       std::cout << std::setprecision(8) << "Omega " << c.W << " phi " << c.phi << " r " << c.r
                 << "  " << names[i] << "/gamma_1: lowest " << c0 << "  g1=1e-2 " << ratio[0][i]
-                << "  g1=1e-3 " << ratio[1][i] << "  diff ratio " << e2 / e3
-                << "  extrapolated " << extrap << " (rel " << (extrap - c0) / c0 << ")\n";
+                << "  g1=1e-3 " << ratio[1][i] << "  diff ratio " << e2 / e3 << "  extrapolated "
+                << extrap << " (rel " << (extrap - c0) / c0 << ")\n";
       EXPECT_GT(e2 / e3, 7.0) << names[i];  // shrinking ~linearly in gamma_1
       EXPECT_LT(e2 / e3, 13.0) << names[i];
       EXPECT_LT(std::abs(e3 / c0), 0.1) << names[i];
@@ -196,8 +196,8 @@ TEST(Commutator, LagCutoffConvergesToExactTail) {
     const CommutatorResult r = commutator_fluctuations(prop, o);
     const double err = std::abs(r.D_PA_comm - exact.D_PA_comm) / std::abs(exact.D_PA_comm);
     const double bound = std::exp(2.0 * rate * P * T);
-    std::cout << "lag periods " << P << ": relative difference " << err << " (exp(2 rate P T) = "
-              << bound << ")\n";
+    std::cout << "lag periods " << P << ": relative difference " << err
+              << " (exp(2 rate P T) = " << bound << ")\n";
     EXPECT_LT(err, 10.0 * bound + 1e-13);
     if (P > 20 && prev > 1e-11) {
       EXPECT_LT(err, 0.2 * prev);
@@ -298,10 +298,11 @@ TEST(Commutator, EqualTimeCommutatorsFromResponsesAndKernels) {
       StateMat canon = equal_time_commutator(p, k * p.period() / n);
       canon(kZ, kZ) = 0.0;  // equal time (the right limit adds the Drude jump L_a(0+)/m^2)
       const double err = (rich - canon).cwiseAbs().maxCoeff();
-      std::cout << "gamma_2 " << g2 << ", t = " << k << "/" << n << " T: max |K_eq(responses) - "
-                   "K_eq(canonical)| = " << err << " (trapezoid alone: "
-                << (b - canon).cwiseAbs().maxCoeff() << "), K_vA,zeta = " << rich(kVA, kZ)
-                << " vs " << canon(kVA, kZ) << "\n";
+      std::cout << "gamma_2 " << g2 << ", t = " << k << "/" << n
+                << " T: max |K_eq(responses) - "
+                   "K_eq(canonical)| = "
+                << err << " (trapezoid alone: " << (b - canon).cwiseAbs().maxCoeff()
+                << "), K_vA,zeta = " << rich(kVA, kZ) << " vs " << canon(kVA, kZ) << "\n";
       EXPECT_LT(err, 2e-6);  // entries are O(0.5)
     }
   }
@@ -326,9 +327,12 @@ TEST(Commutator, StaticLimitAgainstClosedForm) {
           if (q != i) dD *= (w - poles[q]);
         const cplx iwg(0.0, 1.0);
         cplx num;
-        if (which == 0) num = -(w * w - p.omega_B * p.omega_B + iwg * w * g2);
-        else if (which == 1) num = -(w * w - p.omega_A * p.omega_A + iwg * w * g2);
-        else num = iwg * w * g2;
+        if (which == 0)
+          num = -(w * w - p.omega_B * p.omega_B + iwg * w * g2);
+        else if (which == 1)
+          num = -(w * w - p.omega_A * p.omega_A + iwg * w * g2);
+        else
+          num = iwg * w * g2;
         s += num / dD * std::exp(cplx(0.0, -1.0) * w * tau);
       }
       return (cplx(0.0, -1.0) * s).real();

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "synctur/io/config.hpp"
 #include "support.hpp"
+#include "synctur/io/config.hpp"
 
 using synctur::io::Config;
 using synctur::io::ConfigError;

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <string>
 
+#include "support.hpp"
 #include "synctur/dynamics/commutator.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/simulation.hpp"
-#include "support.hpp"
 #include "synctur/engines/theory.hpp"
 
 using namespace synctur;
@@ -71,11 +71,12 @@ TEST(CrossValidation, StrongerDampingSimulationSidesWithExact) {
 }
 
 // Strong damping (gamma_2 = 100), wide Drude cutoff (w_c = 30, w_c dt = 0.52 with the
-// automatic step at cutoff_band = 3): the heat currents need the in-step (Simpson) quadrature of the period
-// averages. Sampling only at the grid points ("left") misses the correlation of the
+// automatic step at cutoff_band = 3): the heat currents need the in-step (Simpson) quadrature of
+// the period averages. Sampling only at the grid points ("left") misses the correlation of the
 // interpolated noise with the velocities inside a step: at this seed J_1 is off by 5 se and
-// J_2 by 8 se; with "simpson" (what the default "auto" picks at w_c dt > 0.1) they agree with the exact solver, as do the powers
-// either way. (At w_c = 1000 the same bias was J_1 = +2.2e-3 against -1.2e-3.)
+// J_2 by 8 se; with "simpson" (what the default "auto" picks at w_c dt > 0.1) they agree with the
+// exact solver, as do the powers either way. (At w_c = 1000 the same bias was J_1 = +2.2e-3 against
+// -1.2e-3.)
 TEST(CrossValidation, HeatCurrentsNeedTheInStepQuadrature) {
   ModelParams p = point(100.0, 1.0, 0.5);
   p.cutoff = 30.0;

@@ -1,11 +1,10 @@
-// Exact periodic steady state (src/engines/exact.cpp, docs/EXACT.md): Hill transfer functions, first
-// law, gamma_1 -> 0 limit against the lowest-order theory (linear approach), fluctuation-
+// Exact periodic steady state (src/engines/exact.cpp, docs/EXACT.md): Hill transfer functions,
+// first law, gamma_1 -> 0 limit against the lowest-order theory (linear approach), fluctuation-
 // dissipation covariances, truncation convergence, refusal without a steady state, second law,
 // fluctuations (Wick) against Eq. (18) and its commutator ("-1") term, the optional noise band
 // (ExactOptions::noise_band_limit), and the CLI.
 #include <gtest/gtest.h>
-
-#include "cli_harness.hpp"
+#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
@@ -18,15 +17,15 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
+#include "cli_harness.hpp"
 #include "synctur/engines/exact.hpp"
+#include "synctur/engines/theory.hpp"
 #include "synctur/noise/noise.hpp"
 #include "synctur/numerics/quadrature.hpp"
 #include "synctur/physics/response.hpp"
 #include "synctur/physics/spectra.hpp"
-#include "synctur/engines/theory.hpp"
 
 using namespace synctur;
 
@@ -101,8 +100,8 @@ TEST(exact, HillSolutionSolvesTheEquations) {
             s += h * e;
             ds += cplx(0.0, n * p.Omega - w) * h * e;
           }
-          const StateVecC rhs = ss.A(t).cast<cplx>() * s +
-                                ss.B(t).col(k).cast<cplx>() * std::exp(cplx(0.0, -w * t));
+          const StateVecC rhs =
+              ss.A(t).cast<cplx>() * s + ss.B(t).col(k).cast<cplx>() * std::exp(cplx(0.0, -w * t));
           EXPECT_LT((ds - rhs).norm(), 1e-12 * (ds.norm() + rhs.norm()))
               << "w=" << w << " t=" << t << " k=" << k;
         }
@@ -159,10 +158,9 @@ TEST(exact, StaticEnergyIdentity) {
 
 // First law P + J_1 + J_2 = 0, J_2 from its own integrand; all orders in gamma_1.
 TEST(exact, FirstLaw) {
-  for (const ModelParams& p :
-       {point(1, 0.01, 0.5, 2.0), point(1, 0.3, 0.2, 0.7), point(100, 0.01, 0.5, 2.0),
-        point(100, 0.01, 0.1, 200.0), point(10, 0.1, 1.0, 5.0, 1000.0),
-        point(0.05, 0.02, 0.3, 1.3)}) {
+  for (const ModelParams& p : {point(1, 0.01, 0.5, 2.0), point(1, 0.3, 0.2, 0.7),
+                               point(100, 0.01, 0.5, 2.0), point(100, 0.01, 0.1, 200.0),
+                               point(10, 0.1, 1.0, 5.0, 1000.0), point(0.05, 0.02, 0.3, 1.3)}) {
     const Results r = exact_point(p, means_only());
     ASSERT_EQ(r.get("steady_state"), 1.0);
     const double scale = std::abs(r.get("J_1")) + std::abs(r.get("J_2")) + std::abs(r.get("P"));
@@ -208,8 +206,8 @@ TEST(exact, OmegaDerivativeAndVMatchTheory) {
   for (const char* l : {"A", "B"}) {
     const std::string d = std::string("dP_") + l + "_dOmega", v = std::string("V_P") + l;
     EXPECT_NEAR(e.get(d) / e2.get(d), 1.0, 2e-4) << d;
-    EXPECT_NEAR(e.get(d) / th.get(d), 1.0, 3e-3) << d << " exact " << e.get(d) << " theory "
-                                                 << th.get(d);
+    EXPECT_NEAR(e.get(d) / th.get(d), 1.0, 3e-3)
+        << d << " exact " << e.get(d) << " theory " << th.get(d);
     EXPECT_NEAR(e.get(v) / th.get(v), 1.0, 3e-3) << v;
     const double x = 1.0 - p.Omega * e.get(d) / e.get(std::string("P_") + l);
     EXPECT_DOUBLE_EQ(e.get(v), 2.0 * x * x) << v;
@@ -385,7 +383,8 @@ TEST(exact, NoiseBandMatchesTaperedLowestOrderIntegrals) {
     const Results r = exact_point(p, o);
     const auto fdt = fdt_covariances(p, c.wb, c.taper, c.shape);
     const auto full = fdt_covariances(p);
-    EXPECT_GT(1.0 - fdt[0] / full[0], 3e-3) << "the band must matter (gamma_2 = " << p.gamma_2 << ")";
+    EXPECT_GT(1.0 - fdt[0] / full[0], 3e-3)
+        << "the band must matter (gamma_2 = " << p.gamma_2 << ")";
     EXPECT_NEAR(r.get("cov_xAxA") / fdt[0], 1.0, 1e-5) << "gamma_2=" << p.gamma_2;
     EXPECT_NEAR(r.get("cov_xBxB") / fdt[1], 1.0, 1e-5) << "gamma_2=" << p.gamma_2;
     EXPECT_NEAR(r.get("cov_xAxB") / fdt[2], 1.0, 1e-4) << "gamma_2=" << p.gamma_2;
@@ -478,8 +477,8 @@ TEST(exact, NoiseBandOffsetShrinksWithBand) {
 }
 
 TEST(exact, NoiseBandOptionsValidated) {
-  for (double wb : {-1.0, std::numeric_limits<double>::quiet_NaN(),
-                    std::numeric_limits<double>::infinity()}) {
+  for (double wb :
+       {-1.0, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
     ExactOptions o;
     o.noise_band_limit = wb;
     ASSERT_FALSE(o.validate().empty()) << wb;

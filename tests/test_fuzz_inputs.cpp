@@ -508,12 +508,11 @@ std::vector<Case> option_cases(const std::string& quick, const fs::path& dir) {
 
 // Generated cases the ENGINES do not handle yet -- NaN results of theory/exact at extreme
 // parameters, exit 1 from the propagator, the Floquet check or an allocation, runs that do not
-// end -- reported with issue 17 (classes 4/5/6) to the owners of src/engines/theory.cpp, src/engines/exact.cpp,
-// src/physics/model.cpp, src/simulation*.cpp (and the noise synthesis).  They are skipped, not run, so
-// that the test is green and still fails on anything new.  "[command] label", as printed by a
-// failure.  The labels depend on kSeed and on the generator: regenerate the list when either
-// changes.
-// known: issue 17 class 4/5/6
+// end -- reported with issue 17 (classes 4/5/6) to the owners of src/engines/theory.cpp,
+// src/engines/exact.cpp, src/physics/model.cpp, src/simulation*.cpp (and the noise synthesis). They
+// are skipped, not run, so that the test is green and still fails on anything new.  "[command]
+// label", as printed by a failure.  The labels depend on kSeed and on the generator: regenerate the
+// list when either changes. known: issue 17 class 4/5/6
 const std::set<std::string> kKnownEngineCases = {
     // Empty since the range table (model_ranges(), issue 17 classes 4-6) refuses every value
     // that was listed here (drive.r = 2^31, driven_bath.cutoff = 1e308, ... : exit 2 now).

@@ -21,8 +21,9 @@ using namespace synctur::test;
 namespace {
 
 /// The twin suffixes of docs/KEYS.md (rule 2); `_se` may follow one of them.
-const std::vector<std::string> kTwins = {"_theory", "_exact", "_bias", "_uncorrected",
-                                         "_simulation", "_z", "_rel_exact_theory", "_counted"};
+const std::vector<std::string> kTwins = {"_theory",           "_exact",      "_bias",
+                                         "_uncorrected",      "_simulation", "_z",
+                                         "_rel_exact_theory", "_counted"};
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -224,16 +225,15 @@ class KeysDoc : public CliHarness {
     }
     EXPECT_TRUE(seen.count(anchor)) << args[0] << ": no key " << anchor << " in the output";
     EXPECT_TRUE(missing.empty()) << "synctur " << args[0]
-                                 << " prints keys that docs/KEYS.md does not document: "
-                                 << missing;
+                                 << " prints keys that docs/KEYS.md does not document: " << missing;
   }
 
   /// Small simulations: 4 trajectories (2 antithetic pairs) x `periods` periods, 2 threads.
   std::vector<std::string> small_sim(std::vector<std::string> head, const std::string& periods) {
-    for (const std::string& a : {std::string("--set"), "simulation.periods=" + periods,
-                                 std::string("--set"), std::string("simulation.trajectories=4"),
-                                 std::string("--threads"), std::string("2"),
-                                 std::string("--format"), std::string("json")})
+    for (const std::string& a :
+         {std::string("--set"), "simulation.periods=" + periods, std::string("--set"),
+          std::string("simulation.trajectories=4"), std::string("--threads"), std::string("2"),
+          std::string("--format"), std::string("json")})
       head.push_back(a);
     return head;
   }
@@ -243,14 +243,14 @@ class KeysDoc : public CliHarness {
 
 TEST_F(KeysDoc, RuleAcceptsTwinsAndRejectsTheRest) {
   const KeyDoc d = doc();
-  for (const char* k : {"P_A", "P_A_se", "P_A_theory", "P_A_bias", "P_A_uncorrected",
-                        "pearson_driven_bias", "cov_xAxB_static_uncorrected", "D_PA_comm_se",
-                        "D_P_sym_batch_se", "Q_P_simulation_se", "g1fit_level12_gamma_1",
-                        "g1fit_level0_P_A_over_g1_se", "g1fit_J_1_intercept_se"})
+  for (const char* k :
+       {"P_A", "P_A_se", "P_A_theory", "P_A_bias", "P_A_uncorrected", "pearson_driven_bias",
+        "cov_xAxB_static_uncorrected", "D_PA_comm_se", "D_P_sym_batch_se", "Q_P_simulation_se",
+        "g1fit_level12_gamma_1", "g1fit_level0_P_A_over_g1_se", "g1fit_J_1_intercept_se"})
     EXPECT_TRUE(d.documented(k)) << k;
-  for (const char* k : {"P_A_se_se", "P_A_theory_exact", "P_A_fake", "no_such_key",
-                        "no_such_key_se", "P_A P_B", "g1fit_levelx_gamma_1", "<key>_se",
-                        "D_PA_sym_comm", "_se"})
+  for (const char* k :
+       {"P_A_se_se", "P_A_theory_exact", "P_A_fake", "no_such_key", "no_such_key_se", "P_A P_B",
+        "g1fit_levelx_gamma_1", "<key>_se", "D_PA_sym_comm", "_se"})
     EXPECT_FALSE(d.documented(k)) << k;
 }
 
@@ -266,15 +266,15 @@ TEST_F(KeysDoc, ExactKeysAreDocumented) {
 TEST_F(KeysDoc, SimulateKeysAreDocumented) {
   // All optional groups on (Pearson, commutator by default; Omega derivative); then the plain
   // run with too few periods, which adds the `warnings` text (too few batches).
-  check(small_sim({"simulate", quickstart(), "--quiet", "--set",
-                   "simulation.omega_derivative=true"},
-                  "2000"),
-        "V_PA_se");
+  check(
+      small_sim({"simulate", quickstart(), "--quiet", "--set", "simulation.omega_derivative=true"},
+                "2000"),
+      "V_PA_se");
   check(small_sim({"simulate", quickstart(), "--quiet"}, "300"), "solver");
 }
 
 TEST_F(KeysDoc, ValidateKeysAreDocumented) {
   // Exit 1 (some |z| >= 4) is possible with so few samples; the keys are the same.
-  check(small_sim({"validate", quickstart(), "--gamma1-extrapolation", "2"}, "2000"),
-        "g1fit_P_A_z", {0, 1});
+  check(small_sim({"validate", quickstart(), "--gamma1-extrapolation", "2"}, "2000"), "g1fit_P_A_z",
+        {0, 1});
 }

@@ -4,8 +4,6 @@
 // Gaussianity), the plan rows vs the engine's dt rule, bitwise independence of --threads,
 // JSON, and one-line exit-2 errors for bad [noise] keys.
 #include <gtest/gtest.h>
-
-#include "cli_harness.hpp"
 #include <sys/wait.h>
 
 #include <cmath>
@@ -17,9 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "cli_harness.hpp"
+#include "synctur/engines/simulation_options.hpp"
 #include "synctur/io/config.hpp"
 #include "synctur/noise/noise.hpp"
-#include "synctur/engines/simulation_options.hpp"
 
 namespace fs = std::filesystem;
 
@@ -50,8 +49,14 @@ Csv parse(const std::string& text) {
     const auto f = split(ls[i]);
     EXPECT_EQ(f.size(), 8u) << ls[i];
     if (f.size() != 8) continue;
-    Row r{f[0], f[1], std::stod(f[2]), std::stod(f[3]), std::stod(f[4]),
-          std::stod(f[5]), std::stod(f[6]), std::stod(f[7])};
+    Row r{f[0],
+          f[1],
+          std::stod(f[2]),
+          std::stod(f[3]),
+          std::stod(f[4]),
+          std::stod(f[5]),
+          std::stod(f[6]),
+          std::stod(f[7])};
     csv[{r.bath, r.kind}].push_back(r);
   }
   return csv;
@@ -92,8 +97,7 @@ TEST_F(NoiseCmd, SpectrumAndAutocovarianceMatchTargets) {
     SCOPED_TRACE("T = " + std::to_string(T));
     const std::string Ts = T == 0.0 ? "0" : "0.5";
     const std::vector<std::string> sets = {
-        "static_bath.temperature=" + Ts, "driven_bath.temperature=" + Ts,
-        "noise.samples=1048576"};
+        "static_bath.temperature=" + Ts, "driven_bath.temperature=" + Ts, "noise.samples=1048576"};
     const fs::path out = dir_ / ("T" + Ts + ".csv");
     std::vector<std::string> args = {"noise", input(), "-o", out.string()};
     for (const auto& s : sets) args.insert(args.end(), {"--set", s});
@@ -206,7 +210,7 @@ TEST_F(NoiseCmd, SpectrumAndAutocovarianceMatchTargets) {
 // The output does not depend on the number of threads (bitwise), and JSON carries the same
 // table.
 TEST_F(NoiseCmd, ThreadsAndJson) {
-  const std::vector<std::string> base = {"noise", input(), "--set", "noise.samples=262144",
+  const std::vector<std::string> base = {"noise", input(),       "--set", "noise.samples=262144",
                                          "--set", "noise.lags=8"};
   const fs::path f1 = dir_ / "t1.csv", f2 = dir_ / "t2.csv";
   auto a1 = base, a2 = base;

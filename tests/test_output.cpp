@@ -13,8 +13,8 @@
 #include <stdexcept>
 
 #include "json_reader.hpp"
-#include "synctur/io/output.hpp"
 #include "support.hpp"
+#include "synctur/io/output.hpp"
 
 namespace fs = std::filesystem;
 using namespace synctur::io;

@@ -11,11 +11,11 @@ using namespace synctur;
 TEST(Quadrature, KnownIntegralsAsOneVector) {
   const double eps = 1e-5;  // a Lorentzian far narrower than any panel without breakpoints
   auto f = [&](double w, double* o) {
-    o[0] = 1.0 / (1.0 + w * w);                          // pi
-    o[1] = std::exp(-w * w);                             // sqrt(pi)
-    o[2] = eps / ((w - 0.7) * (w - 0.7) + eps * eps);    // pi (breakpoints at 0.7 +- k eps)
-    o[3] = w / (1.0 + w * w * w * w);                    // 0 (odd)
-    o[4] = 1.0 / std::cosh(w) / std::cosh(w);            // 2
+    o[0] = 1.0 / (1.0 + w * w);                        // pi
+    o[1] = std::exp(-w * w);                           // sqrt(pi)
+    o[2] = eps / ((w - 0.7) * (w - 0.7) + eps * eps);  // pi (breakpoints at 0.7 +- k eps)
+    o[3] = w / (1.0 + w * w * w * w);                  // 0 (odd)
+    o[4] = 1.0 / std::cosh(w) / std::cosh(w);          // 2
   };
   std::vector<double> b{0.0, 0.7};
   for (double k : {1.0, 4.0, 16.0, 64.0}) {

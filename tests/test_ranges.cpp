@@ -13,13 +13,13 @@
 #include <vector>
 
 #include "cli_harness.hpp"
+#include "support.hpp"
 #include "synctur/engines/exact.hpp"
+#include "synctur/engines/simulation.hpp"
+#include "synctur/engines/theory.hpp"
 #include "synctur/io/config.hpp"
 #include "synctur/physics/model.hpp"
 #include "synctur/physics/response.hpp"
-#include "support.hpp"
-#include "synctur/engines/simulation.hpp"
-#include "synctur/engines/theory.hpp"
 
 using namespace synctur;
 

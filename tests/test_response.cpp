@@ -21,8 +21,8 @@ TEST(Response, InverseOfLangevinMatrix) {
     for (double w : {-3.0, -0.7, 0.1, 0.77, 1.3, 40.0}) {
       const Chi2 c = chi2(p, w);
       const cplx iwg(0.0, w * g2);
-      const cplx mAA = p.omega_A * p.omega_A - w * w - iwg, mBB = p.omega_B * p.omega_B - w * w - iwg,
-                 mAB = -iwg;
+      const cplx mAA = p.omega_A * p.omega_A - w * w - iwg,
+                 mBB = p.omega_B * p.omega_B - w * w - iwg, mAB = -iwg;
       // M * chi = 1
       EXPECT_LT(std::abs(mAA * c.AA + mAB * c.AB - 1.0), 1e-12);
       EXPECT_LT(std::abs(mAA * c.AB + mAB * c.BB), 1e-12);

@@ -8,10 +8,10 @@
 #include <cmath>
 #include <string>
 
+#include "support.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/scheme_expectation.hpp"
 #include "synctur/engines/simulation.hpp"
-#include "support.hpp"
 
 using namespace synctur;
 
@@ -70,8 +70,7 @@ TEST(SchemeExpectation, SimulationConvergesToTheScheme) {
     for (const char* k : {"P_A", "P_B", "J_1", "J_2_direct", "cov_xAxA", "cov_xBxB", "cov_xAxB"}) {
       const double z = (sim.get(k) - value(e, k)) / sim.get(std::string(k) + "_se");
       EXPECT_LT(std::abs(z), 4.0) << where << " " << k << ": simulate " << sim.get(k) << " +- "
-                                  << sim.get(std::string(k) + "_se") << ", scheme "
-                                  << value(e, k);
+                                  << sim.get(std::string(k) + "_se") << ", scheme " << value(e, k);
     }
     if (std::string(c.quadrature) == "left" && c.decimation == 1) {
       // the bias the expectation must explain is several standard errors (20% of J_1)
@@ -130,9 +129,9 @@ TEST(SchemeExpectation, JobCorrectsTheMeans) {
   const Results n = simulate(p, o, 2);
   EXPECT_EQ(c.get("bias_corrected"), 1.0);
   EXPECT_EQ(e.get("bias_corrected"), 0.0);
-  for (const char* k : {"P_A", "P_B", "P", "J_1", "J_2", "S_dot", "cov_xAxA", "cov_xBxB",
-                        "cov_xAxB", "pearson", "pearson_tilde", "pearson_driven",
-                        "pearson_tilde_driven", "cov_xAxA_static"}) {
+  for (const char* k :
+       {"P_A", "P_B", "P", "J_1", "J_2", "S_dot", "cov_xAxA", "cov_xBxB", "cov_xAxB", "pearson",
+        "pearson_tilde", "pearson_driven", "pearson_tilde_driven", "cov_xAxA_static"}) {
     const std::string K = k;
     ASSERT_TRUE(c.has(K + "_bias")) << K;
     EXPECT_EQ(c.get(K), c.get(K + "_uncorrected") - c.get(K + "_bias")) << K;
@@ -150,7 +149,8 @@ TEST(SchemeExpectation, JobCorrectsTheMeans) {
     EXPECT_EQ(c.get(K + "_bias"), c.get(K + "_sym_bias")) << K;
     EXPECT_EQ(c.get(K + "_sym"), c.get(K + "_sym_uncorrected") - c.get(K + "_sym_bias")) << K;
     EXPECT_NEAR(c.get(K), c.get(K + "_uncorrected") - c.get(K + "_bias"),
-                1e-12 * std::abs(c.get(K))) << K;
+                1e-12 * std::abs(c.get(K)))
+        << K;
     EXPECT_EQ(c.get(K + "_uncorrected"), e.get(K)) << K;
     EXPECT_LT(c.get(K + "_bias"), 0.0) << K;  // the missing noise above the band lowers D_sym
     EXPECT_FALSE(n.has(K + "_bias")) << K;

@@ -23,8 +23,8 @@ double json_number(const std::string& json, const std::string& key) {
   return std::stod(m[1]);
 }
 
-const std::vector<std::string> kShort = {"--set", "simulation.periods=300", "--set",
-                                         "simulation.trajectories=4", "--threads", "2"};
+const std::vector<std::string> kShort = {
+    "--set", "simulation.periods=300", "--set", "simulation.trajectories=4", "--threads", "2"};
 
 std::vector<std::string> args(std::vector<std::string> head, const std::vector<std::string>& tail) {
   head.insert(head.end(), tail.begin(), tail.end());
@@ -61,7 +61,8 @@ TEST_F(SimulateCmd, PointJsonHasEstimatesErrorsAndProvenance) {
 
 TEST_F(SimulateCmd, DifferentSeedsDifferSameSeedsAgree) {
   const Outcome a = run(args({"simulate", quickstart(), "--quiet", "--seed", "1"}, kShort));
-  const Outcome b = run(args({"simulate", quickstart(), "--quiet", "--seed", "1", "--threads", "1"}, kShort));
+  const Outcome b =
+      run(args({"simulate", quickstart(), "--quiet", "--seed", "1", "--threads", "1"}, kShort));
   const Outcome c = run(args({"simulate", quickstart(), "--quiet", "--seed", "2"}, kShort));
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_EQ(json_number(a.out, "P_A"), json_number(b.out, "P_A"));
@@ -100,11 +101,11 @@ TEST_F(SimulateCmd, OversizedRunsAreRefusedNamingTheKey) {
     const char* set;
     const char* key;
   };
-  for (const Case c : {Case{"simulation.periods=100000000000000000", "simulation.periods"},
-                       Case{"simulation.steps_per_period=4294967298",
-                            "simulation.steps_per_period"},
-                       Case{"simulation.trajectories=1000000000", "simulation.trajectories"},
-                       Case{"noise.max_taps=4294967299", "noise.max_taps"}}) {
+  for (const Case c :
+       {Case{"simulation.periods=100000000000000000", "simulation.periods"},
+        Case{"simulation.steps_per_period=4294967298", "simulation.steps_per_period"},
+        Case{"simulation.trajectories=1000000000", "simulation.trajectories"},
+        Case{"noise.max_taps=4294967299", "noise.max_taps"}}) {
     const Outcome r = run({"simulate", quickstart(), "--set", c.set});
     EXPECT_EQ(r.status, 2) << c.set << ": " << r.err;
     EXPECT_EQ(lines(r.err).size(), 1u) << r.err;

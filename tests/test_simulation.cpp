@@ -51,7 +51,8 @@ TEST(Simulation, StaticCovariancesMatchFluctuationDissipation) {
       EXPECT_LT(std::abs(z(r, k, th.get(k))), 4.0)
           << "T=" << T << " " << k << ": " << r.get(k) << " +- " << r.get(std::string(k) + "_se")
           << " vs " << th.get(k);
-      EXPECT_LT(r.get(std::string(k) + "_se"), 0.05 * std::sqrt(th.get("cov_xAxA") * th.get("cov_xBxB")));
+      EXPECT_LT(r.get(std::string(k) + "_se"),
+                0.05 * std::sqrt(th.get("cov_xAxA") * th.get("cov_xBxB")));
     }
     EXPECT_LT(std::abs(z(r, "pearson", th.get("pearson"))), 4.0);
   }
@@ -199,7 +200,8 @@ TEST(Simulation, AntitheticPairsReduceVariance) {
   o.antithetic = false;
   const Results b = simulate(SimulationPlan(p, o), 2);
   EXPECT_FALSE(b.has("antithetic_vrf_P_A"));
-  EXPECT_LT(std::abs(a.get("P_A") - b.get("P_A")), 4.0 * std::hypot(a.get("P_A_se"), b.get("P_A_se")));
+  EXPECT_LT(std::abs(a.get("P_A") - b.get("P_A")),
+            4.0 * std::hypot(a.get("P_A_se"), b.get("P_A_se")));
   EXPECT_GT(b.get("P_A_se"), 1.5 * a.get("P_A_se"));
 }
 
@@ -304,7 +306,7 @@ TEST(Simulation, QuadratureAndCutoffBandOptions) {
   d.cutoff_band = 0.0;  // w_c ignored: the step follows the oscillators and the drive only
   EXPECT_GT(simulation_dt(p, d), 80.0 * dt);  // 0.02575 vs 2.62e-4
   // "auto": Simpson iff w_c dt > 0.1.
-  EXPECT_TRUE(uses_simpson(p, SimulationOptions{}, dt));        // 1000 x 2.6e-4
+  EXPECT_TRUE(uses_simpson(p, SimulationOptions{}, dt));                      // 1000 x 2.6e-4
   EXPECT_FALSE(uses_simpson(quick(0.5, 2.0), SimulationOptions{}, 0.02575));  // 1.2 x 0.026
   SimulationOptions s;
   s.quadrature = "simpson";

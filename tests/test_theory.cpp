@@ -5,10 +5,10 @@
 #include <numbers>
 #include <random>
 
+#include "synctur/engines/theory.hpp"
 #include "synctur/numerics/quadrature.hpp"
 #include "synctur/physics/response.hpp"
 #include "synctur/physics/spectra.hpp"
-#include "synctur/engines/theory.hpp"
 
 using namespace synctur;
 
@@ -52,7 +52,8 @@ TEST(Theory, IsothermalFluctuationIdentity) {
     p.phi = kPi / 2;
     const Results r = theory_point(p);
     const double expect = p.Omega * coth_half(p.Omega, p.T_1) * r.get("P0_A");
-    EXPECT_NEAR(r.get("D_PA") / expect, 1.0, 1e-7) << "gamma_2=" << p.gamma_2 << " Omega=" << p.Omega;
+    EXPECT_NEAR(r.get("D_PA") / expect, 1.0, 1e-7)
+        << "gamma_2=" << p.gamma_2 << " Omega=" << p.Omega;
     const double expectB = p.Omega * coth_half(p.Omega, p.T_1) * r.get("P0_B");
     EXPECT_NEAR(r.get("D_PB") / expectB, 1.0, 1e-7);
     // phi and pi - phi: cos flips, so the mean of P0_A is its diagonal part
@@ -167,7 +168,8 @@ TEST(Theory, FirstLawAgainstIndependentJ2Integral) {
     auto f = [&](double w, double* o) {
       const double u = w + p.Omega;
       const Chi2 x = chi2(p, w);
-      const double eff = fA * fA * x.AA.imag() + fB * fB * x.BB.imag() + 2 * c * fA * fB * x.AB.imag();
+      const double eff =
+          fA * fA * x.AA.imag() + fB * fB * x.BB.imag() + 2 * c * fA * fB * x.AB.imag();
       // J_1(u) N(w, Omega) = J(u) coth(u/2T1) - J(u) coth(w/2T2)
       const double jN = (u == 0 ? 2 * p.T_1 * b1.dJ(0) : b1.J(u) * coth_half(u, p.T_1)) -
                         b1.J(u) * coth_half(w, p.T_2);
@@ -199,7 +201,8 @@ TEST(Theory, WeakStaticDampingIsSingleOscillator) {
     const BathSpectrum b = driven_bath(p);
     auto N = [&](double w) { return coth_half(w + p.Omega, p.T_1) - coth_half(w, p.T_2); };
     const double wA = p.omega_A;
-    const double P0 = -p.Omega / (8 * wA) * (b.J(wA + p.Omega) * N(wA) - b.J(p.Omega - wA) * N(-wA));
+    const double P0 =
+        -p.Omega / (8 * wA) * (b.J(wA + p.Omega) * N(wA) - b.J(p.Omega - wA) * N(-wA));
     EXPECT_NEAR(r.get("P0_A") / P0, 1.0, 20 * g2);
     EXPECT_NEAR(r.get("cov_xAxA") / (coth_half(wA, p.T_2) / (2 * wA)), 1.0, 20 * g2);
     EXPECT_EQ(r.get("quadrature_converged"), 1.0);
@@ -272,7 +275,8 @@ TEST(Theory, OmegaDerivativeMatchesFiniteDifference) {
 TEST(Theory, EfficiencyDiabaticLimit) {
   const Results r = theory_point(point(100.0, 0.1, 1e4));
   EXPECT_GT(r.get("eta"), 0.999);
-  const double f2 = 1.0 / (1.0 + (1.2 / 1e4) * r.get("alpha_dia_B") / std::abs(r.get("dalpha_dia_A")));
+  const double f2 =
+      1.0 / (1.0 + (1.2 / 1e4) * r.get("alpha_dia_B") / std::abs(r.get("dalpha_dia_A")));
   EXPECT_NEAR(r.get("eta"), f2, 2e-4);
 }
 
@@ -293,7 +297,8 @@ TEST(Theory, ZeroTemperatureAndTolerance) {
       TheoryOptions lo, hi;
       lo.rtol = 1e-8;
       hi.rtol = 1e-12;
-      const Results a = theory_point(point(g2, 0.05, Om), lo), b = theory_point(point(g2, 0.05, Om), hi);
+      const Results a = theory_point(point(g2, 0.05, Om), lo),
+                    b = theory_point(point(g2, 0.05, Om), hi);
       for (const char* k : {"P_A", "P_B", "J_1", "D_PA", "D_PB", "cov_xAxB"})
         EXPECT_NEAR(a.get(k) / b.get(k), 1.0, 1e-7) << k;
       EXPECT_EQ(b.get("quadrature_converged"), 1.0);

@@ -24,9 +24,9 @@ double json_number(const std::string& json, const std::string& key) {
   return std::stod(m[1]);
 }
 
-const char* kQuantities[] = {"P_A",     "P_B",     "P",      "J_1",  "J_2",  "S_dot",
+const char* kQuantities[] = {"P_A",      "P_B",      "P",        "J_1",     "J_2",  "S_dot",
                              "cov_xAxA", "cov_xBxB", "cov_xAxB", "pearson", "D_PA", "D_PB",
-                             "D_P",     "Q_PA",    "Q_PB",   "Q_P"};
+                             "D_P",      "Q_PA",     "Q_PB",     "Q_P"};
 
 }  // namespace
 
@@ -42,16 +42,16 @@ TEST_F(ValidateCmd, QuickPoint1PassesWithATable) {
 
 TEST_F(ValidateCmd, QuickPoint2PassesJsonHasAllColumnsAndProvenance) {
   const std::string out = (dir_ / "v.json").string();
-  const Outcome r = run({"validate", input("validate_quick2.toml"), "--threads", "2", "--format",
-                         "json", "-o", out});
+  const Outcome r = run(
+      {"validate", input("validate_quick2.toml"), "--threads", "2", "--format", "json", "-o", out});
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string j = slurp(out);
   EXPECT_NE(j.find("\"command\": \"validate\""), std::string::npos);
   EXPECT_NE(j.find("\"static_bath\""), std::string::npos);  // parameters
   for (const char* k : kQuantities) {
     const std::string q(k);
-    for (const char* suffix : {"_theory", "_exact", "_simulation", "_simulation_se", "_z",
-                               "_rel_exact_theory"})
+    for (const char* suffix :
+         {"_theory", "_exact", "_simulation", "_simulation_se", "_z", "_rel_exact_theory"})
       EXPECT_TRUE(std::isfinite(json_number(j, q + suffix))) << q << suffix;
     EXPECT_LT(std::fabs(json_number(j, q + "_z")), 4.0) << q;
   }
@@ -108,8 +108,7 @@ TEST_F(ValidateCmd, Gamma1ExtrapolationMatchesTheLowestOrder) {
     EXPECT_TRUE(std::isfinite(json_number(r.out, f + "intercept"))) << k;
     EXPECT_GT(json_number(r.out, f + "intercept_se"), 0.0) << k;
     EXPECT_LT(std::fabs(json_number(r.out, f + "z")), 4.0) << k;
-    EXPECT_NEAR(json_number(r.out, f + "intercept") / json_number(r.out, f + "theory"), 1.0,
-                0.05)
+    EXPECT_NEAR(json_number(r.out, f + "intercept") / json_number(r.out, f + "theory"), 1.0, 0.05)
         << k;
   }
   EXPECT_EQ(json_number(r.out, "g1fit_level2_gamma_1"), 0.0025);

@@ -137,8 +137,8 @@ NoiseReport noise_report(const io::Config& cfg, int threads) {
               "gives " + std::to_string(per) +
                   " samples per stream, more than 2^27 (memory); raise noise.streams (got " +
                   std::to_string(n_samples) + ")");
-  const bool lags_fit = dopt.n_lags <= per &&
-                        (dopt.n_lags <= 1 || dopt.lag_stride <= (per - 1) / (dopt.n_lags - 1));
+  const bool lags_fit =
+      dopt.n_lags <= per && (dopt.n_lags <= 1 || dopt.lag_stride <= (per - 1) / (dopt.n_lags - 1));
   // With the automatic stride, a small dt set by a key (noise.band_limit = 1e6) is the cause:
   // the stride is fixed in time units, so it spans many more samples.
   const std::string source = dt_source(cfg, p, dt);

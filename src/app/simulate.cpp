@@ -1,8 +1,8 @@
 // `synctur simulate`: a point (the SimulationJob plus the references) and the sweep loop
 // (moved from src/cli/simulate_cmd.cpp).
 #include "synctur/app/commands.hpp"
-#include "synctur/engines/exact.hpp"
 #include "synctur/dynamics/floquet.hpp"
+#include "synctur/engines/exact.hpp"
 #include "synctur/engines/simulation.hpp"
 #include "synctur/engines/theory.hpp"
 

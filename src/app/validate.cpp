@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "synctur/app/commands.hpp"
-#include "synctur/engines/exact.hpp"
 #include "synctur/dynamics/floquet.hpp"
+#include "synctur/engines/exact.hpp"
 #include "synctur/engines/simulation.hpp"
 #include "synctur/engines/theory.hpp"
 

@@ -38,9 +38,13 @@ const Distribution* cluster() {
 #endif
 }
 
-int cluster_size() { return cluster() ? cluster()->size() : 1; }
+int cluster_size() {
+  return cluster() ? cluster()->size() : 1;
+}
 
-bool is_root() { return !cluster() || cluster()->rank() == 0; }
+bool is_root() {
+  return !cluster() || cluster()->rank() == 0;
+}
 
 }  // namespace synctur::cli
 

@@ -1,7 +1,5 @@
 #include "common.hpp"
 
-#include "cluster.hpp"
-
 #include <omp.h>
 #include <unistd.h>
 
@@ -10,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cluster.hpp"
 #include "synctur/dynamics/floquet.hpp"
 #include "synctur/engines/simulation_options.hpp"
 
@@ -220,7 +219,8 @@ std::string point_task(long i, const std::function<Results()>& solve) {
 std::vector<Results> collect_points(const std::vector<std::string>& outputs) {
   std::vector<Results> res;
   for (const std::string& o : outputs) {
-    if (o.empty() || o[0] != 'R') throw std::runtime_error(o.empty() ? "sweep: lost point" : o.substr(1));
+    if (o.empty() || o[0] != 'R')
+      throw std::runtime_error(o.empty() ? "sweep: lost point" : o.substr(1));
     res.push_back(Results::deserialize(o.substr(1)));
   }
   return res;
@@ -230,9 +230,10 @@ std::vector<Results> run_sweep(const Args& a, const std::vector<SweepPoint>& pts
                                const std::string& label,
                                const std::function<Results(const ModelParams&)>& solve) {
   if (cluster_size() > 1)  // points over the processes, each with up to thread_count(a) at once
-    return collect_points(cluster()->map_tasks(static_cast<long>(pts.size()), thread_count(a), [&](long i) {
-      return point_task(i, [&] { return solve(pts[static_cast<std::size_t>(i)].params); });
-    }));
+    return collect_points(
+        cluster()->map_tasks(static_cast<long>(pts.size()), thread_count(a), [&](long i) {
+          return point_task(i, [&] { return solve(pts[static_cast<std::size_t>(i)].params); });
+        }));
   Progress progress(label, pts.size(), progress_wanted(a));
   std::vector<Results> res =
       app::run_sweep(pts, thread_count(a), solve, [&progress] { progress.tick(); });
@@ -330,8 +331,8 @@ void Progress::finish() {
   if (shown_) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    std::fprintf(stderr, "\r%s: %zu/%zu %s in %.1f s%30s\n", label_.c_str(), done_.load(),
-                 total_, unit_.c_str(), elapsed, "");
+    std::fprintf(stderr, "\r%s: %zu/%zu %s in %.1f s%30s\n", label_.c_str(), done_.load(), total_,
+                 unit_.c_str(), elapsed, "");
     std::fflush(stderr);
   }
 }

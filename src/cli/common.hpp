@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "synctur/app/commands.hpp"
+#include "synctur/engines/sweep.hpp"
 #include "synctur/io/config.hpp"
 #include "synctur/io/output.hpp"
-#include "synctur/engines/sweep.hpp"
 
 namespace synctur::cli {
 
@@ -91,8 +91,7 @@ std::vector<Results> run_sweep(const Args& a, const std::vector<SweepPoint>& pts
                                const std::string& label,
                                const std::function<Results(const ModelParams&)>& solve);
 /// One point: JSON (default) or a one-row CSV, per --format.
-void emit_point(const Args& a, const io::Provenance& prov, const io::Config& cfg,
-                const Results& r);
+void emit_point(const Args& a, const io::Provenance& prov, const io::Config& cfg, const Results& r);
 /// Sweep rows (app::sweep_table: model keys, the sweep's derived columns, then the result
 /// keys) through emit_table.
 void emit_sweep(const Args& a, const io::Provenance& prov, const io::Config& cfg,
@@ -130,7 +129,8 @@ bool progress_wanted(const Args& a);
 
 /// Run a command body: ConfigError, UsageError, io::OutputPathError, InputRefusedError ->
 /// "error: ..." and 2; NoSteadyStateError ->
-/// "error: ..." and 3; any other exception -> "error: ..." and 1.  Always exactly one line on stderr.
+/// "error: ..." and 3; any other exception -> "error: ..." and 1.  Always exactly one line on
+/// stderr.
 int run_guarded(const std::function<int()>& body);
 
 /// Subcommands.

@@ -5,8 +5,8 @@
 
 #include "common.hpp"
 #include "synctur/app/commands.hpp"
-#include "synctur/engines/exact.hpp"
 #include "synctur/dynamics/floquet.hpp"
+#include "synctur/engines/exact.hpp"
 #include "synctur/engines/sweep.hpp"
 
 namespace synctur::cli {

@@ -24,7 +24,8 @@ const std::vector<Command>& commands() {
       {"response", "the static response matrix chi_2(w) and the eigenvalues of chi_2''(w)",
        synctur::cli::response_main},
       {"exact", "exact steady state, all orders in gamma_1 (Hill)", synctur::cli::exact_main},
-      {"validate", "theory, exact and simulation side by side: z-scores", synctur::cli::validate_main},
+      {"validate", "theory, exact and simulation side by side: z-scores",
+       synctur::cli::validate_main},
       {"noise", "the bath noise's spectrum and autocovariance vs their targets",
        synctur::cli::noise_main},
   };

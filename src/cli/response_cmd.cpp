@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "common.hpp"
-#include "synctur/physics/response.hpp"
 #include "synctur/engines/sweep.hpp"
+#include "synctur/physics/response.hpp"
 
 namespace synctur::cli {
 

@@ -49,8 +49,8 @@ void print_table(std::ostream& os, const Results& r, int threads) {
     const double ex = r.has(k + "_exact") ? r.get(k + "_exact") : NAN;
     const std::string tk = k.substr(0, k.find("_driven")) + "_theory";
     const double th = r.has(tk) ? r.get(tk) : NAN;
-    std::snprintf(line, sizeof line, "%-20s %14.6e %11.3e %14.6e %8.2f %14.6e %12.3e\n",
-                  k.c_str(), v, se, ex, (v - ex) / se, th, (ex - th) / std::fabs(th));
+    std::snprintf(line, sizeof line, "%-20s %14.6e %11.3e %14.6e %8.2f %14.6e %12.3e\n", k.c_str(),
+                  v, se, ex, (v - ex) / se, th, (ex - th) / std::fabs(th));
     os << line;
   }
   std::snprintf(line, sizeof line,
@@ -64,9 +64,9 @@ void print_table(std::ostream& os, const Results& r, int threads) {
   os << "(exact: the periodic steady state at this gamma_1, all orders (synctur exact): the "
         "reference; z = (simulate - exact)/se.  theory: lowest order in gamma_1.  pearson, "
         "pearson_tilde: driven bath off (bath 2 alone, exact = the gamma_1 -> 0 value); *_driven "
-        "and cov_*: the driven state.  Means carry the scheme's computed offset "
-        + std::string(r.get("bias_corrected") == 1.0 ? "removed" : "NOT removed") +
-        " (simulation.bias, <key>_bias))\n";
+        "and cov_*: the driven state.  Means carry the scheme's computed offset " +
+            std::string(r.get("bias_corrected") == 1.0 ? "removed" : "NOT removed") +
+            " (simulation.bias, <key>_bias))\n";
   // The run's warnings (also in the JSON's "warnings"), one line each.
   for (const auto& [k, v] : r.texts()) {
     if (k != "warnings") continue;
@@ -110,9 +110,8 @@ int simulate_main(const std::vector<std::string>& words) {
     const io::Provenance prov = provenance(a);
     const int threads = thread_count(a);
     const bool quiet = a.extra.count("--quiet") > 0;
-    const bool want_progress =
-        cfg.simulation.progress == "always" ||
-        (cfg.simulation.progress == "auto" && progress_wanted(a));
+    const bool want_progress = cfg.simulation.progress == "always" ||
+                               (cfg.simulation.progress == "auto" && progress_wanted(a));
 
     if (!cfg.sweep || a.no_sweep) {
       const Results r = run_point(cfg.model, cfg, threads, want_progress, cluster());

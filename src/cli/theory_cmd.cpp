@@ -4,9 +4,9 @@
 
 #include "common.hpp"
 #include "synctur/dynamics/floquet.hpp"
-#include "synctur/io/output.hpp"
 #include "synctur/engines/sweep.hpp"
 #include "synctur/engines/theory.hpp"
+#include "synctur/io/output.hpp"
 
 namespace synctur::cli {
 

@@ -10,8 +10,8 @@
 #include <limits>
 #include <stdexcept>
 
-#include "synctur/dynamics/floquet.hpp"
 #include "dynamics/stein.hpp"
+#include "synctur/dynamics/floquet.hpp"
 
 namespace synctur {
 
@@ -29,8 +29,8 @@ using detail::SteinSolver;
 /// difference at f_0).  The right end of a finite interval uses the same weights on the
 /// reversed samples.
 std::vector<double> gregory_weights(int K) {
-  static const double g[kGregoryMax] = {1.0 / 12.0,     -1.0 / 24.0,       19.0 / 720.0,
-                                        -3.0 / 160.0,   863.0 / 60480.0,   -275.0 / 24192.0};
+  static const double g[kGregoryMax] = {1.0 / 12.0,   -1.0 / 24.0,     19.0 / 720.0,
+                                        -3.0 / 160.0, 863.0 / 60480.0, -275.0 / 24192.0};
   std::vector<double> w(K + 1, 0.0);
   for (int k = 1; k <= K; ++k) {
     double binom = 1.0;  // C(k, i)
@@ -155,8 +155,8 @@ CommutatorResult commutator_fluctuations(const Propagator& prop, const Commutato
   res.refine_factor = r;
   res.refine_steps = L;
   const double h = dt / r;
-  std::vector<StateMat> fine;                    // fine maps, global fine phase k r + i
-  std::array<std::vector<double>, 2> a_fine;     // a_l at the fine points
+  std::vector<StateMat> fine;                 // fine maps, global fine phase k r + i
+  std::array<std::vector<double>, 2> a_fine;  // a_l at the fine points
   if (L > 0) {
     const int nf = n * r;
     fine.resize(nf);
@@ -196,7 +196,7 @@ CommutatorResult commutator_fluctuations(const Propagator& prop, const Commutato
 
   const std::vector<double> wg = gregory_weights(K);
 
-#pragma omp parallel if (static_cast<long long>(n) * (jmax + nX) > 20000)
+#pragma omp parallel if (static_cast <long long>(n) * (jmax + nX) > 20000)
   {
     std::vector<Rows3> R(jmax + 1);
     std::vector<Rows3> X(nX);

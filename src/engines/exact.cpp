@@ -11,10 +11,10 @@
 #include <stdexcept>
 
 #include "synctur/dynamics/floquet.hpp"
+#include "synctur/engines/theory.hpp"  // pearson_coefficient
 #include "synctur/noise/noise.hpp"
 #include "synctur/numerics/quadrature.hpp"
 #include "synctur/physics/spectra.hpp"
-#include "synctur/engines/theory.hpp"  // pearson_coefficient
 
 namespace synctur {
 
@@ -33,8 +33,8 @@ constexpr double kPi = std::numbers::pi;
 // Stored sparsely (the forms have a few non-zero coefficients).
 struct HForm {
   struct Term {
-    int m;      // harmonic of the coefficient
-    int comp;   // state component (0..4) or, with xi = true, noise component (0..1)
+    int m;     // harmonic of the coefficient
+    int comp;  // state component (0..4) or, with xi = true, noise component (0..1)
     bool xi;
     cplx c;
   };
@@ -107,8 +107,19 @@ inline double re_dot(const cplx* a, const cplx* b, int len) {
 // ------------------------------------------------------------------------------------------
 // Integrand components.
 enum Comp {
-  kPA, kPB, kJ1, kJ2, kCAA, kCBB, kCAB,       // means
-  kDA, kDAc, kDB, kDBc, kDP, kDPc,            // fluctuations: D and its commutator part
+  kPA,
+  kPB,
+  kJ1,
+  kJ2,
+  kCAA,
+  kCBB,
+  kCAB,  // means
+  kDA,
+  kDAc,
+  kDB,
+  kDBc,
+  kDP,
+  kDPc,  // fluctuations: D and its commutator part
   kNComp
 };
 constexpr int kNMean = kDA;
@@ -151,8 +162,12 @@ Forms make_forms(const StateSpace& ss) {
 class Integrand {
  public:
   Integrand(const ModelParams& p, bool fluct)
-      : p_(p), solver_(p), forms_(make_forms(solver_.state_space())), b1_(driven_bath(p)),
-        b2_(static_bath(p)), fluct_(fluct) {}
+      : p_(p),
+        solver_(p),
+        forms_(make_forms(solver_.state_space())),
+        b1_(driven_bath(p)),
+        b2_(static_bath(p)),
+        fluct_(fluct) {}
 
   /// Band-limited noise: every symmetrised spectrum S_k(w) becomes S_k(w) W(|w|)^2 (the means
   /// and the S S' part of the fluctuations; J J' untouched).  band <= 0: none.
@@ -398,7 +413,8 @@ std::vector<std::pair<std::string, std::string>> ExactOptions::validate() const 
   if (hill_max < hill_min) bad.emplace_back("hill_max", "must be >= hill_min");
   if (hill_check < 1) bad.emplace_back("hill_check", "must be >= 1");
   if (shifts < -1) bad.emplace_back("shifts", "must be >= 0 (or -1: automatic)");
-  if (!(omega_step > 0.0 && omega_step <= 0.1)) bad.emplace_back("omega_step", "must be in (0, 0.1]");
+  if (!(omega_step > 0.0 && omega_step <= 0.1))
+    bad.emplace_back("omega_step", "must be in (0, 0.1]");
   if (!(noise_band_limit >= 0.0 && std::isfinite(noise_band_limit)))
     bad.emplace_back("noise_band_limit", "must be finite and >= 0 (0: no band limit)");
   if (!(noise_taper > 0.0 && noise_taper <= 1.0))
@@ -429,7 +445,9 @@ HillSolver::HillSolver(const ModelParams& p) : ss_(p) {
 namespace {
 // Complex arithmetic without libgcc's Annex-G division (__divdc3) and hypot: the operands here
 // are finite and far from overflow, and pivots are chosen by |re| + |im| (as LAPACK's CABS1).
-inline double cabs1(cplx z) { return std::abs(z.real()) + std::abs(z.imag()); }
+inline double cabs1(cplx z) {
+  return std::abs(z.real()) + std::abs(z.imag());
+}
 inline cplx recip(cplx z) {
   const double n = z.real() * z.real() + z.imag() * z.imag();
   return cplx(z.real() / n, -z.imag() / n);
@@ -678,8 +696,9 @@ void HillSolver::solve_generic(double w, int N, HarmonicResponse& out) const {
 }
 
 std::vector<std::string> exact_keys(bool fluctuations, bool omega_derivative) {
-  std::vector<std::string> k = {"steady_state", "floquet_slowest_rate", "P_A", "P_B", "P", "J_1",
-                                "J_2", "S_dot", "eta", "first_law_residual"};
+  std::vector<std::string> k = {
+      "steady_state", "floquet_slowest_rate", "P_A", "P_B", "P", "J_1", "J_2", "S_dot",
+      "eta",          "first_law_residual"};
   if (fluctuations)
     for (const char* s : {"D_PA", "D_PA_sym", "D_PA_comm", "D_PB", "D_PB_sym", "D_PB_comm", "D_P",
                           "D_P_sym", "D_P_comm", "Q_PA", "Q_PB", "Q_P"})

@@ -64,7 +64,8 @@ QuadForms step_forms(const Scheme& sc, int k) {
         continue;
       }
       const ObsArray b = eval(StateVec::Unit(i) + StateVec::Unit(j));
-      for (int o = 0; o < kNObs; ++o) Q[o](i, j) = Q[o](j, i) = 0.5 * (b[o] - diag[i][o] - diag[j][o]);
+      for (int o = 0; o < kNObs; ++o)
+        Q[o](i, j) = Q[o](j, i) = 0.5 * (b[o] - diag[i][o] - diag[j][o]);
     }
   return Q;
 }
@@ -103,7 +104,7 @@ std::int64_t respond(const Scheme& sc, const std::vector<double>& h, int c, std:
     const std::int64_t i = q * j + M - g;
     return (i < -M || i > M) ? 0.0 : h[static_cast<std::size_t>(i < 0 ? -i : i)];
   };
-  const std::int64_t j_end = floor_div(g, q);            // last grid sample with noise
+  const std::int64_t j_end = floor_div(g, q);             // last grid sample with noise
   const std::int64_t j_start = -floor_div(2 * M - g, q);  // ceil((g - 2M)/q): the first one
   double s[kStateDim] = {};
   double xk[2] = {0.0, 0.0}, xn[2] = {0.0, 0.0};

@@ -13,13 +13,13 @@
 #include <limits>
 #include <stdexcept>
 
-#include "synctur/numerics/batch_stats.hpp"
+#include "dynamics/step_sampling.hpp"
 #include "synctur/dynamics/commutator.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/scheme_expectation.hpp"
 #include "synctur/engines/theory.hpp"
+#include "synctur/numerics/batch_stats.hpp"
 #include "synctur/physics/spectra.hpp"
-#include "dynamics/step_sampling.hpp"
 
 namespace synctur {
 namespace {
@@ -27,13 +27,13 @@ namespace {
 using namespace detail;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr std::size_t kChunk = 4096;         // steps per noise refill / progress tick
-constexpr std::int64_t kMaxBlocks = 4096;    // stored period blocks per trajectory
-constexpr std::uint32_t kDrivenBathId = 1;   // RngKey::bath of xi_1
-constexpr std::uint32_t kStaticBathId = 2;   // RngKey::bath of xi_2
-constexpr double kMinBatchesPerUnit = 8.0;   // fewer: a warning that the errors are uncertain
-constexpr double kMinWindowX = 3.0;   // D_sym window [relaxation times]: automatic start ...
-constexpr double kTailWindowX = 8.0;  // ... and the wider window the tail test compares with
+constexpr std::size_t kChunk = 4096;        // steps per noise refill / progress tick
+constexpr std::int64_t kMaxBlocks = 4096;   // stored period blocks per trajectory
+constexpr std::uint32_t kDrivenBathId = 1;  // RngKey::bath of xi_1
+constexpr std::uint32_t kStaticBathId = 2;  // RngKey::bath of xi_2
+constexpr double kMinBatchesPerUnit = 8.0;  // fewer: a warning that the errors are uncertain
+constexpr double kMinWindowX = 3.0;         // D_sym window [relaxation times]: automatic start ...
+constexpr double kTailWindowX = 8.0;        // ... and the wider window the tail test compares with
 
 std::string fmt_g(double v) {
   char b[32];
@@ -46,10 +46,11 @@ std::string fmt_g(double v) {
 void check_run_size(const SimulationOptions& opt, int n) {
   constexpr double kMaxSteps = 9.0e18;  // < 2^63: every step index stays representable
   const double per_traj = (static_cast<double>(std::max<std::int64_t>(opt.warmup_periods, 0)) +
-                           static_cast<double>(opt.periods)) * n;
+                           static_cast<double>(opt.periods)) *
+                          n;
   if (per_traj > kMaxSteps / std::max(1, opt.noise_decimation))
     throw InputRefusedError("simulation.periods: " + fmt_g(per_traj) +
-                                " steps per trajectory exceed the 64-bit step counter");
+                            " steps per trajectory exceed the 64-bit step counter");
   // Stored per trajectory: <= kMaxBlocks block means of kNObs observables and 3 streaming
   // autocorrelators (<= 3 x 1024 doubles each); per unit of work at least that.
   const double per_traj_bytes = 8.0 * (kMaxBlocks * kNObs + 3 * 3 * 1024);
@@ -58,11 +59,10 @@ void check_run_size(const SimulationOptions& opt, int n) {
   const double ram = pages > 0 && page > 0 ? static_cast<double>(pages) * page : 0.0;
   if (ram > 0.0 && bytes > 0.5 * ram)
     throw InputRefusedError("simulation.trajectories: " + std::to_string(opt.trajectories) +
-                                " trajectories need about " + fmt_g(bytes / 1073741824.0) +
-                                " GiB of accumulators, more than half of this machine's " +
-                                fmt_g(ram / 1073741824.0) + " GiB");
+                            " trajectories need about " + fmt_g(bytes / 1073741824.0) +
+                            " GiB of accumulators, more than half of this machine's " +
+                            fmt_g(ram / 1073741824.0) + " GiB");
 }
-
 
 std::int64_t block_length(std::int64_t periods) {
   return std::max<std::int64_t>(1, (periods + kMaxBlocks - 1) / kMaxBlocks);
@@ -131,10 +131,8 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
       if (j >= warm) {
         // Instantaneous observables at t_k (weight w0) and, with Simpson's rule, at the
         // mid-step t_k + dt/2 (weight 2/3; w0 = 1/3, the end point being the next t_k).
-        auto sample = [&](const DriveSample& d, const double* st, double n1, double n2,
-                          double w, double* ac) {
-          detail::sample_observables(d, st, n1, n2, m, mg2, w, ac);
-        };
+        auto sample = [&](const DriveSample& d, const double* st, double n1, double n2, double w,
+                          double* ac) { detail::sample_observables(d, st, n1, n2, m, mg2, w, ac); };
         const double w0 = half ? 1.0 / 3.0 : 1.0;
         for (int t = 0; t < NT; ++t) {
           const double a = t == 0 ? 1.0 : -1.0;
@@ -195,8 +193,8 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
 
 /// After each process has run its units: every process gets every unit's block means and
 /// autocorrelator states (a record of per_unit + corr states per unit), in unit order.
-void share_unit_data(const Distribution& dist, int U, std::size_t per_unit, std::vector<double>& data,
-                     std::vector<Autocorrelator>& corr) {
+void share_unit_data(const Distribution& dist, int U, std::size_t per_unit,
+                     std::vector<double>& data, std::vector<Autocorrelator>& corr) {
   const std::size_t per_corr = corr.empty() ? 0 : corr[0].state_size();
   const std::size_t nc = corr.size() / static_cast<std::size_t>(U);  // correlators per unit
   const std::size_t len = per_unit + nc * per_corr;
@@ -298,9 +296,8 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
   batch_ = opt.batch_periods;
   {  // fluctuation sampling: lag window ~ 30 / (2 |slowest rate|) (second moments decay at twice
      // the amplitude rate), at most 512 lags of corr_periods_ periods each
-    const double want =
-        std::max(30.0, 2.0 * std::max(opt.D_window, kTailWindowX)) /
-        (2.0 * -floquet_.slowest_rate) / p.period();
+    const double want = std::max(30.0, 2.0 * std::max(opt.D_window, kTailWindowX)) /
+                        (2.0 * -floquet_.slowest_rate) / p.period();
     corr_periods_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(want / 512.0)));
     corr_lags_ = std::max<std::int64_t>(
         64, static_cast<std::int64_t>(std::ceil(want / static_cast<double>(corr_periods_))));
@@ -368,8 +365,9 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   bl.count = (opt.periods + bl.len - 1) / bl.len;
   const std::size_t per_unit = static_cast<std::size_t>(NT * bl.count * kNObs);
   std::vector<double> data(per_unit * static_cast<std::size_t>(U), kNaN);
-  std::vector<Autocorrelator> corr(static_cast<std::size_t>(U * NT * 3),
-                                   Autocorrelator(static_cast<std::size_t>(plan.correlation_lags())));
+  std::vector<Autocorrelator> corr(
+      static_cast<std::size_t>(U * NT * 3),
+      Autocorrelator(static_cast<std::size_t>(plan.correlation_lags())));
 
   // The units this process runs (all of them without a Distribution; round-robin over ranks).
   std::vector<int> mine;
@@ -377,7 +375,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     if (!dist || dist->owns(u)) mine.push_back(u);
   const int M = static_cast<int>(mine.size());
   std::string failure;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+#pragma omp parallel for schedule(dynamic, 1) \
+    num_threads(threads > 0 ? threads : omp_get_max_threads())
   for (int i = 0; i < M; ++i) {
     const int u = mine[static_cast<std::size_t>(i)];
     try {
@@ -425,8 +424,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     // a slow mode of small amplitude can dominate the variance of a mean while being invisible
     // to the estimate of tau_int (gamma_2 = 100: relaxation ~1300 time units).
     const double relax_periods = 1.0 / (2.0 * -plan.floquet().slowest_rate) / p.period();
-    const double want = std::max({static_cast<double>(opt.periods) / 32.0, 10.0 * tau_periods,
-                                  20.0 * relax_periods});
+    const double want = std::max(
+        {static_cast<double>(opt.periods) / 32.0, 10.0 * tau_periods, 20.0 * relax_periods});
     batch_blocks = static_cast<std::int64_t>(std::ceil(want / static_cast<double>(bl.len)));
   }
   batch_blocks = std::clamp<std::int64_t>(batch_blocks, 1, bl.count);
@@ -467,7 +466,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
 
   Results r;
   std::vector<std::string> extra_warnings;
-  auto est = [&](const std::string& key, const std::function<double(const std::vector<double>&)>& f) {
+  auto est = [&](const std::string& key,
+                 const std::function<double(const std::vector<double>&)>& f) {
     const Estimate e = jackknife(unit_samples, f);
     r.set(key, e.value, e.se);
   };
@@ -581,7 +581,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
             const double* v = block(u, t, b);
             s[u][t][b] = which == 0 ? v[kPA] : which == 1 ? v[kPB] : v[kPA] + v[kPB];
           }
-      const Estimate db = variance_rate_batch(s, block_time, static_cast<std::size_t>(batch_blocks));
+      const Estimate db =
+          variance_rate_batch(s, block_time, static_cast<std::size_t>(batch_blocks));
       r.set(std::string(key) + "_sym_batch", db.value, db.se);
     }
     r.set("D_window_periods", static_cast<double>(window * plan.correlation_periods()));
@@ -647,7 +648,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
       r.set(std::string("antithetic_vrf_") + key, vs / 2.0 / vp);
       if (o == kPA && vs / 2.0 / vp < 1.0)
         extra_warnings.push_back(
-            "antithetic pairs did not reduce the variance of P_A (factor " + std::to_string(vs / 2.0 / vp) +
+            "antithetic pairs did not reduce the variance of P_A (factor " +
+            std::to_string(vs / 2.0 / vp) +
             ", a pair costs ~1.5 single trajectories, not 2): the slow mode dominates, "
             "simulation.antithetic = false may be as good");
     }
@@ -724,10 +726,11 @@ void warn_visible_offsets(const Results& r, const Offsets& offs, bool bath_off, 
     names += buf;
   }
   if (!names.empty())
-    add_warning(to, "bias: the discretisation offsets of " + names +
-                       " exceed se/4 and are NOT removed (simulation.bias = \"estimate\"): use "
-                       "simulation.bias = \"correct\" (exact removal, the default), or a smaller "
-                       "dt (simulation.dt_accuracy, steps_per_period) and a wider noise.band_limit");
+    add_warning(to,
+                "bias: the discretisation offsets of " + names +
+                    " exceed se/4 and are NOT removed (simulation.bias = \"estimate\"): use "
+                    "simulation.bias = \"correct\" (exact removal, the default), or a smaller "
+                    "dt (simulation.dt_accuracy, steps_per_period) and a wider noise.band_limit");
 }
 
 /// Removes the offsets of P_A, P_B, J_1 from every unit's means (the jackknifed combinations
@@ -753,7 +756,8 @@ std::array<double, 3> band_offsets_of_D(const SimulationPlan& plan) {
   const Results band = exact_point(plan.params(), eo);
   std::array<double, 3> out{};
   const char* keys[3] = {"D_PA_sym", "D_PB_sym", "D_P_sym"};
-  for (int i = 0; i < 3; ++i) out[static_cast<std::size_t>(i)] = band.get(keys[i]) - full.get(keys[i]);
+  for (int i = 0; i < 3; ++i)
+    out[static_cast<std::size_t>(i)] = band.get(keys[i]) - full.get(keys[i]);
   return out;
 }
 
@@ -808,7 +812,8 @@ std::uint64_t SimulationJob::progress_ticks() const {
   return t;
 }
 
-Results SimulationJob::run(int threads, const ProgressCallback& tick, const Distribution* dist) const {
+Results SimulationJob::run(int threads, const ProgressCallback& tick,
+                           const Distribution* dist) const {
   const bool bias_on = opt_.bias != "off", correct = opt_.bias == "correct";
   double bias_seconds = 0.0;
   // Offsets of a plan's means from the continuum (scheme_expectation.hpp), timed.
@@ -894,10 +899,13 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick, const Dist
       auto O = [&, i](int u) {
         return i == 2 ? a0.mean_without(u, 0) + a0.mean_without(u, 1) : a0.mean_without(u, i);
       };
-      jack(std::string("Q_") + (i == 0 ? "PA" : i == 1 ? "PB" : "P"), [&](int u) {
-        const double o = O(u);
-        return sdot(u) * D(u) / (o * o);
-      });
+      jack(std::string("Q_") + (i == 0   ? "PA"
+                                : i == 1 ? "PB"
+                                         : "P"),
+           [&](int u) {
+             const double o = O(u);
+             return sdot(u) * D(u) / (o * o);
+           });
     }
     r.set("commutator_seconds",
           std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());

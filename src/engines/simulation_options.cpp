@@ -27,15 +27,14 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
   if (periods < 2)
     bad.emplace_back("simulation.periods", "must be >= 2 (got " + std::to_string(periods) + ")");
   if (warmup_periods < -1)
-    bad.emplace_back("simulation.warmup_periods",
-                     "must be >= 0, or -1 for automatic (got " + std::to_string(warmup_periods) +
-                         ")");
+    bad.emplace_back("simulation.warmup_periods", "must be >= 0, or -1 for automatic (got " +
+                                                      std::to_string(warmup_periods) + ")");
   if (!(warmup_decay > 0.0 && warmup_decay < 1.0))
-    bad.emplace_back("simulation.warmup_decay", "must be in (0, 1) (got " + fmt(warmup_decay) + ")");
+    bad.emplace_back("simulation.warmup_decay",
+                     "must be in (0, 1) (got " + fmt(warmup_decay) + ")");
   if (steps_per_period < 0 || steps_per_period == 1)
-    bad.emplace_back("simulation.steps_per_period",
-                     "must be >= 2, or 0 for automatic (got " + std::to_string(steps_per_period) +
-                         ")");
+    bad.emplace_back("simulation.steps_per_period", "must be >= 2, or 0 for automatic (got " +
+                                                        std::to_string(steps_per_period) + ")");
   if (!(dt_accuracy > 0.0 && dt_accuracy < 0.1))
     bad.emplace_back("simulation.dt_accuracy",
                      "must be in (0, 0.1) (got " + fmt(dt_accuracy) + ")");
@@ -43,8 +42,8 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
     bad.emplace_back("simulation.noise_decimation",
                      "must be in [1, 64] (got " + std::to_string(noise_decimation) + ")");
   if (batch_periods < 0)
-    bad.emplace_back("simulation.batch_periods",
-                     "must be >= 1, or 0 for automatic (got " + std::to_string(batch_periods) + ")");
+    bad.emplace_back("simulation.batch_periods", "must be >= 1, or 0 for automatic (got " +
+                                                     std::to_string(batch_periods) + ")");
   else if (batch_periods > 0 && periods / batch_periods < 2)
     bad.emplace_back("simulation.batch_periods",
                      "leaves fewer than 2 batches in simulation.periods = " +
@@ -55,7 +54,8 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
   if (!(omega_step > 0.0 && omega_step < 0.5))
     bad.emplace_back("simulation.omega_step", "must be in (0, 0.5) (got " + fmt(omega_step) + ")");
   if (!(cutoff_band >= 0.0 && cutoff_band <= 100.0))
-    bad.emplace_back("simulation.cutoff_band", "must be in [0, 100] (got " + fmt(cutoff_band) + ")");
+    bad.emplace_back("simulation.cutoff_band",
+                     "must be in [0, 100] (got " + fmt(cutoff_band) + ")");
   if (quadrature != "auto" && quadrature != "simpson" && quadrature != "left")
     bad.emplace_back("simulation.quadrature",
                      "must be one of \"auto\" \"simpson\" \"left\" (got \"" + quadrature + "\")");
@@ -84,9 +84,9 @@ int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOpti
 }
 
 int steps_per_period(const ModelParams& p, const SimulationOptions& opt) {
-  return opt.steps_per_period > 0 ? opt.steps_per_period
-                                  : auto_steps_per_period(p, opt.dt_accuracy, opt.noise,
-                                                          opt.cutoff_band);
+  return opt.steps_per_period > 0
+             ? opt.steps_per_period
+             : auto_steps_per_period(p, opt.dt_accuracy, opt.noise, opt.cutoff_band);
 }
 
 bool uses_simpson(const ModelParams& p, const SimulationOptions& opt, double dt) {

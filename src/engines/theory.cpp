@@ -185,22 +185,34 @@ std::vector<double> breakpoints(const ModelParams& p, bool with_drive) {
 
 /// Component indices of the driven integrand (u = w + Omega, N = coth(u/2T_1) - coth(w/2T_2)).
 enum Drv {
-  kNAA, kNBB, kNAB,        // J_1(u) N chi''          -> P^(0)      (Eq. 14)
-  kDelta,                  // Eq. (15) bracket        -> delta P
-  kUAA, kUBB, kUAB,        // u J_1(u) N chi''        -> J_1        (Eq. 17)
-  kCAA, kCBB, kCAB,        // J_1(u) N coth(lambda) chi'' = J_1 (coth a coth b - 1) chi''  (Eq. 18)
-  kdNAA, kdNBB, kdNAB,     // d/dOmega of the first three
-  kdDelta,                 // d/dOmega of kDelta
+  kNAA,
+  kNBB,
+  kNAB,    // J_1(u) N chi''          -> P^(0)      (Eq. 14)
+  kDelta,  // Eq. (15) bracket        -> delta P
+  kUAA,
+  kUBB,
+  kUAB,  // u J_1(u) N chi''        -> J_1        (Eq. 17)
+  kCAA,
+  kCBB,
+  kCAB,  // J_1(u) N coth(lambda) chi'' = J_1 (coth a coth b - 1) chi''  (Eq. 18)
+  kdNAA,
+  kdNBB,
+  kdNAB,    // d/dOmega of the first three
+  kdDelta,  // d/dOmega of kDelta
   kNDrv
 };
 
 /// Component indices of the static integrand (no Omega).
 enum Sta {
-  kCovAA, kCovBB, kCovAB,  // coth(w/2T_2) chi''     -> Eq. (12), alpha^dia (D7), delta alpha^dia (D9)
-  kReAB,                   // chi^(AB)'              -> delta beta^dia (D9)
-  kAdAA, kAdBB,            // Eq. (D2) bracket chi''
-  kAdDelta,                // Eq. (D4) bracket
-  kAdDAA, kAdDBB,          // Eq. (D5) integrand
+  kCovAA,
+  kCovBB,
+  kCovAB,  // coth(w/2T_2) chi''     -> Eq. (12), alpha^dia (D7), delta alpha^dia (D9)
+  kReAB,   // chi^(AB)'              -> delta beta^dia (D9)
+  kAdAA,
+  kAdBB,     // Eq. (D2) bracket chi''
+  kAdDelta,  // Eq. (D4) bracket
+  kAdDAA,
+  kAdDBB,  // Eq. (D5) integrand
   kNSta
 };
 
@@ -258,7 +270,8 @@ Core driven_integrals(const ModelParams& p, const TheoryOptions& opt) {
   // d/dOmega by the product rule (f_A = 1 is constant; f_B' = r f_B / Omega).
   const double cross = cp * fA * (dfB * I[kNAB] + fB * I[kdNAB]);
   const double dP0A = r.P0_A / Om - Om * pre * (fA * fA * I[kdNAA] + cross);
-  const double dP0B = r.P0_B / Om - Om * pre * (2.0 * fB * dfB * I[kNBB] + fB * fB * I[kdNBB] + cross);
+  const double dP0B =
+      r.P0_B / Om - Om * pre * (2.0 * fB * dfB * I[kNBB] + fB * fB * I[kdNBB] + cross);
   const double ddPA = r.dP_A / Om - Om * sp * fA * pre * (dfB * I[kDelta] + fB * I[kdDelta]);
   r.dPA_dOmega = dP0A + ddPA;
   r.dPB_dOmega = dP0B - ddPA;
@@ -454,8 +467,8 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt,
   // Asymptotic forms evaluated at this Omega (Eqs. 21, 23, D5, D10, 22, 24).
   const double J1O = driven_bath(p).J(Om);
   const double PA_ad = Om * Om * fA * fA * alpha_ad_A + Om * fA * fB * dalpha_ad_A;
-  const double PA_dia =
-      Om * J1O * fA * fA * alpha_dia_A + Om * fA * fB * J1O * (dalpha_dia_A * Om / p.cutoff + dbeta_dia_A);
+  const double PA_dia = Om * J1O * fA * fA * alpha_dia_A +
+                        Om * fA * fB * J1O * (dalpha_dia_A * Om / p.cutoff + dbeta_dia_A);
   r.set("P_A_ad", PA_ad);
   r.set("P_A_dia", PA_dia);
   r.set("D_PA_ad", Om * Om * fA * fA * pre * s.I[kAdDAA]);

@@ -126,8 +126,12 @@ KeySpec model(std::string path, std::string doc) {
 
 const TheoryOptions kTheoryDefaults{};
 const SimulationOptions kSim{};
-std::int64_t int_of(const ConfigValue& v) { return std::get<std::int64_t>(v); }
-double real_of(const ConfigValue& v) { return std::get<double>(v); }
+std::int64_t int_of(const ConfigValue& v) {
+  return std::get<std::int64_t>(v);
+}
+double real_of(const ConfigValue& v) {
+  return std::get<double>(v);
+}
 #define SIM(assign) [](Config& c, const ConfigValue& v) { c.simulation.assign; }
 #define NOISE(assign) [](Config& c, const ConfigValue& v) { c.simulation.noise.assign; }
 #define NOISE_RAW(expr) [](Config& c, const ConfigValue& v) { expr; }
@@ -174,12 +178,12 @@ std::vector<KeySpec> make_schema() {
       real("response.w_max", 3.0, {}, {}, "last frequency of the grid [frequency]"),
       integer("response.points", 601, at_least(1), {}, "number of grid points"),
       // [simulation]: range rules in SimulationOptions::validate()
-      integer("simulation.trajectories", kSim.trajectories, int32(), SIM(trajectories = static_cast<int>(int_of(v))),
+      integer("simulation.trajectories", kSim.trajectories, int32(),
+              SIM(trajectories = static_cast<int>(int_of(v))),
               "independent trajectories (even with antithetic pairs) [count]"),
       integer("simulation.periods", kSim.periods, {}, SIM(periods = int_of(v)),
               "measured drive periods per trajectory [count]"),
-      integer("simulation.warmup_periods", kSim.warmup_periods, {},
-              SIM(warmup_periods = int_of(v)),
+      integer("simulation.warmup_periods", kSim.warmup_periods, {}, SIM(warmup_periods = int_of(v)),
               "discarded periods; -1 = from the slowest Floquet rate [count]"),
       real("simulation.warmup_decay", kSim.warmup_decay, {}, SIM(warmup_decay = real_of(v)),
            "automatic warm-up: decay of the slowest mode's amplitude [1]"),
@@ -229,7 +233,8 @@ std::vector<KeySpec> make_schema() {
            "taper width as a fraction of w_b [1]"),
       string("noise.taper_shape", std::string(to_string(kSim.noise.taper_shape)),
              one_of({"smooth", "cosine"}),
-             NOISE_RAW(taper_shape_from_string(std::get<std::string>(v), &c.simulation.noise.taper_shape)),
+             NOISE_RAW(taper_shape_from_string(std::get<std::string>(v),
+                                               &c.simulation.noise.taper_shape)),
              "taper shape: smooth or cosine"),
       real("noise.max_band_fraction", kSim.noise.max_band_fraction, {},
            NOISE(max_band_fraction = real_of(v)),
@@ -241,30 +246,33 @@ std::vector<KeySpec> make_schema() {
       integer("noise.block_log2", kSim.noise.block_log2, int32(),
               NOISE(block_log2 = static_cast<int>(int_of(v))),
               "FFT length 2^block_log2; 0 = automatic [samples]"),
-      boolean("noise.fftw_measure", kSim.noise.fftw_measure, NOISE(fftw_measure = std::get<bool>(v)),
+      boolean("noise.fftw_measure", kSim.noise.fftw_measure,
+              NOISE(fftw_measure = std::get<bool>(v)),
               "FFTW_MEASURE plans (faster, not bit-reproducible across runs)"),
       // [noise]: the measurement of `synctur noise` (docs/NOISE.md; seed: simulation.seed)
       real("noise.dt", 0.0, non_negative(), {},
            "time step of `synctur noise`; 0 = the engine's dt (simulation_dt) [1/frequency]"),
-      integer("noise.samples", std::int64_t{1} << 22,
-              [](const ConfigValue& v) {
-                const auto n = std::get<std::int64_t>(v);
-                return n >= 1024 && n <= (std::int64_t{1} << 36)
-                           ? std::string()
-                           : "must be in [1024, 2^36] (got " + fmt(v) + ")";
-              },
-              {}, "`synctur noise`: samples per bath, split over noise.streams [count]"),
+      integer(
+          "noise.samples", std::int64_t{1} << 22,
+          [](const ConfigValue& v) {
+            const auto n = std::get<std::int64_t>(v);
+            return n >= 1024 && n <= (std::int64_t{1} << 36)
+                       ? std::string()
+                       : "must be in [1024, 2^36] (got " + fmt(v) + ")";
+          },
+          {}, "`synctur noise`: samples per bath, split over noise.streams [count]"),
       integer("noise.streams", 32, at_least(2), {},
               "`synctur noise`: independent streams (trajectories 0..K-1) per bath [count]"),
-      integer("noise.welch_segment", 0,
-              [](const ConfigValue& v) {
-                const auto n = std::get<std::int64_t>(v);
-                return n == 0 || (n >= 16 && n <= (std::int64_t{1} << 24) && (n & (n - 1)) == 0)
-                           ? std::string()
-                           : "must be 0 (automatic) or a power of two in [16, 2^24] (got " +
-                                 fmt(v) + ")";
-              },
-              {}, "`synctur noise`: Welch segment (Hann, no overlap); 0 = automatic [samples]"),
+      integer(
+          "noise.welch_segment", 0,
+          [](const ConfigValue& v) {
+            const auto n = std::get<std::int64_t>(v);
+            return n == 0 || (n >= 16 && n <= (std::int64_t{1} << 24) && (n & (n - 1)) == 0)
+                       ? std::string()
+                       : "must be 0 (automatic) or a power of two in [16, 2^24] (got " + fmt(v) +
+                             ")";
+          },
+          {}, "`synctur noise`: Welch segment (Hann, no overlap); 0 = automatic [samples]"),
       integer("noise.lags", 64, at_least(1), {},
               "`synctur noise`: autocovariance lags 0, s, ..., (lags-1) s [count]"),
       integer("noise.lag_stride", 0, at_least(0), {},

@@ -61,7 +61,9 @@ std::unique_ptr<MpiCluster> MpiCluster::start(int* argc, char*** argv) {
 
 MpiCluster::MpiCluster() = default;
 
-MpiCluster::~MpiCluster() { MPI_Finalize(); }
+MpiCluster::~MpiCluster() {
+  MPI_Finalize();
+}
 
 void MpiCluster::abort(int status) const {
   MPI_Abort(MPI_COMM_WORLD, status);

@@ -432,7 +432,8 @@ void fill_white(const RngKey& key, std::int64_t g, std::size_t n, double* out) {
 }  // namespace
 
 void NoiseStream::reset(const RngKey& key, std::uint64_t block) {
-  if (block >= (std::uint64_t{1} << 40)) throw std::out_of_range("NoiseStream: block index too large");
+  if (block >= (std::uint64_t{1} << 40))
+    throw std::out_of_range("NoiseStream: block index too large");
   key_ = key;
   block_ = block;
   pos_ = 0;
@@ -440,7 +441,8 @@ void NoiseStream::reset(const RngKey& key, std::uint64_t block) {
   // Output block b = outputs [b B, b B + B) needs white inputs [b B - M, b B + B + M); the
   // first 2M are loaded here, the other B by next_block().
   const std::size_t M = plan_->M_;
-  const std::int64_t g0 = static_cast<std::int64_t>(block * plan_->B_) - static_cast<std::int64_t>(M);
+  const std::int64_t g0 =
+      static_cast<std::int64_t>(block * plan_->B_) - static_cast<std::int64_t>(M);
   fill_white(key_, g0, 2 * M, window_);
 }
 

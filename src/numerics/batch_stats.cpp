@@ -1,11 +1,10 @@
 #include "synctur/numerics/batch_stats.hpp"
 
-#include <algorithm>
-#include <complex>
-#include <cmath>
-#include <limits>
-
 #include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <limits>
 
 namespace synctur {
 
@@ -43,8 +42,7 @@ double SampleSet::variance(std::size_t c) const {
   return ss / W * static_cast<double>(n) / static_cast<double>(n - 1);
 }
 
-Estimate jackknife(const SampleSet& s,
-                   const std::function<double(const std::vector<double>&)>& f) {
+Estimate jackknife(const SampleSet& s, const std::function<double(const std::vector<double>&)>& f) {
   const std::size_t n = s.size(), k = s.n_obs();
   Estimate e;
   std::vector<double> sum(k, 0.0);
@@ -197,7 +195,8 @@ double fitted_tail(const std::vector<double>& ck, std::size_t W,
     y(static_cast<Eigen::Index>(i)) = ck[k0 + i];
     for (std::size_t j = 0; j < m; ++j) {
       const std::complex<double> v = std::pow(basis[j].first, k);
-      A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = basis[j].second ? v.imag() : v.real();
+      A(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+          basis[j].second ? v.imag() : v.real();
     }
   }
   const Eigen::VectorXd b = A.colPivHouseholderQr().solve(y);
@@ -320,7 +319,8 @@ Estimate variance_rate_autocov(const UnitSeries& series, double block_time, doub
                                std::size_t* window) {
   const std::size_t U = series.size();
   const std::size_t len = (U && !series[0].empty()) ? series[0][0].size() : 0;
-  if (len < 4) return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  if (len < 4)
+    return {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
   // Window from all units (then fixed for the jackknife replicas).
   const std::vector<char> all(U, 1);
   const std::vector<double> c_all = autocov(series, all, len / 2);

@@ -13,9 +13,15 @@
 
 namespace synctur {
 
-double ModelParams::f_B() const { return r == 0.0 ? 1.0 : std::pow(Omega / cutoff, r); }
-double ModelParams::df_B_dOmega() const { return r == 0.0 ? 0.0 : r * f_B() / Omega; }
-double ModelParams::period() const { return 2.0 * std::numbers::pi / Omega; }
+double ModelParams::f_B() const {
+  return r == 0.0 ? 1.0 : std::pow(Omega / cutoff, r);
+}
+double ModelParams::df_B_dOmega() const {
+  return r == 0.0 ? 0.0 : r * f_B() / Omega;
+}
+double ModelParams::period() const {
+  return 2.0 * std::numbers::pi / Omega;
+}
 
 double ModelParams::g(int l, double t) const {
   return l == 0 ? f_A() * std::cos(Omega * t) : f_B() * std::cos(Omega * t + phi);

@@ -33,8 +33,10 @@ std::array<cplx, 4> chi2_poles(const ModelParams& p) {
     cplx z = solver.roots()[i];
     for (int it = 0; it < 3; ++it) {
       const cplx z2 = z * z;
-      const cplx d = z2 * z2 + cplx(0, 2 * g) * z2 * z - (a2 + b2) * z2 - cplx(0, g * (a2 + b2)) * z + a2 * b2;
-      const cplx dd = 4.0 * z2 * z + cplx(0, 6 * g) * z2 - 2.0 * (a2 + b2) * z - cplx(0, g * (a2 + b2));
+      const cplx d =
+          z2 * z2 + cplx(0, 2 * g) * z2 * z - (a2 + b2) * z2 - cplx(0, g * (a2 + b2)) * z + a2 * b2;
+      const cplx dd =
+          4.0 * z2 * z + cplx(0, 6 * g) * z2 - 2.0 * (a2 + b2) * z - cplx(0, g * (a2 + b2));
       if (std::abs(dd) == 0.0) break;
       z -= d / dd;
     }

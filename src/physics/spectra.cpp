@@ -8,7 +8,8 @@ double coth_half(double w, double T) {
   if (w == 0.0) return 0.0;
   if (T == 0.0) return w > 0.0 ? 1.0 : -1.0;
   const double x = w / (2.0 * T);
-  if (std::abs(x) > 20.0) return x > 0.0 ? 1.0 + 2.0 * std::exp(-2.0 * x) : -1.0 - 2.0 * std::exp(2.0 * x);
+  if (std::abs(x) > 20.0)
+    return x > 0.0 ? 1.0 + 2.0 * std::exp(-2.0 * x) : -1.0 - 2.0 * std::exp(2.0 * x);
   return 1.0 / std::tanh(x);
 }
 

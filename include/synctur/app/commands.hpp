@@ -23,11 +23,11 @@
 
 #include "synctur/engines/distribution.hpp"
 #include "synctur/engines/exact.hpp"
+#include "synctur/engines/simulation.hpp"
+#include "synctur/engines/sweep.hpp"
 #include "synctur/io/config.hpp"
 #include "synctur/io/output.hpp"
 #include "synctur/numerics/results.hpp"
-#include "synctur/engines/simulation.hpp"
-#include "synctur/engines/sweep.hpp"
 
 namespace synctur::app {
 

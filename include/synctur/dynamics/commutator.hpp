@@ -38,8 +38,8 @@
 #include <utility>
 #include <vector>
 
-#include "synctur/physics/model.hpp"
 #include "synctur/dynamics/propagator.hpp"
+#include "synctur/physics/model.hpp"
 #include "synctur/physics/state_space.hpp"
 
 namespace synctur {
@@ -69,7 +69,7 @@ struct CommutatorOptions {
 struct CommutatorResult {
   double D_PA_comm = 0.0;  ///< [energy^2/time]
   double D_PB_comm = 0.0;
-  double D_P_comm = 0.0;   ///< = D_PA_comm + D_PB_comm + D_cross_comm
+  double D_P_comm = 0.0;      ///< = D_PA_comm + D_PB_comm + D_cross_comm
   double D_cross_comm = 0.0;  ///< the A-B cross terms of D_P_comm
 
   // --- error estimates (absolute, same units; NaN when not computed)
@@ -93,14 +93,14 @@ struct CommutatorResult {
   double map_accuracy = 0.0;
 
   // --- what was done
-  int steps_per_period = 0;   ///< n of the propagator [steps]
-  int refine_factor = 1;      ///< r: sub-steps per grid step in the refined window
-  int refine_steps = 0;       ///< L: grid steps covered by the refined window (0 = none)
-  int lag_periods = 0;        ///< 0 = infinite (exact tail), else the truncation [periods]
-  double slowest_rate = 0.0;  ///< slowest Floquet rate of the maps [frequency]
-  double seconds = 0.0;       ///< wall time [s]
+  int steps_per_period = 0;       ///< n of the propagator [steps]
+  int refine_factor = 1;          ///< r: sub-steps per grid step in the refined window
+  int refine_steps = 0;           ///< L: grid steps covered by the refined window (0 = none)
+  int lag_periods = 0;            ///< 0 = infinite (exact tail), else the truncation [periods]
+  double slowest_rate = 0.0;      ///< slowest Floquet rate of the maps [frequency]
+  double seconds = 0.0;           ///< wall time [s]
   long long matrix_products = 0;  ///< 5x5 matrix products in the lag chains [count]
-  long long fine_maps = 0;    ///< refined sub-step maps computed (Magnus + expm) [count]
+  long long fine_maps = 0;        ///< refined sub-step maps computed (Magnus + expm) [count]
 };
 
 /// D_comm for P_A, P_B, P at the model point and on the grid of `prop`.  Throws

@@ -17,8 +17,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "synctur/physics/model.hpp"
 #include "synctur/dynamics/propagator.hpp"
+#include "synctur/physics/model.hpp"
 #include "synctur/physics/state_space.hpp"
 
 namespace synctur {

@@ -23,9 +23,7 @@ class Distribution {
   /// Units are dealt round-robin: this process runs unit u iff u % size() == rank().
   bool owns(int u) const { return u % size() == rank(); }
   /// Units this process runs among `units`.
-  int owned_count(int units) const {
-    return units / size() + (rank() < units % size() ? 1 : 0);
-  }
+  int owned_count(int units) const { return units / size() + (rank() < units % size() ? 1 : 0); }
   /// buf holds `units` records of `len` doubles, record u filled by its owner (owns(u)); on
   /// return every record holds its owner's data, on every process.  Collective.
   virtual void share_units(std::vector<double>& buf, std::size_t len, int units) const = 0;
@@ -36,8 +34,8 @@ class Distribution {
   /// (a shared counter: whoever is free takes the next i; up to `threads` tasks at once per
   /// process, 1 = one after the other) and returns every task's output, in order of i, on
   /// every process.  task must not throw (encode failures in its output).  Collective.
-  virtual std::vector<std::string> map_tasks(long n, int threads,
-                                             const std::function<std::string(long)>& task) const = 0;
+  virtual std::vector<std::string> map_tasks(
+      long n, int threads, const std::function<std::string(long)>& task) const = 0;
 };
 
 }  // namespace synctur

@@ -18,32 +18,31 @@
 // Units: hbar = k_B = 1; w, Omega [frequency]; h_{k,n} [state component / force].
 #pragma once
 
+#include <Eigen/Core>
 #include <complex>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <Eigen/Core>
-
-#include "synctur/physics/model.hpp"
 #include "synctur/noise/noise.hpp"  // TaperShape (ExactOptions::noise_taper_shape)
 #include "synctur/numerics/results.hpp"
+#include "synctur/physics/model.hpp"
 #include "synctur/physics/state_space.hpp"
 
 namespace synctur {
 
 struct ExactOptions {
-  double rtol = 1e-10;     ///< relative tolerance of the frequency integrals, per component [1]
+  double rtol = 1e-10;  ///< relative tolerance of the frequency integrals, per component [1]
   /// Absolute floor of the quadrature tolerance, relative to int |integrand| per component [1].
   /// Near a Floquet resonance of width a the integrand is only known to ~eps * scale / a
   /// (~1e-10 relative at gamma_2 = 100): a tighter floor cannot be met there (EXACT.md).
   double atol_rel = 1e-10;
   int max_panels = 20000;  ///< bisection budget of the quadrature (quadrature_converged = 0 beyond)
-  double hill_tol = 1e-11; ///< accept Hill truncation N when the integrand at the probe
-                           ///< frequencies changes by less than this (relative) from N to N + 6
-  int hill_min = 2;        ///< smallest N tried [harmonics]
-  int hill_max = 400;      ///< largest N tried (hill_converged = 0 beyond) [harmonics]
-  int hill_check = 6;      ///< N is checked against N + hill_check [harmonics]
+  double hill_tol = 1e-11;   ///< accept Hill truncation N when the integrand at the probe
+                             ///< frequencies changes by less than this (relative) from N to N + 6
+  int hill_min = 2;          ///< smallest N tried [harmonics]
+  int hill_max = 400;        ///< largest N tried (hill_converged = 0 beyond) [harmonics]
+  int hill_check = 6;        ///< N is checked against N + hill_check [harmonics]
   bool fluctuations = true;  ///< also compute D_PA, D_PB, D_P (Wick) and the Q's (costlier)
   /// Also dP_l/dOmega (central difference of two means-only solves at Omega (1 +- omega_step),
   /// f_B(Omega) included, as in theory) and V_Pl = 2 (1 - Omega dP_l/dOmega / P_l)^2 (Eq. 26).
@@ -71,7 +70,7 @@ using StateVecC = Eigen::Matrix<std::complex<double>, kStateDim, 1>;
 /// The harmonic transfer functions at one frequency w: h_{k,n}(w) for |n| <= N.
 struct HarmonicResponse {
   int N = 0;
-  double w = 0.0;        ///< [frequency]
+  double w = 0.0;              ///< [frequency]
   std::vector<StateVecC> H1;   ///< channel xi_1; harmonic n at index n + N
   std::vector<StateVecC> dH2;  ///< channel xi_2 minus its static part (drive induced)
   StateVecC h0;                ///< static channel-2 response (gamma_1 -> 0 part, harmonic 0)

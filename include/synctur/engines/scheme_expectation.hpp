@@ -61,8 +61,8 @@ SchemeExpectation scheme_expectation(const SimulationPlan& plan, int threads = 0
 /// (exact_point for a driven plan; the static covariances of theory_point, which are exact at
 /// gamma_1 = 0, for a bath-off plan).  Keys whose offset is not finite (S_dot at T = 0, eta
 /// where undefined) are left out.  *expectation (if given) receives the expectation.
-std::vector<std::pair<std::string, double>> scheme_offsets(const SimulationPlan& plan,
-                                                           const Results& reference, int threads,
-                                                           SchemeExpectation* expectation = nullptr);
+std::vector<std::pair<std::string, double>> scheme_offsets(
+    const SimulationPlan& plan, const Results& reference, int threads,
+    SchemeExpectation* expectation = nullptr);
 
 }  // namespace synctur

@@ -24,13 +24,13 @@
 #include <string>
 #include <vector>
 
-#include "synctur/engines/distribution.hpp"
 #include "synctur/dynamics/floquet.hpp"
-#include "synctur/physics/model.hpp"
-#include "synctur/noise/noise.hpp"
 #include "synctur/dynamics/propagator.hpp"
-#include "synctur/numerics/results.hpp"
+#include "synctur/engines/distribution.hpp"
 #include "synctur/engines/simulation_options.hpp"
+#include "synctur/noise/noise.hpp"
+#include "synctur/numerics/results.hpp"
+#include "synctur/physics/model.hpp"
 
 namespace synctur {
 
@@ -88,9 +88,9 @@ class SimulationPlan {
 struct UnitAggregates {
   /// Order of the observables in `means`.
   static constexpr const char* kKeys[] = {"P_A", "P_B", "J_1"};
-  std::vector<std::array<double, 3>> means;  ///< per unit, period-weighted [energy/time]
-  std::vector<double> weights;               ///< per unit: measured periods [count]
-  std::array<double, 3> D_sym{};             ///< D_PA_sym, D_PB_sym, D_P_sym (all units)
+  std::vector<std::array<double, 3>> means;           ///< per unit, period-weighted [energy/time]
+  std::vector<double> weights;                        ///< per unit: measured periods [count]
+  std::array<double, 3> D_sym{};                      ///< D_PA_sym, D_PB_sym, D_P_sym (all units)
   std::array<std::vector<double>, 3> D_sym_replicas;  ///< the same without unit u
   /// Means of observable c without unit u (u = -1: all units).
   double mean_without(int u, int c) const;

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "synctur/physics/model.hpp"
 #include "synctur/noise/noise.hpp"
+#include "synctur/physics/model.hpp"
 
 namespace synctur {
 

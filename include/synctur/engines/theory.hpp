@@ -5,16 +5,16 @@
 #include <string>
 
 #include "synctur/dynamics/floquet.hpp"
-#include "synctur/physics/model.hpp"
 #include "synctur/numerics/results.hpp"
+#include "synctur/physics/model.hpp"
 
 namespace synctur {
 
 struct TheoryOptions {
-  double rtol = 1e-10;            ///< relative tolerance of every frequency integral [1]
-  bool omega_threshold = false;   ///< also compute Omega_th of Fig. 10 (costly: root finding)
-  double omega_th_min = 1e-2;     ///< search range of Omega_th                   [frequency]
-  double omega_th_max = 1e3;      ///< [frequency]
+  double rtol = 1e-10;           ///< relative tolerance of every frequency integral [1]
+  bool omega_threshold = false;  ///< also compute Omega_th of Fig. 10 (costly: root finding)
+  double omega_th_min = 1e-2;    ///< search range of Omega_th                   [frequency]
+  double omega_th_max = 1e3;     ///< [frequency]
   /// Empty when valid, otherwise (toml key under [theory], message).
   std::vector<std::pair<std::string, std::string>> validate() const;
 };

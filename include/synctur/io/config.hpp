@@ -19,10 +19,10 @@
 #include <variant>
 #include <vector>
 
-#include "synctur/physics/model.hpp"
 #include "synctur/engines/simulation_options.hpp"
 #include "synctur/engines/sweep.hpp"
 #include "synctur/engines/theory.hpp"
+#include "synctur/physics/model.hpp"
 
 namespace synctur::io {
 

@@ -35,9 +35,9 @@
 #include <utility>
 #include <vector>
 
-#include "synctur/physics/model.hpp"
 #include "synctur/numerics/quadrature.hpp"
 #include "synctur/numerics/rng.hpp"
+#include "synctur/physics/model.hpp"
 #include "synctur/physics/spectra.hpp"
 
 namespace synctur {

@@ -123,7 +123,6 @@ Estimate variance_rate_autocov(const UnitSeries& series, double block_time, doub
 /// The same from batch means: batches of `batch_blocks` blocks, D = batch_time * (variance of
 /// the batch means over all trajectories).  Biased low by ~ correlation time / batch time
 /// (the autocovariance estimator above is not); se: delete-one-unit jackknife.
-Estimate variance_rate_batch(const UnitSeries& series, double block_time,
-                             std::size_t batch_blocks);
+Estimate variance_rate_batch(const UnitSeries& series, double block_time, std::size_t batch_blocks);
 
 }  // namespace synctur

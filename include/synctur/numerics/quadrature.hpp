@@ -27,7 +27,7 @@ struct QuadStats {
   long evaluations = 0;  ///< integrand calls
   int panels = 0;        ///< final number of panels
   bool converged = false;
-  double worst_ratio = 0;  ///< max_c error_c / tolerance_c at exit (<= 1 when converged)
+  double worst_ratio = 0;    ///< max_c error_c / tolerance_c at exit (<= 1 when converged)
   int worst_component = -1;  ///< the component that set worst_ratio
 };
 

@@ -13,17 +13,17 @@ class Results;
 
 /// Parameters of the model.  Names follow the TOML keys (section.key in comments).
 struct ModelParams {
-  double mass = 1.0;     ///< system.mass      m > 0            [mass]
-  double omega_A = 1.0;  ///< system.omega_A   w_A > 0          [frequency]
-  double omega_B = 0.6;  ///< system.omega_B   w_B > 0, != w_A  [frequency]
-  double gamma_2 = 1.0;  ///< static_bath.gamma      gamma_2 > 0 (J_2 = m gamma_2 w) [frequency]
-  double T_2 = 0.5;      ///< static_bath.temperature T_2 >= 0   [frequency]
-  double gamma_1 = 0.01; ///< driven_bath.gamma      gamma_1 > 0 [frequency]
-  double cutoff = 1.2;   ///< driven_bath.cutoff     w_c > 0     [frequency]
-  double T_1 = 0.5;      ///< driven_bath.temperature T_1 >= 0   [frequency]
-  double Omega = 2.0;    ///< drive.Omega      Omega > 0         [frequency]
+  double mass = 1.0;      ///< system.mass      m > 0            [mass]
+  double omega_A = 1.0;   ///< system.omega_A   w_A > 0          [frequency]
+  double omega_B = 0.6;   ///< system.omega_B   w_B > 0, != w_A  [frequency]
+  double gamma_2 = 1.0;   ///< static_bath.gamma      gamma_2 > 0 (J_2 = m gamma_2 w) [frequency]
+  double T_2 = 0.5;       ///< static_bath.temperature T_2 >= 0   [frequency]
+  double gamma_1 = 0.01;  ///< driven_bath.gamma      gamma_1 > 0 [frequency]
+  double cutoff = 1.2;    ///< driven_bath.cutoff     w_c > 0     [frequency]
+  double T_1 = 0.5;       ///< driven_bath.temperature T_1 >= 0   [frequency]
+  double Omega = 2.0;     ///< drive.Omega      Omega > 0         [frequency]
   double phi = 1.5707963267948966;  ///< drive.phi  relative phase of g_B [rad]
-  double r = 0.0;        ///< drive.r          r >= 0, f_B = (Omega/w_c)^r [1]
+  double r = 0.0;                   ///< drive.r          r >= 0, f_B = (Omega/w_c)^r [1]
 
   /// Drive weights (paper, below Eq. 19): f_A = 1, f_B = (Omega/w_c)^r.
   double f_A() const { return 1.0; }

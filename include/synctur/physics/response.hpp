@@ -12,9 +12,9 @@ namespace synctur {
 using cplx = std::complex<double>;
 
 /// chi_2(w) entries.  Eq. (9) corrected: the diagonal carries the PARTNER's frequency,
-///   chi^(AA) = -(w^2 - w_B^2 + i w gamma_2) / D(w),  chi^(BB) = -(w^2 - w_A^2 + i w gamma_2) / D(w),
-///   chi^(AB) = chi^(BA) = i w gamma_2 / D(w),
-///   D(w) = (w^2 - w_A^2)(w^2 - w_B^2) + i w (2 w^2 - w_A^2 - w_B^2) gamma_2          (Eq. 10).
+///   chi^(AA) = -(w^2 - w_B^2 + i w gamma_2) / D(w),  chi^(BB) = -(w^2 - w_A^2 + i w gamma_2) /
+///   D(w), chi^(AB) = chi^(BA) = i w gamma_2 / D(w), D(w) = (w^2 - w_A^2)(w^2 - w_B^2) + i w (2 w^2
+///   - w_A^2 - w_B^2) gamma_2          (Eq. 10).
 /// Units: [1/frequency^2].
 struct Chi2 {
   cplx AA, BB, AB;

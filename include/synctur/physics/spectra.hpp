@@ -26,14 +26,14 @@ double coth_half_dw_neg(double w, double T);
 /// One bath.  Adding a bath shape = one enum value plus its formulas below.
 struct BathSpectrum {
   enum class Kind { Ohmic, Drude } kind = Kind::Ohmic;
-  double mass = 1.0;    ///< system mass m (J is proportional to m)          [mass]
-  double gamma = 1.0;   ///< damping rate                                    [frequency]
+  double mass = 1.0;   ///< system mass m (J is proportional to m)          [mass]
+  double gamma = 1.0;  ///< damping rate                                    [frequency]
   double cutoff = std::numeric_limits<double>::infinity();  ///< w_c (Drude) [frequency]
-  double T = 0.0;       ///< temperature                                     [frequency]
+  double T = 0.0;  ///< temperature                                     [frequency]
 
-  double J(double w) const;       ///< spectral density (odd in w)
-  double dJ(double w) const;      ///< dJ/dw
-  double S(double w) const;       ///< J(|w|) coth(|w|/2T): symmetrised two-sided spectrum
+  double J(double w) const;   ///< spectral density (odd in w)
+  double dJ(double w) const;  ///< dJ/dw
+  double S(double w) const;   ///< J(|w|) coth(|w|/2T): symmetrised two-sided spectrum
   /// Friction kernel Gamma(t) for t > 0 (Drude: m gamma w_c e^{-w_c t}; Ohmic: a delta,
   /// 2 m gamma delta(t), returned here as NaN: use gamma directly).
   double Gamma(double t) const;
