@@ -74,7 +74,9 @@ TEST(ModelRanges, BoundsAcceptedJustInsideRefusedJustOutside) {
       const std::string e = refusal(r.key, r.hi * (1.0 + 1e-9));
       EXPECT_NE(e.find(std::string(r.key) + ": must be"), std::string::npos) << e;
     }
-    if (r.zero_allowed) EXPECT_EQ(refusal(r.key, 0.0), "");
+    if (r.zero_allowed) {
+      EXPECT_EQ(refusal(r.key, 0.0), "");
+    }
     if (!std::isfinite(r.lo) && !std::isfinite(r.hi)) {
       EXPECT_EQ(refusal(r.key, 1e300), "");
       EXPECT_EQ(refusal(r.key, -1e300), "");
@@ -175,7 +177,9 @@ TEST(ModelRanges, TheoryIsFiniteAtEveryBound) {
     const Results t = theory_point(p);
     if (t.has("steady_state")) continue;
     for (const auto& [k, x] : t.numbers())
-      if (k != "eta") EXPECT_TRUE(std::isfinite(x)) << "f_B = " << fb << ": " << k << " = " << x;
+      if (k != "eta") {
+        EXPECT_TRUE(std::isfinite(x)) << "f_B = " << fb << ": " << k << " = " << x;
+      }
   }
 }
 
@@ -370,10 +374,12 @@ TEST(FrequencyScaling, EnginesAreScaleInvariant) {
     const Results t = theory_point(q), e = exact_point(q, eo);
     for (const auto& [k, n] : power) {
       const double f = std::pow(s, n);
-      if (t1.has(k) && std::isfinite(t1.get(k)))
+      if (t1.has(k) && std::isfinite(t1.get(k))) {
         EXPECT_NEAR(t.get(k) / (f * t1.get(k)), 1.0, 1e-8) << "theory s=" << s << " " << k;
-      if (e1.has(k) && std::isfinite(e1.get(k)))
+      }
+      if (e1.has(k) && std::isfinite(e1.get(k))) {
         EXPECT_NEAR(e.get(k) / (f * e1.get(k)), 1.0, 1e-8) << "exact s=" << s << " " << k;
+      }
     }
     EXPECT_EQ(e.get("steady_state"), 1.0);
   }
