@@ -109,15 +109,217 @@ CommutatorResult commutator_fluctuations(const ModelParams& p, int steps_per_per
   return commutator_fluctuations(prop, opt);
 }
 
+namespace {
+
+/// The first lags refined on a grid of step h = dt / r where the stiff rates (2 gamma_2, w_c)
+/// are not resolved by dt: fine maps over one period and the drive prefactors at their points.
+struct Refinement {
+  int r = 1;  // refinement factor
+  int L = 0;  // refined coarse lags (even), 0 = none
+  double h = 0.0;
+  std::vector<StateMat> fine;                 // fine maps, global fine phase k r + i
+  std::array<std::vector<double>, 2> a_fine;  // a_l = -g_l' at the fine points
+  int fine_maps = 0;                          // maps computed directly (half-period symmetry)
+  double consistency = 0.0;                   // max_k |prod of r fine maps - Phi_k| / |Phi_k|
+};
+
+Refinement refine_first_lags(const Propagator& prop, const CommutatorOptions& opt) {
+  const ModelParams& p = prop.params();
+  const int n = prop.steps_per_period();
+  const double dt = prop.dt();
+  Refinement f;
+  const double rho = std::max(2.0 * p.gamma_2, p.cutoff);
+  if (rho * dt > opt.fast_resolution) {
+    while (rho * dt / f.r > opt.fast_resolution) f.r *= 2;
+    f.L = static_cast<int>(std::ceil(opt.fast_decay / (rho * dt)));
+    if (f.L % 2) ++f.L;
+    f.L = std::min(f.L, n);
+  }
+  f.h = dt / f.r;
+  if (f.L == 0) return f;
+  const int r = f.r, nf = n * r;
+  const double h = f.h;
+  f.fine.resize(nf);
+  const int sub = std::max(1, (prop.substeps() + r - 1) / r);
+  // half-period symmetry A(t + T/2) = S A(t) S (S = diag(1,1,1,1,-1)) when nf is even
+  const int direct = (nf % 2 == 0) ? nf / 2 : nf;
+  const StateSpace& ss = prop.state_space();
+#pragma omp parallel for schedule(static) if (direct > 64)
+  for (int i = 0; i < direct; ++i) f.fine[i] = propagate_homogeneous(ss, i * h, h, sub);
+  if (direct < nf) {
+    StateMat sign = StateMat::Ones();
+    sign.row(kZ) *= -1.0;
+    sign.col(kZ) *= -1.0;
+    for (int i = 0; i < direct; ++i) f.fine[i + direct] = f.fine[i].cwiseProduct(sign);
+  }
+  f.fine_maps = direct;
+  for (int k = 0; k < n; ++k) {
+    StateMat P = StateMat::Identity();
+    for (int i = 0; i < r; ++i) P = (f.fine[k * r + i] * P).eval();
+    f.consistency = std::max(f.consistency, rel_max(P - prop.Phi(k), prop.Phi(k)));
+  }
+  for (int l = 0; l < 2; ++l) {
+    f.a_fine[l].resize(nf);
+    for (int i = 0; i < nf; ++i) f.a_fine[l][i] = -p.dg(l, i * h);
+  }
+  return f;
+}
+
+/// What every phase t_k of the lag sum shares (read-only inside the parallel loop).
+struct LagSum {
+  const Propagator& prop;
+  const CommutatorOptions& opt;
+  const Refinement& ref;
+  Rows3 C{};                               // observables x_A, x_B, F_1
+  std::array<std::vector<double>, 2> a{};  // a_l = -g_l' on the coarse grid
+  bool two_grids = false;                  // also the stride-2 estimate (error bar)
+  int K = 0;                               // Gregory order
+  std::vector<double> wg{};                // its weights
+  int jmax = 0;                            // coarse lags sampled: 0..jmax
+  int nX = 0;                              // fine samples: 0..L r
+};
+
+/// Per-thread work space: the chains R_j = C U(t_k + j dt, t_k) and X_i = C U(t_k + i h, t_k).
+struct LagChains {
+  std::vector<Rows3> R, X;
+  StateMat M;  // the one-period map U(t_k + T, t_k)
+};
+
+void build_chains(const LagSum& c, int k, LagChains& ch) {
+  const int n = c.prop.steps_per_period();
+  StateMat V = StateMat::Identity();
+  for (int j = 0; j <= c.jmax; ++j) {
+    if (j == n) ch.M = V;
+    ch.R[j] = c.C * V;
+    if (j < c.jmax) V = (c.prop.Phi((k + j) % n) * V).eval();
+  }
+  const int L = c.ref.L, r = c.ref.r;
+  if (L == 0) return;
+  StateMat Xm = StateMat::Identity();
+  for (int i = 0; i <= L * r; ++i) {
+    ch.X[i] = c.C * Xm;
+    if (i < L * r) Xm = (c.ref.fine[(k * r + i) % (n * r)] * Xm).eval();
+  }
+}
+
+/// Y = sum_{p >= 0 (or < lag_periods)} M^p Q M^pT; returns the Stein residual (relative).
+double period_sum(const StateMat& M, const StateMat (&Q)[2], int lag_periods, StateMat (&Y)[2]) {
+  double residual = 0.0;
+  if (lag_periods == 0) {
+    const SteinSolver stein(M);
+    for (int lp = 0; lp < 2; ++lp) {
+      Y[lp] = stein.solve(Q[lp]);
+      const double qs = Q[lp].cwiseAbs().maxCoeff();
+      const StateMat res_lp = Y[lp] - M * Y[lp] * M.transpose() - Q[lp];
+      if (qs > 0.0) residual = std::max(residual, res_lp.cwiseAbs().maxCoeff() / qs);
+    }
+    return residual;
+  }
+  for (int lp = 0; lp < 2; ++lp) {
+    Y[lp].setZero();
+    for (int q = 0; q < lag_periods; ++q) Y[lp] = (Q[lp] + M * Y[lp] * M.transpose()).eval();
+  }
+  return residual;
+}
+
+/// int_0^inf dtau a_l(t_k + tau) M_ll'(t_k + tau, t_k) on the grid of stride s: the all-periods
+/// samples at lags q < n, the p = 0 part corrected by Gregory's end weights and, with a
+/// refinement, replaced on [0, L dt] by the fine grid.
+double lag_integral(const LagSum& c, const LagChains& ch, const StateMat& Q, const StateMat& Y,
+                    int k, int l, int s) {
+  const int n = c.prop.steps_per_period();
+  const int L = c.ref.L, r = c.ref.r, K = c.K;
+  const double H = s * c.prop.dt();
+  auto g0 = [&](int j) {  // p = 0 sample at coarse lag j
+    return c.a[l][(k + j) % n] * ch.R[j].row(l).dot(Q * ch.R[j].row(2).transpose());
+  };
+  double all = 0.0;
+  for (int q = 0; q < n; q += s)
+    all += c.a[l][(k + q) % n] * ch.R[q].row(l).dot(Y * ch.R[q].row(2).transpose());
+  if (L == 0) {
+    double corr = -0.5 * g0(0);
+    for (int i = 0; i <= K; ++i) corr += c.wg[i] * g0(i * s);
+    return H * (all + corr);
+  }
+  double corr = -0.5 * g0(L);
+  for (int j = 0; j < L; j += s) corr -= g0(j);
+  for (int i = 0; i <= K; ++i) corr += c.wg[i] * g0(L + i * s);
+  double val = H * (all + corr);
+  // refined window [0, L dt] on the fine grid (stride s), Gregory at both ends
+  const int Ks = std::min(K, std::max(0, (L * r / s) / 2));
+  const std::vector<double> wf = gregory_weights(Ks);
+  const int Nf = L * r / s;
+  auto phi = [&](int i) {
+    const int fi = i * s;
+    return c.ref.a_fine[l][(k * r + fi) % (n * r)] *
+           ch.X[fi].row(l).dot(Q * ch.X[fi].row(2).transpose());
+  };
+  double sum = -0.5 * (phi(0) + phi(Nf));
+  for (int i = 0; i <= Nf; ++i) sum += phi(i);
+  for (int i = 0; i <= Ks; ++i) sum += wf[i] * (phi(i) + phi(Nf - i));
+  return val + s * c.ref.h * sum;
+}
+
+/// contrib[grid][l][l'] = a_l'(t_k) int_0^inf dtau a_l(t_k+tau) M_ll'(t_k+tau, t_k) at phase k;
+/// returns the Stein residual.
+double phase_contribution(const LagSum& c, int k, LagChains& ch, std::array<double, 8>& contrib) {
+  contrib.fill(0.0);
+  const ModelParams& p = c.prop.params();
+  const Eigen::Matrix<double, kStateDim, 3> W =
+      equal_time_commutator(p, c.prop.time(k)) * c.C.transpose();
+  StateMat Q[2];
+  for (int lp = 0; lp < 2; ++lp)
+    Q[lp] = W.col(lp) * W.col(2).transpose() + W.col(2) * W.col(lp).transpose();
+  build_chains(c, k, ch);
+  StateMat Y[2];
+  const double residual = period_sum(ch.M, Q, c.opt.lag_periods, Y);
+  for (int grid = 0; grid < (c.two_grids ? 2 : 1); ++grid) {
+    const int s = grid + 1;  // stride in phases and lags
+    if (k % s) continue;
+    for (int l = 0; l < 2; ++l)
+      for (int lp = 0; lp < 2; ++lp)
+        contrib[4 * grid + 2 * l + lp] = c.a[lp][k] * lag_integral(c, ch, Q[lp], Y[lp], k, l, s);
+  }
+  return residual;
+}
+
+/// D_*_comm from the summed I[grid][l][l'], the map error bound and, with two grids, the
+/// error estimates D_*_err.
+void finish_result(const double (&I)[2][2][2], bool two_grids, int n, const FloquetSpectrum& fs,
+                   int lag_periods, CommutatorResult& res) {
+  auto finish = [&](int grid, double& dA, double& dB, double& dX) {
+    const double norm = two_grids && grid == 1 ? 2.0 / n : 1.0 / n;
+    dA = 2.0 * I[grid][0][0] * norm;
+    dB = 2.0 * I[grid][1][1] * norm;
+    dX = 2.0 * (I[grid][0][1] + I[grid][1][0]) * norm;
+  };
+  finish(0, res.D_PA_comm, res.D_PB_comm, res.D_cross_comm);
+  res.D_P_comm = res.D_PA_comm + res.D_PB_comm + res.D_cross_comm;
+  const double mu = std::abs(fs.multipliers[0]);
+  double amp = mu < 1.0 ? 1.0 / (1.0 - mu) : std::numeric_limits<double>::infinity();
+  if (lag_periods > 0) amp = std::min(amp, static_cast<double>(lag_periods));
+  const double acc = std::isfinite(res.map_accuracy) ? res.map_accuracy : 0.0;
+  res.map_error_rel = (n * acc + res.stein_residual) * amp;
+  if (!two_grids) {
+    res.D_PA_err = res.D_PB_err = res.D_P_err = kNaN;
+    return;
+  }
+  double A2, B2, X2;
+  finish(1, A2, B2, X2);
+  const double e = res.map_error_rel;
+  res.D_PA_err = std::abs(res.D_PA_comm - A2) + e * std::abs(res.D_PA_comm);
+  res.D_PB_err = std::abs(res.D_PB_comm - B2) + e * std::abs(res.D_PB_comm);
+  res.D_P_err = std::abs(res.D_P_comm - (A2 + B2 + X2)) + e * std::abs(res.D_P_comm);
+}
+
+}  // namespace
+
 CommutatorResult commutator_fluctuations(const Propagator& prop, const CommutatorOptions& opt) {
   if (const auto bad = opt.validate(); !bad.empty())
     throw std::invalid_argument("commutator: option " + bad.front().first + " " +
                                 bad.front().second);
   const auto t_start = std::chrono::steady_clock::now();
-  const ModelParams& p = prop.params();
-  const StateSpace& ss = prop.state_space();
   const int n = prop.steps_per_period();
-  const double dt = prop.dt();
 
   CommutatorResult res;
   res.steps_per_period = n;
@@ -132,191 +334,45 @@ CommutatorResult commutator_fluctuations(const Propagator& prop, const Commutato
     if (!st.stable) throw NoSteadyStateError("commutator: " + st.message, st.slowest_rate);
   }
 
-  const Rows3 C = commutator_observables(p);
-  const bool two_grids = opt.error_estimate && n % 2 == 0 && n >= 4;
-  const int K = opt.gregory_order;
+  const Refinement ref = refine_first_lags(prop, opt);
+  res.refine_factor = ref.r;
+  res.refine_steps = ref.L;
+  res.fine_maps = ref.fine_maps;
+  res.refine_consistency = ref.consistency;
 
-  // --- drive prefactors a_l = -g_l' on the grid
-  std::array<std::vector<double>, 2> a;
+  LagSum c{prop, opt, ref};
+  c.C = commutator_observables(prop.params());
   for (int l = 0; l < 2; ++l) {
-    a[l].resize(n);
-    for (int k = 0; k < n; ++k) a[l][k] = -prop.drive(k).dg(l);
+    c.a[l].resize(n);
+    for (int k = 0; k < n; ++k) c.a[l][k] = -prop.drive(k).dg(l);
   }
-
-  // --- refinement of the first lags (stiff rates not resolved by dt)
-  const double rho = std::max(2.0 * p.gamma_2, p.cutoff);
-  int r = 1, L = 0;
-  if (rho * dt > opt.fast_resolution) {
-    while (rho * dt / r > opt.fast_resolution) r *= 2;
-    L = static_cast<int>(std::ceil(opt.fast_decay / (rho * dt)));
-    if (L % 2) ++L;
-    L = std::min(L, n);
-  }
-  res.refine_factor = r;
-  res.refine_steps = L;
-  const double h = dt / r;
-  std::vector<StateMat> fine;                 // fine maps, global fine phase k r + i
-  std::array<std::vector<double>, 2> a_fine;  // a_l at the fine points
-  if (L > 0) {
-    const int nf = n * r;
-    fine.resize(nf);
-    const int sub = std::max(1, (prop.substeps() + r - 1) / r);
-    // half-period symmetry A(t + T/2) = S A(t) S (S = diag(1,1,1,1,-1)) when nf is even
-    const int direct = (nf % 2 == 0) ? nf / 2 : nf;
-#pragma omp parallel for schedule(static) if (direct > 64)
-    for (int i = 0; i < direct; ++i) fine[i] = propagate_homogeneous(ss, i * h, h, sub);
-    if (direct < nf) {
-      StateMat sign = StateMat::Ones();
-      sign.row(kZ) *= -1.0;
-      sign.col(kZ) *= -1.0;
-      for (int i = 0; i < direct; ++i) fine[i + direct] = fine[i].cwiseProduct(sign);
-    }
-    res.fine_maps = direct;
-    for (int k = 0; k < n; ++k) {
-      StateMat P = StateMat::Identity();
-      for (int i = 0; i < r; ++i) P = (fine[k * r + i] * P).eval();
-      res.refine_consistency =
-          std::max(res.refine_consistency, rel_max(P - prop.Phi(k), prop.Phi(k)));
-    }
-    for (int l = 0; l < 2; ++l) {
-      a_fine[l].resize(nf);
-      for (int i = 0; i < nf; ++i) a_fine[l][i] = -p.dg(l, i * h);
-    }
-  }
-
+  c.two_grids = opt.error_estimate && n % 2 == 0 && n >= 4;
+  c.K = opt.gregory_order;
+  c.wg = gregory_weights(c.K);
   // Samples needed along the coarse chain: lags 0..max(n, L + 2K) (p = 0 part).
-  const int jmax = std::max(n, L + 2 * K + 2);
-  const int nX = L > 0 ? L * r + 1 : 0;
+  c.jmax = std::max(n, ref.L + 2 * c.K + 2);
+  c.nX = ref.L > 0 ? ref.L * ref.r + 1 : 0;
 
-  // contrib[k][grid][l][l'] = a_l'(t_k) int_0^inf dtau a_l(t_k+tau) M_ll'(t_k+tau, t_k); summed
-  // over k in order afterwards (results independent of the thread count).
+  // Per-phase contributions, summed over k in order afterwards (results independent of the
+  // thread count).
   std::vector<std::array<double, 8>> contrib(n);
   std::vector<double> residual(n, 0.0);
-  const long long products = static_cast<long long>(n) * (jmax + (nX > 0 ? nX - 1 : 0));
-
-  const std::vector<double> wg = gregory_weights(K);
-
-#pragma omp parallel if (static_cast <long long>(n) * (jmax + nX) > 20000)
+#pragma omp parallel if (static_cast <long long>(n) * (c.jmax + c.nX) > 20000)
   {
-    std::vector<Rows3> R(jmax + 1);
-    std::vector<Rows3> X(nX);
+    LagChains ch;
+    ch.R.resize(c.jmax + 1);
+    ch.X.resize(c.nX);
 #pragma omp for schedule(dynamic, 4)
-    for (int k = 0; k < n; ++k) {
-      contrib[k].fill(0.0);
-      const double tk = prop.time(k);
-      const Eigen::Matrix<double, kStateDim, 3> W = equal_time_commutator(p, tk) * C.transpose();
-      StateMat Q[2];
-      for (int lp = 0; lp < 2; ++lp)
-        Q[lp] = W.col(lp) * W.col(2).transpose() + W.col(2) * W.col(lp).transpose();
-
-      // coarse chain V_j = U(t_k + j dt, t_k); R_j = C V_j; M = V_n
-      StateMat V = StateMat::Identity(), M;
-      for (int j = 0; j <= jmax; ++j) {
-        if (j == n) M = V;
-        R[j] = C * V;
-        if (j < jmax) V = (prop.Phi((k + j) % n) * V).eval();
-      }
-      // fine chain X_i = U(t_k + i h, t_k), i <= L r
-      if (L > 0) {
-        StateMat Xm = StateMat::Identity();
-        for (int i = 0; i <= L * r; ++i) {
-          X[i] = C * Xm;
-          if (i < L * r) Xm = (fine[(k * r + i) % (n * r)] * Xm).eval();
-        }
-      }
-      // Y = sum_{p >= 0 (or < P)} M^p Q M^pT
-      StateMat Y[2];
-      if (opt.lag_periods == 0) {
-        const SteinSolver stein(M);
-        for (int lp = 0; lp < 2; ++lp) {
-          Y[lp] = stein.solve(Q[lp]);
-          const double qs = Q[lp].cwiseAbs().maxCoeff();
-          const StateMat res_lp = Y[lp] - M * Y[lp] * M.transpose() - Q[lp];
-          if (qs > 0.0) residual[k] = std::max(residual[k], res_lp.cwiseAbs().maxCoeff() / qs);
-        }
-      } else {
-        for (int lp = 0; lp < 2; ++lp) {
-          Y[lp].setZero();
-          for (int q = 0; q < opt.lag_periods; ++q)
-            Y[lp] = (Q[lp] + M * Y[lp] * M.transpose()).eval();
-        }
-      }
-
-      for (int grid = 0; grid < (two_grids ? 2 : 1); ++grid) {
-        const int s = grid + 1;  // stride in phases and lags
-        if (k % s) continue;
-        const double H = s * dt;
-        const int Ks = std::min(K, std::max(0, (L * r / s) / 2));
-        const std::vector<double> wf = gregory_weights(Ks);
-        for (int l = 0; l < 2; ++l)
-          for (int lp = 0; lp < 2; ++lp) {
-            // p = 0 sample at coarse lag j, and the all-periods sample at lag q < n
-            auto g0 = [&](int j) {
-              return a[l][(k + j) % n] * R[j].row(l).dot(Q[lp] * R[j].row(2).transpose());
-            };
-            double all = 0.0;
-            for (int q = 0; q < n; q += s)
-              all += a[l][(k + q) % n] * R[q].row(l).dot(Y[lp] * R[q].row(2).transpose());
-            double val;
-            if (L == 0) {
-              double corr = -0.5 * g0(0);
-              for (int i = 0; i <= K; ++i) corr += wg[i] * g0(i * s);
-              val = H * (all + corr);
-            } else {
-              double corr = -0.5 * g0(L);
-              for (int j = 0; j < L; j += s) corr -= g0(j);
-              for (int i = 0; i <= K; ++i) corr += wg[i] * g0(L + i * s);
-              val = H * (all + corr);
-              // refined window [0, L dt] on the fine grid (stride s), Gregory at both ends
-              const int Nf = L * r / s;
-              auto phi = [&](int i) {
-                const int fi = i * s;
-                return a_fine[l][(k * r + fi) % (n * r)] *
-                       X[fi].row(l).dot(Q[lp] * X[fi].row(2).transpose());
-              };
-              double sum = -0.5 * (phi(0) + phi(Nf));
-              for (int i = 0; i <= Nf; ++i) sum += phi(i);
-              for (int i = 0; i <= Ks; ++i) sum += wf[i] * (phi(i) + phi(Nf - i));
-              val += s * h * sum;
-            }
-            contrib[k][4 * grid + 2 * l + lp] = a[lp][k] * val;
-          }
-      }
-    }
-  }  // omp parallel
-  res.matrix_products = products;
+    for (int k = 0; k < n; ++k) residual[k] = phase_contribution(c, k, ch, contrib[k]);
+  }
+  res.matrix_products = static_cast<long long>(n) * (c.jmax + (c.nX > 0 ? c.nX - 1 : 0));
   // I[grid][l][l'] = avg_t' int_0^inf dtau a_l(t'+tau) a_l'(t') M_ll'(t'+tau, t')
   double I[2][2][2] = {};
   for (int k = 0; k < n; ++k) {
-    for (int c = 0; c < 8; ++c) I[c / 4][(c / 2) % 2][c % 2] += contrib[k][c];
+    for (int q = 0; q < 8; ++q) I[q / 4][(q / 2) % 2][q % 2] += contrib[k][q];
     res.stein_residual = std::max(res.stein_residual, residual[k]);
   }
-
-  auto finish = [&](int grid, double& dA, double& dB, double& dX) {
-    const double norm = two_grids && grid == 1 ? 2.0 / n : 1.0 / n;
-    dA = 2.0 * I[grid][0][0] * norm;
-    dB = 2.0 * I[grid][1][1] * norm;
-    dX = 2.0 * (I[grid][0][1] + I[grid][1][0]) * norm;
-  };
-  finish(0, res.D_PA_comm, res.D_PB_comm, res.D_cross_comm);
-  res.D_P_comm = res.D_PA_comm + res.D_PB_comm + res.D_cross_comm;
-  {
-    const double mu = std::abs(fs.multipliers[0]);
-    double amp = mu < 1.0 ? 1.0 / (1.0 - mu) : std::numeric_limits<double>::infinity();
-    if (opt.lag_periods > 0) amp = std::min(amp, static_cast<double>(opt.lag_periods));
-    const double acc = std::isfinite(res.map_accuracy) ? res.map_accuracy : 0.0;
-    res.map_error_rel = (n * acc + res.stein_residual) * amp;
-  }
-  if (two_grids) {
-    double A2, B2, X2;
-    finish(1, A2, B2, X2);
-    const double e = res.map_error_rel;
-    res.D_PA_err = std::abs(res.D_PA_comm - A2) + e * std::abs(res.D_PA_comm);
-    res.D_PB_err = std::abs(res.D_PB_comm - B2) + e * std::abs(res.D_PB_comm);
-    res.D_P_err = std::abs(res.D_P_comm - (A2 + B2 + X2)) + e * std::abs(res.D_P_comm);
-  } else {
-    res.D_PA_err = res.D_PB_err = res.D_P_err = kNaN;
-  }
+  finish_result(I, c.two_grids, n, fs, opt.lag_periods, res);
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   return res;
 }

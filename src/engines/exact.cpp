@@ -714,7 +714,255 @@ std::vector<std::string> exact_keys(bool fluctuations, bool omega_derivative) {
   return k;
 }
 
+namespace {
+
 constexpr double kFloquetTol = 1e-10;
+
+// ------------------------------------------------------------------------------------------
+// exact_point in named steps: probe frequencies -> Hill truncation N -> fluctuation shifts P ->
+// quadrature breakpoints -> the frequency integrals -> the output keys.
+
+/// Frequencies at which the truncation criteria are checked: the narrow resonances (centre and
+/// half a width off), a few multiples of the oscillators' and the drive's frequencies.
+std::vector<double> probe_frequencies(const ModelParams& p, const FloquetSpectrum& fs) {
+  std::vector<double> probes;
+  for (const auto& res : resonances(fs, p.Omega, 1)) {
+    if (res.width > 0.25 * p.Omega) continue;
+    probes.push_back(res.center);
+    probes.push_back(res.center + 0.5 * res.width);
+  }
+  const double wmax = std::max(p.omega_A, p.omega_B);
+  for (double k : {0.05, 0.5, 2.0, 7.0}) probes.push_back(k * wmax);
+  for (double k : {0.5, 1.5}) probes.push_back(k * p.Omega);
+  return probes;
+}
+
+struct HillTruncation {
+  int N = 0;
+  double check = std::numeric_limits<double>::infinity();  // relative change N -> N + hill_check
+  bool converged = false;
+};
+
+/// Smallest N whose integrand at the probe frequencies agrees with N + hill_check to hill_tol
+/// (relative to each component's largest probe value).
+HillTruncation hill_truncation(Integrand& F, const std::vector<double>& probes,
+                               const ExactOptions& opt) {
+  const int NC = F.components();
+  auto probe_values = [&](int N) {
+    std::vector<std::array<double, kNComp>> v(probes.size());
+    for (std::size_t i = 0; i < probes.size(); ++i) F.eval(probes[i], N, v[i].data());
+    return v;
+  };
+  auto rel_change = [&](const std::vector<std::array<double, kNComp>>& a,
+                        const std::vector<std::array<double, kNComp>>& b) {
+    double worst = 0.0;
+    for (int c = 0; c < NC; ++c) {
+      double diff = 0.0, scale = 0.0;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        diff = std::max(diff, std::abs(a[i][c] - b[i][c]));
+        scale = std::max(scale, std::abs(b[i][c]));
+      }
+      if (!std::isfinite(diff)) return std::numeric_limits<double>::infinity();
+      if (scale > 0.0) worst = std::max(worst, diff / scale);
+    }
+    return worst;
+  };
+  HillTruncation h;
+  h.N = opt.hill_min;
+  auto cur = probe_values(h.N);
+  for (;;) {
+    const auto next = probe_values(h.N + opt.hill_check);
+    h.check = rel_change(cur, next);
+    if (h.check <= opt.hill_tol) {
+      h.converged = true;
+      return h;
+    }
+    if (h.N + 2 > opt.hill_max) return h;
+    h.N += 2;
+    cur = probe_values(h.N);
+  }
+}
+
+/// Fluctuation shifts: the smallest P whose neglected |p| > P terms are below hill_tol at the
+/// probes (relative to each component's largest probe value), or opt.shifts when given.
+int fluctuation_shifts(Integrand& F, const std::vector<double>& probes, int N,
+                       const ExactOptions& opt) {
+  if (opt.shifts >= 0) return std::min(opt.shifts, N + 1);
+  constexpr int NF = kNComp - kNMean;
+  std::array<double, NF> scale{};
+  std::vector<std::array<double, NF>> per;
+  std::vector<std::vector<std::array<double, NF>>> all;
+  for (double w : probes) {
+    F.shift_contributions(w, N, per);
+    all.push_back(per);
+    for (int c = 0; c < NF; ++c) {
+      double sum = 0.0;
+      for (const auto& x : per) sum += x[c];
+      scale[c] = std::max(scale[c], sum);
+    }
+  }
+  for (int P = 0; P <= N + 1; ++P) {
+    bool ok = true;
+    for (const auto& per_w : all)
+      for (int c = 0; c < NF && ok; ++c) {
+        double tail = 0.0;
+        for (int q = P + 1; q <= N + 1; ++q) tail += per_w[q][c];
+        if (tail > opt.hill_tol * scale[c]) ok = false;
+      }
+    if (ok) return P;
+  }
+  return N + 1;
+}
+
+/// Breakpoints around one Floquet resonance, graded by its weight: its Lorentzian area
+/// (pi a max|F| at c, c +- a) relative to the largest resonance's, per component.
+void add_resonance_breakpoints(const ModelParams& p, const FloquetSpectrum& fs, Integrand& F, int N,
+                               std::vector<double>& bp) {
+  const int NC = F.components();
+  const auto res = resonances(fs, p.Omega, N + 1);
+  std::vector<std::array<double, kNComp>> area(res.size());
+  std::array<double, kNComp> ref{};
+  std::array<double, kNComp> v{};
+  for (std::size_t i = 0; i < res.size(); ++i) {
+    area[i].fill(0.0);
+    const double c = res[i].center, a = res[i].width;
+    if (a > 0.25 * p.Omega) continue;  // broad: part of the background
+    for (double x : {c - a, c, c + a}) {
+      if (x < 0.0) continue;
+      F.eval(x, N, v.data());
+      for (int k = 0; k < NC; ++k) area[i][k] = std::max(area[i][k], kPi * a * std::abs(v[k]));
+    }
+    for (int k = 0; k < NC; ++k) ref[k] = std::max(ref[k], area[i][k]);
+  }
+  for (std::size_t i = 0; i < res.size(); ++i) {
+    const double c = res[i].center, a = res[i].width;
+    bp.push_back(c);
+    if (a > 0.25 * p.Omega) continue;
+    double ratio = 0.0;
+    for (int k = 0; k < NC; ++k)
+      if (ref[k] > 0.0) ratio = std::max(ratio, area[i][k] / ref[k]);
+    std::vector<double> ks;
+    if (ratio > 1e-9)
+      ks = {1.0, 4.0, 16.0, 64.0};
+    else if (ratio > 1e-14)
+      ks = {1.0, 8.0};
+    for (double k : ks) {
+      if (k * a > 0.5 * p.Omega) break;
+      bp.push_back(c + k * a);
+      if (c - k * a > 0.0) bp.push_back(c - k * a);
+    }
+  }
+}
+
+/// With a band-limited noise: the taper edges (1 - taper) w_b and w_b, where the means and the
+/// S S' part end (above w_b they are exactly zero), with geometric steps (x4) from the other
+/// scales up to the taper so that a wide band is not one long panel, and, with fluctuations,
+/// the edges of W(|w - p Omega|)^2 for the shifts |p| <= hill_P that fall inside (0, w_b).
+void add_band_breakpoints(const ModelParams& p, const ExactOptions& opt, int Pshift,
+                          std::vector<double>& bp) {
+  const double wb = opt.noise_band_limit, w0 = (1.0 - opt.noise_taper) * wb;
+  double top = 0.0;
+  for (double x : bp)
+    if (std::isfinite(x)) top = std::max(top, x);
+  for (double x = 4.0 * std::max(top, 1e-3 * wb); x < w0; x *= 4.0) bp.push_back(x);
+  bp.push_back(w0);
+  bp.push_back(wb);
+  if (opt.fluctuations)
+    for (int q = -Pshift; q <= Pshift; ++q)
+      for (double e : {w0, wb})
+        for (double x : {q * p.Omega + e, q * p.Omega - e})
+          if (x > 0.0 && x < wb) bp.push_back(x);
+}
+
+/// Quadrature breakpoints: w = 0, thermal and cutoff scales, Floquet resonances, band edges.
+std::vector<double> breakpoints(const ModelParams& p, const FloquetSpectrum& fs, Integrand& F,
+                                int N, int Pshift, const ExactOptions& opt) {
+  std::vector<double> bp{0.0};
+  for (double k : {1.0, 5.0, 20.0, 60.0}) {
+    if (p.T_1 > 0) bp.push_back(k * p.T_1);
+    if (p.T_2 > 0) bp.push_back(k * p.T_2);
+  }
+  for (double k : {0.25, 1.0, 4.0, 16.0}) bp.push_back(k * p.cutoff);
+  add_resonance_breakpoints(p, fs, F, N, bp);
+  if (opt.noise_band_limit > 0.0) add_band_breakpoints(p, opt, Pshift, bp);
+  return bp;
+}
+
+/// The frequency integrals of every component (the means only without fluctuations).
+std::array<double, kNComp> integrate_components(Integrand& F, int N, const std::vector<double>& bp,
+                                                const ExactOptions& opt, QuadStats& qs) {
+  QuadOptions qo;
+  qo.rtol = opt.rtol;
+  qo.atol_rel = opt.atol_rel;
+  qo.max_panels = opt.max_panels;
+  std::array<double, kNComp> I{};
+  auto f = [&](double w, double* o) { F.eval(w, N, o); };
+  if (opt.fluctuations) return integrate_real_line<kNComp>(f, bp, qo, &qs);
+  auto fm = [&](double w, double* o) {
+    double buf[kNComp];
+    F.eval(w, N, buf);
+    std::copy(buf, buf + kNMean, o);
+  };
+  const auto Im = integrate_real_line<kNMean>(fm, bp, qo, &qs);
+  std::copy(Im.begin(), Im.end(), I.begin());
+  return I;
+}
+
+/// The output keys of the integrals: means, first law, fluctuations, covariances.
+void set_integral_keys(const ModelParams& p, const std::array<double, kNComp>& I, bool fluctuations,
+                       Results& r) {
+  const double PA = I[kPA], PB = I[kPB], P = PA + PB, J1 = I[kJ1], J2 = I[kJ2];
+  r.set("P_A", PA);
+  r.set("P_B", PB);
+  r.set("P", P);
+  r.set("J_1", J1);
+  r.set("J_2", J2);
+  const double Sdot = -J1 / p.T_1 - J2 / p.T_2;
+  r.set("S_dot", Sdot);
+  r.set("eta", (PA < 0.0 && PB > 0.0) ? -PA / PB : kNaN);
+  const double scale = std::max({std::abs(P), std::abs(J1), std::abs(J2)});
+  r.set("first_law_residual", scale > 0.0 ? (P + J1 + J2) / scale : 0.0);
+  if (fluctuations) {
+    const char* names[3] = {"D_PA", "D_PB", "D_P"};
+    const double mean[3] = {PA, PB, P};
+    const char* qn[3] = {"Q_PA", "Q_PB", "Q_P"};
+    for (int k = 0; k < 3; ++k) {
+      const double d = I[kDA + 2 * k], dc = I[kDA + 2 * k + 1];
+      r.set(names[k], d);
+      r.set(std::string(names[k]) + "_sym", d + dc);
+      r.set(std::string(names[k]) + "_comm", dc);
+      r.set(qn[k], Sdot * d / (mean[k] * mean[k]));
+    }
+  }
+  r.set("cov_xAxA", I[kCAA]);
+  r.set("cov_xBxB", I[kCBB]);
+  r.set("cov_xAxB", I[kCAB]);
+  r.set("pearson", pearson_coefficient(I[kCAB], I[kCAA], I[kCBB]));
+  r.set("pearson_tilde", I[kCAB] / I[kCAA]);
+}
+
+/// Eq. 26: dP_l/dOmega by central differences of the means at Omega (1 +- h), same options
+/// otherwise, and the response coefficient V_Pl.
+void set_omega_derivative_keys(const ModelParams& p, const ExactOptions& opt, Results& r) {
+  ExactOptions o = opt;
+  o.fluctuations = false;
+  o.omega_derivative = false;
+  ModelParams q = p;
+  q.Omega = p.Omega * (1.0 + opt.omega_step);
+  const Results up = exact_point(q, o);
+  q.Omega = p.Omega * (1.0 - opt.omega_step);
+  const Results dn = exact_point(q, o);
+  const double h2 = 2.0 * opt.omega_step * p.Omega;
+  for (const char* l : {"A", "B"}) {
+    const std::string P = std::string("P_") + l;
+    const double d = (up.get(P) - dn.get(P)) / h2;  // NaN if either side has no steady state
+    const double x = 1.0 - p.Omega * d / r.get(P);
+    r.set(std::string("dP_") + l + "_dOmega", d);
+    r.set(std::string("V_P") + l, 2.0 * x * x);
+  }
+}
+
+}  // namespace
 
 Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* stability_message) {
   if (const auto bad = opt.validate(); !bad.empty())
@@ -741,235 +989,27 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
   if (!st.stable) return r;
 
   Integrand F(p, opt.fluctuations);
-  const bool banded = opt.noise_band_limit > 0.0;
-  if (banded) F.set_noise_band(opt.noise_band_limit, opt.noise_taper, opt.noise_taper_shape);
-  const int NC = F.components();
-
-  // --- Hill truncation: smallest N whose integrand at the probe frequencies agrees with
-  // N + hill_check to hill_tol (relative to each component's largest probe value).
-  std::vector<double> probes;
-  {
-    for (const auto& res : resonances(fs, p.Omega, 1)) {
-      if (res.width > 0.25 * p.Omega) continue;
-      probes.push_back(res.center);
-      probes.push_back(res.center + 0.5 * res.width);
-    }
-    const double wmax = std::max(p.omega_A, p.omega_B);
-    for (double k : {0.05, 0.5, 2.0, 7.0}) probes.push_back(k * wmax);
-    for (double k : {0.5, 1.5}) probes.push_back(k * p.Omega);
-  }
-  auto probe_values = [&](int N) {
-    std::vector<std::array<double, kNComp>> v(probes.size());
-    for (std::size_t i = 0; i < probes.size(); ++i) F.eval(probes[i], N, v[i].data());
-    return v;
-  };
-  auto rel_change = [&](const std::vector<std::array<double, kNComp>>& a,
-                        const std::vector<std::array<double, kNComp>>& b) {
-    double worst = 0.0;
-    for (int c = 0; c < NC; ++c) {
-      double diff = 0.0, scale = 0.0;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        diff = std::max(diff, std::abs(a[i][c] - b[i][c]));
-        scale = std::max(scale, std::abs(b[i][c]));
-      }
-      if (!std::isfinite(diff)) return std::numeric_limits<double>::infinity();
-      if (scale > 0.0) worst = std::max(worst, diff / scale);
-    }
-    return worst;
-  };
-  int N = opt.hill_min;
-  double hill_check = std::numeric_limits<double>::infinity();
-  bool hill_ok = false;
-  {
-    auto cur = probe_values(N);
-    for (;;) {
-      const auto next = probe_values(N + opt.hill_check);
-      hill_check = rel_change(cur, next);
-      if (hill_check <= opt.hill_tol) {
-        hill_ok = true;
-        break;
-      }
-      if (N + 2 > opt.hill_max) break;
-      N += 2;
-      cur = probe_values(N);
-    }
-  }
-
-  // --- fluctuation shifts: smallest P whose neglected |p| > P terms are below hill_tol at
-  // the probes (relative to each component's largest probe value).
-  int Pshift = 0;
-  if (opt.fluctuations && opt.shifts >= 0) {
-    Pshift = std::min(opt.shifts, N + 1);
-    F.set_shift_range(Pshift);
-  } else if (opt.fluctuations) {
-    constexpr int NF = kNComp - kNMean;
-    std::vector<std::array<double, NF>> tot(N + 2, std::array<double, NF>{});
-    std::array<double, NF> scale{};
-    std::vector<std::array<double, NF>> per;
-    std::vector<std::vector<std::array<double, NF>>> all;
-    for (double w : probes) {
-      F.shift_contributions(w, N, per);
-      all.push_back(per);
-      for (int c = 0; c < NF; ++c) {
-        double sum = 0.0;
-        for (const auto& x : per) sum += x[c];
-        scale[c] = std::max(scale[c], sum);
-      }
-    }
-    Pshift = N + 1;
-    for (int P = 0; P <= N + 1; ++P) {
-      bool ok = true;
-      for (const auto& per_w : all)
-        for (int c = 0; c < NF && ok; ++c) {
-          double tail = 0.0;
-          for (int q = P + 1; q <= N + 1; ++q) tail += per_w[q][c];
-          if (tail > opt.hill_tol * scale[c]) ok = false;
-        }
-      if (ok) {
-        Pshift = P;
-        break;
-      }
-    }
-    F.set_shift_range(Pshift);
-  }
-
-  // --- breakpoints: w = 0, thermal and cutoff scales, Floquet resonances (graded by weight).
-  std::vector<double> bp{0.0};
-  for (double k : {1.0, 5.0, 20.0, 60.0}) {
-    if (p.T_1 > 0) bp.push_back(k * p.T_1);
-    if (p.T_2 > 0) bp.push_back(k * p.T_2);
-  }
-  for (double k : {0.25, 1.0, 4.0, 16.0}) bp.push_back(k * p.cutoff);
-  {
-    const auto res = resonances(fs, p.Omega, N + 1);
-    // weight of each resonance: Lorentzian area estimate pi a max|F| at c, c +- a
-    std::vector<std::array<double, kNComp>> area(res.size());
-    std::array<double, kNComp> ref{};
-    std::array<double, kNComp> v{};
-    for (std::size_t i = 0; i < res.size(); ++i) {
-      area[i].fill(0.0);
-      const double c = res[i].center, a = res[i].width;
-      if (a > 0.25 * p.Omega) continue;  // broad: part of the background
-      for (double x : {c - a, c, c + a}) {
-        if (x < 0.0) continue;
-        F.eval(x, N, v.data());
-        for (int k = 0; k < NC; ++k) area[i][k] = std::max(area[i][k], kPi * a * std::abs(v[k]));
-      }
-      for (int k = 0; k < NC; ++k) ref[k] = std::max(ref[k], area[i][k]);
-    }
-    for (std::size_t i = 0; i < res.size(); ++i) {
-      const double c = res[i].center, a = res[i].width;
-      bp.push_back(c);
-      if (a > 0.25 * p.Omega) continue;
-      double ratio = 0.0;
-      for (int k = 0; k < NC; ++k)
-        if (ref[k] > 0.0) ratio = std::max(ratio, area[i][k] / ref[k]);
-      std::vector<double> ks;
-      if (ratio > 1e-9)
-        ks = {1.0, 4.0, 16.0, 64.0};
-      else if (ratio > 1e-14)
-        ks = {1.0, 8.0};
-      for (double k : ks) {
-        if (k * a > 0.5 * p.Omega) break;
-        bp.push_back(c + k * a);
-        if (c - k * a > 0.0) bp.push_back(c - k * a);
-      }
-    }
-  }
-
-  if (banded) {
-    // The taper edges (1 - taper) w_b and w_b, where the means and the S S' part end (above
-    // w_b they are exactly zero), with geometric steps (x4) from the other scales up to the
-    // taper so that a wide band is not one long panel, and, with fluctuations, the edges of
-    // W(|w - p Omega|)^2 for the shifts |p| <= hill_P that fall inside (0, w_b).
-    const double wb = opt.noise_band_limit, w0 = (1.0 - opt.noise_taper) * wb;
-    double top = 0.0;
-    for (double x : bp)
-      if (std::isfinite(x)) top = std::max(top, x);
-    for (double x = 4.0 * std::max(top, 1e-3 * wb); x < w0; x *= 4.0) bp.push_back(x);
-    bp.push_back(w0);
-    bp.push_back(wb);
-    if (opt.fluctuations)
-      for (int q = -Pshift; q <= Pshift; ++q)
-        for (double e : {w0, wb})
-          for (double x : {q * p.Omega + e, q * p.Omega - e})
-            if (x > 0.0 && x < wb) bp.push_back(x);
-  }
-
-  QuadOptions qo;
-  qo.rtol = opt.rtol;
-  qo.atol_rel = opt.atol_rel;
-  qo.max_panels = opt.max_panels;
+  if (opt.noise_band_limit > 0.0)
+    F.set_noise_band(opt.noise_band_limit, opt.noise_taper, opt.noise_taper_shape);
+  const std::vector<double> probes = probe_frequencies(p, fs);
+  const HillTruncation hill = hill_truncation(F, probes, opt);
+  const int N = hill.N;
+  const int Pshift = opt.fluctuations ? fluctuation_shifts(F, probes, N, opt) : 0;
+  if (opt.fluctuations) F.set_shift_range(Pshift);
+  const std::vector<double> bp = breakpoints(p, fs, F, N, Pshift, opt);
   QuadStats qs;
-  std::array<double, kNComp> I{};
-  auto f = [&](double w, double* o) { F.eval(w, N, o); };
-  if (opt.fluctuations) {
-    I = integrate_real_line<kNComp>(f, bp, qo, &qs);
-  } else {
-    auto fm = [&](double w, double* o) {
-      double buf[kNComp];
-      F.eval(w, N, buf);
-      std::copy(buf, buf + kNMean, o);
-    };
-    const auto Im = integrate_real_line<kNMean>(fm, bp, qo, &qs);
-    std::copy(Im.begin(), Im.end(), I.begin());
-  }
+  const std::array<double, kNComp> I = integrate_components(F, N, bp, opt, qs);
 
-  const double PA = I[kPA], PB = I[kPB], P = PA + PB, J1 = I[kJ1], J2 = I[kJ2];
-  r.set("P_A", PA);
-  r.set("P_B", PB);
-  r.set("P", P);
-  r.set("J_1", J1);
-  r.set("J_2", J2);
-  const double Sdot = -J1 / p.T_1 - J2 / p.T_2;
-  r.set("S_dot", Sdot);
-  r.set("eta", (PA < 0.0 && PB > 0.0) ? -PA / PB : kNaN);
-  const double scale = std::max({std::abs(P), std::abs(J1), std::abs(J2)});
-  r.set("first_law_residual", scale > 0.0 ? (P + J1 + J2) / scale : 0.0);
-  if (opt.fluctuations) {
-    const char* names[3] = {"D_PA", "D_PB", "D_P"};
-    const double mean[3] = {PA, PB, P};
-    const char* qn[3] = {"Q_PA", "Q_PB", "Q_P"};
-    for (int k = 0; k < 3; ++k) {
-      const double d = I[kDA + 2 * k], dc = I[kDA + 2 * k + 1];
-      r.set(names[k], d);
-      r.set(std::string(names[k]) + "_sym", d + dc);
-      r.set(std::string(names[k]) + "_comm", dc);
-      r.set(qn[k], Sdot * d / (mean[k] * mean[k]));
-    }
-  }
-  r.set("cov_xAxA", I[kCAA]);
-  r.set("cov_xBxB", I[kCBB]);
-  r.set("cov_xAxB", I[kCAB]);
-  r.set("pearson", pearson_coefficient(I[kCAB], I[kCAA], I[kCBB]));
-  r.set("pearson_tilde", I[kCAB] / I[kCAA]);
+  set_integral_keys(p, I, opt.fluctuations, r);
   r.set("hill_N", N);
-  r.set("hill_check", hill_check);
-  r.set("hill_converged", hill_ok ? 1.0 : 0.0);
+  r.set("hill_check", hill.check);
+  r.set("hill_converged", hill.converged ? 1.0 : 0.0);
   if (opt.fluctuations) r.set("hill_P", Pshift);
   r.set("evaluations", static_cast<double>(qs.evaluations));
   r.set("panels", qs.panels);
   r.set("quadrature_converged", qs.converged ? 1.0 : 0.0);
   r.set("quadrature_worst_ratio", qs.worst_ratio);
-
-  if (opt.omega_derivative) {  // Eq. 26: means at Omega (1 +- h), same options otherwise
-    ExactOptions o = opt;
-    o.fluctuations = false;
-    o.omega_derivative = false;
-    ModelParams q = p;
-    q.Omega = p.Omega * (1.0 + opt.omega_step);
-    const Results up = exact_point(q, o);
-    q.Omega = p.Omega * (1.0 - opt.omega_step);
-    const Results dn = exact_point(q, o);
-    const double h2 = 2.0 * opt.omega_step * p.Omega;
-    for (const char* l : {"A", "B"}) {
-      const std::string P = std::string("P_") + l;
-      const double d = (up.get(P) - dn.get(P)) / h2;  // NaN if either side has no steady state
-      const double x = 1.0 - p.Omega * d / r.get(P);
-      r.set(std::string("dP_") + l + "_dOmega", d);
-      r.set(std::string("V_P") + l, 2.0 * x * x);
-    }
-  }
+  if (opt.omega_derivative) set_omega_derivative_keys(p, opt, r);
   return r;
 }
 
