@@ -1,9 +1,9 @@
 // weighted_linear_fit: exact lines, the closed-form intercept error, chi^2 of known residuals.
-#include "synctur/numerics/linear_fit.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
+
+#include "synctur/numerics/linear_fit.hpp"
 
 namespace synctur {
 namespace {
@@ -34,7 +34,8 @@ TEST(LinearFit, Chi2CountsTheNormalisedResidualsOfAFlatLine) {
   // Symmetric residuals +-r around y = 1 at equal weights about the mean x: the fit is y = 1
   // and chi^2 = 4 r^2 / se^2.
   const double r = 0.3, se = 0.5;
-  const LinearFit f = weighted_linear_fit({0, 1, 2, 3}, {1 + r, 1 - r, 1 - r, 1 + r}, {se, se, se, se});
+  const LinearFit f =
+      weighted_linear_fit({0, 1, 2, 3}, {1 + r, 1 - r, 1 - r, 1 + r}, {se, se, se, se});
   EXPECT_NEAR(f.a, 1.0, 1e-14);
   EXPECT_NEAR(f.b, 0.0, 1e-14);
   EXPECT_NEAR(f.chi2, 4.0 * r * r / (se * se), 1e-13);

@@ -86,6 +86,123 @@ double zscore(double value, double expected, double se) {
   return se > 0.0 ? (value - expected) / se : kNaN;
 }
 
+/// The diagnostics options from the noise.* keys (automatic Welch segment and lag stride where
+/// the key is 0), with one key-naming refusal for a combination that does not fit the samples.
+DiagnosticsOptions diagnostics_options(const io::Config& cfg, double dt, double w_ref) {
+  const ModelParams& p = cfg.model;
+  DiagnosticsOptions dopt;
+  dopt.n_trajectories = static_cast<std::size_t>(cfg.integer("noise.streams"));
+  const std::size_t n_samples = static_cast<std::size_t>(cfg.integer("noise.samples"));
+  const std::size_t per = n_samples / dopt.n_trajectories;
+  const std::int64_t seg_key = cfg.integer("noise.welch_segment");
+  dopt.welch_segment =
+      seg_key > 0 ? static_cast<std::size_t>(seg_key) : auto_welch_segment(w_ref, dt, per);
+  dopt.n_lags = static_cast<std::size_t>(cfg.integer("noise.lags"));
+  const std::int64_t stride_key = cfg.integer("noise.lag_stride");
+  dopt.lag_stride =
+      stride_key > 0 ? static_cast<std::size_t>(stride_key) : auto_lag_stride(w_ref, dt);
+  if (per < dopt.welch_segment)
+    key_error(cfg, "noise.samples",
+              "gives " + std::to_string(per) + " samples per stream (noise.samples / " +
+                  "noise.streams), fewer than noise.welch_segment = " +
+                  std::to_string(dopt.welch_segment) + " (got " + std::to_string(n_samples) + ")");
+  if (per > (std::size_t{1} << 27))
+    key_error(cfg, "noise.samples",
+              "gives " + std::to_string(per) +
+                  " samples per stream, more than 2^27 (memory); raise noise.streams (got " +
+                  std::to_string(n_samples) + ")");
+  const bool lags_fit =
+      dopt.n_lags <= per && (dopt.n_lags <= 1 || dopt.lag_stride <= (per - 1) / (dopt.n_lags - 1));
+  if (lags_fit) return dopt;
+  // With the automatic stride, a small dt set by a key (noise.band_limit = 1e6) is the cause:
+  // the stride is fixed in time units, so it spans many more samples.
+  const std::string source = dt_source(cfg, p, dt);
+  const std::string small_dt_key =
+      stride_key > 0 || source == "driven_bath.cutoff" ? std::string() : source;
+  if (!small_dt_key.empty())
+    key_error(cfg, small_dt_key,
+              "gives dt = " + io::format_number(dt) + ", at which the automatic lag stride is " +
+                  std::to_string(dopt.lag_stride) + " samples and the " +
+                  std::to_string(dopt.n_lags) + " lags (noise.lags) need " +
+                  io::format_number(static_cast<double>(dopt.lag_stride) *
+                                    static_cast<double>(dopt.n_lags - 1)) +
+                  " samples per stream, more than the " + std::to_string(per) +
+                  " there are (noise.samples / noise.streams); use a larger dt, or set "
+                  "noise.lag_stride, lower noise.lags or raise noise.samples (got " +
+                  io::format_number(small_dt_key == "simulation.steps_per_period"
+                                        ? static_cast<double>(cfg.simulation.steps_per_period)
+                                        : cfg.real(small_dt_key)) +
+                  ")");
+  key_error(cfg, "noise.lags",
+            "the largest lag (noise.lags - 1) * s, s = " + std::to_string(dopt.lag_stride) +
+                (stride_key > 0 ? " (noise.lag_stride)" : " (automatic, pi/(4 w_ref dt))") +
+                ", must be below the " + std::to_string(per) +
+                " samples per stream (dt = " + io::format_number(dt) +
+                (source == "driven_bath.cutoff"
+                     ? ", set by simulation.cutoff_band x driven_bath.cutoff = " +
+                           io::format_number(cfg.simulation.cutoff_band * p.cutoff)
+                     : std::string()) +
+                "); lower noise.lags or noise.lag_stride, or raise noise.samples (got " +
+                std::to_string(dopt.n_lags) + ")");
+}
+
+/// One bath's rows of the table: the spectrum at every Welch bin up to pi/dt, the
+/// autocovariance, kappa4 and the plan.  Where the expected spectrum is below kPsdFloor of the
+/// peak (far above w_b: Hann side lobes and FFT roundoff, ~1e-15 of the peak) the comparison
+/// means nothing and z is NaN.  Returns the z of the psd bins (zp) and of the lags (za).
+void bath_rows(const BathCase& b, const NoiseDiagnostics& d, io::Table& t, std::vector<double>& zp,
+               std::vector<double>& za) {
+  double peak = 0.0;
+  for (double v : d.psd_target) peak = std::max(peak, v);
+  za.assign(d.acf.size(), 0.0);
+  for (std::size_t k = 0; k < d.omega.size(); ++k) {
+    const double z = d.psd_expected[k] > kPsdFloor * peak
+                         ? zscore(d.psd[k], d.psd_expected[k], d.psd_se[k])
+                         : kNaN;
+    if (std::isfinite(z)) zp.push_back(z);
+    t.rows.push_back({std::string(b.name), std::string("psd"), d.omega[k], d.psd[k], d.psd_se[k],
+                      d.psd_target[k], d.psd_expected[k], z});
+  }
+  for (std::size_t l = 0; l < d.acf.size(); ++l) {
+    za[l] = zscore(d.acf[l], d.acf_realised[l], d.acf_se[l]);
+    t.rows.push_back({std::string(b.name), std::string("acf"), d.lag_time[l], d.acf[l], d.acf_se[l],
+                      d.acf_target[l], d.acf_realised[l], za[l]});
+  }
+  const double zk = zscore(d.kappa4, 0.0, d.kappa4_se);
+  t.rows.push_back(
+      {std::string(b.name), std::string("kappa4"), kNaN, d.kappa4, d.kappa4_se, 0.0, 0.0, zk});
+  const std::pair<const char*, double> plan[] = {
+      {"dt", d.dt},
+      {"band_limit", d.band_limit},
+      {"flat_limit", d.flat_limit},
+      {"taps", static_cast<double>(d.taps)},
+      {"fft_size", static_cast<double>(d.fft_size)},
+      {"truncation_error", d.truncation_error},
+      {"samples", static_cast<double>(d.n_samples)},
+  };
+  for (const auto& [kind, v] : plan)
+    t.rows.push_back({std::string(b.name), std::string(kind), kNaN, v, kNaN, kNaN, kNaN, kNaN});
+}
+
+/// One bath's summary line: plan, variance vs target, the largest |z| against the typical one.
+std::string bath_summary(const BathCase& b, const NoiseDiagnostics& d,
+                         const std::vector<double>& zp, const std::vector<double>& za,
+                         double secs) {
+  const double zk = zscore(d.kappa4, 0.0, d.kappa4_se);
+  const double var_z = zscore(d.acf[0], d.acf_target[0], d.acf_se[0]);
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "%s, T = %g: w_b = %.6g (flat to %.6g), taps %zu, fft %zu, truncation %.2g; "
+                "variance %.6g +- %.2g vs target %.6g (z = %+.2f); max|z| psd %.2f (%zu bins, "
+                "typical %.1f), acf %.2f (%zu lags, typical %.1f); kappa4 = %.3g +- %.2g "
+                "(z = %+.2f); %.2f s",
+                b.label, b.bath.T, d.band_limit, d.flat_limit, d.taps, d.fft_size,
+                d.truncation_error, d.acf[0], d.acf_se[0], d.acf_target[0], var_z, max_abs(zp),
+                zp.size(), typical_max_abs_z(zp.size()), max_abs(za), za.size(),
+                typical_max_abs_z(za.size()), d.kappa4, d.kappa4_se, zk, secs);
+  return buf;
+}
+
 }  // namespace
 
 NoiseReport noise_report(const io::Config& cfg, int threads) {
@@ -105,71 +222,9 @@ NoiseReport noise_report(const io::Config& cfg, int threads) {
   // band rule of docs/NOISE.md), or the flat part of a narrower band (w_b/2 if taper = 1).
   const double flat = (1.0 - opt.taper) * band;
   const double w_ref = std::min(required_flat_band(p), flat > 0.0 ? flat : 0.5 * band);
-
-  DiagnosticsOptions dopt;
-  dopt.n_trajectories = static_cast<std::size_t>(cfg.integer("noise.streams"));
+  const DiagnosticsOptions dopt = diagnostics_options(cfg, dt, w_ref);
   const std::size_t n_samples = static_cast<std::size_t>(cfg.integer("noise.samples"));
   const std::size_t per = n_samples / dopt.n_trajectories;
-  const std::int64_t seg_key = cfg.integer("noise.welch_segment");
-  if (seg_key > 0) {
-    dopt.welch_segment = static_cast<std::size_t>(seg_key);
-  } else {
-    // Automatic: resolution dw = 2 pi / (segment dt) <= w_ref / 256, but >= 8 segments per
-    // stream (and >= 64 samples).
-    const double want = 2.0 * kPi * 256.0 / (w_ref * dt);
-    std::size_t seg = 64;
-    while (static_cast<double>(seg) < want && 16 * seg <= per) seg *= 2;
-    dopt.welch_segment = seg;
-  }
-  dopt.n_lags = static_cast<std::size_t>(cfg.integer("noise.lags"));
-  const std::int64_t stride_key = cfg.integer("noise.lag_stride");
-  dopt.lag_stride =
-      stride_key > 0
-          ? static_cast<std::size_t>(stride_key)
-          : static_cast<std::size_t>(std::clamp(std::round(kPi / (4.0 * w_ref * dt)), 1.0, 1e9));
-  if (per < dopt.welch_segment)
-    key_error(cfg, "noise.samples",
-              "gives " + std::to_string(per) + " samples per stream (noise.samples / " +
-                  "noise.streams), fewer than noise.welch_segment = " +
-                  std::to_string(dopt.welch_segment) + " (got " + std::to_string(n_samples) + ")");
-  if (per > (std::size_t{1} << 27))
-    key_error(cfg, "noise.samples",
-              "gives " + std::to_string(per) +
-                  " samples per stream, more than 2^27 (memory); raise noise.streams (got " +
-                  std::to_string(n_samples) + ")");
-  const bool lags_fit =
-      dopt.n_lags <= per && (dopt.n_lags <= 1 || dopt.lag_stride <= (per - 1) / (dopt.n_lags - 1));
-  // With the automatic stride, a small dt set by a key (noise.band_limit = 1e6) is the cause:
-  // the stride is fixed in time units, so it spans many more samples.
-  const std::string source = dt_source(cfg, p, dt);
-  const std::string small_dt_key =
-      stride_key > 0 || source == "driven_bath.cutoff" ? std::string() : source;
-  if (!lags_fit && !small_dt_key.empty())
-    key_error(cfg, small_dt_key,
-              "gives dt = " + io::format_number(dt) + ", at which the automatic lag stride is " +
-                  std::to_string(dopt.lag_stride) + " samples and the " +
-                  std::to_string(dopt.n_lags) + " lags (noise.lags) need " +
-                  io::format_number(static_cast<double>(dopt.lag_stride) *
-                                    static_cast<double>(dopt.n_lags - 1)) +
-                  " samples per stream, more than the " + std::to_string(per) +
-                  " there are (noise.samples / noise.streams); use a larger dt, or set "
-                  "noise.lag_stride, lower noise.lags or raise noise.samples (got " +
-                  io::format_number(small_dt_key == "simulation.steps_per_period"
-                                        ? static_cast<double>(cfg.simulation.steps_per_period)
-                                        : cfg.real(small_dt_key)) +
-                  ")");
-  if (!lags_fit)
-    key_error(cfg, "noise.lags",
-              "the largest lag (noise.lags - 1) * s, s = " + std::to_string(dopt.lag_stride) +
-                  (stride_key > 0 ? " (noise.lag_stride)" : " (automatic, pi/(4 w_ref dt))") +
-                  ", must be below the " + std::to_string(per) +
-                  " samples per stream (dt = " + io::format_number(dt) +
-                  (source == "driven_bath.cutoff"
-                       ? ", set by simulation.cutoff_band x driven_bath.cutoff = " +
-                             io::format_number(cfg.simulation.cutoff_band * p.cutoff)
-                       : std::string()) +
-                  "); lower noise.lags or noise.lag_stride, or raise noise.samples (got " +
-                  std::to_string(dopt.n_lags) + ")");
 
   omp_set_num_threads(threads);
   // The streams are the engine's: (seed, trajectory 0..K-1, bath id 2 static / 1 driven).
@@ -178,12 +233,11 @@ NoiseReport noise_report(const io::Config& cfg, int threads) {
       {"driven", "driven Drude (nu = 1)", driven_bath(p), 1},
   };
 
-  io::Table t;
-  t.columns = {"bath", "kind", "x", "value", "se", "target", "expected", "z"};
+  NoiseReport rep;
+  rep.table.columns = {"bath", "kind", "x", "value", "se", "target", "expected", "z"};
   // Printed after the output is written (so that an error stays the only stderr line).
-  std::vector<std::string> summary;
   for (const auto& [key, msg] : check_band_limit(p, dt, opt))
-    summary.push_back("warning: " + key + ": " + msg);
+    rep.summary.push_back("warning: " + key + ": " + msg);
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "noise: dt = %.6g (%s), seed %llu, %zu samples per bath in %zu streams, "
@@ -191,7 +245,7 @@ NoiseReport noise_report(const io::Config& cfg, int threads) {
                 dt, dt_key > 0.0 ? "noise.dt" : "engine's dt",
                 static_cast<unsigned long long>(seed), per * dopt.n_trajectories,
                 dopt.n_trajectories, dopt.welch_segment, dopt.lag_stride);
-  summary.emplace_back(buf);
+  rep.summary.emplace_back(buf);
 
   for (const BathCase& b : baths) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -207,57 +261,10 @@ NoiseReport noise_report(const io::Config& cfg, int threads) {
     }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-    // Spectrum at every Welch bin up to pi/dt.  Where the expectation is below kPsdFloor
-    // of the peak (far above w_b: Hann side lobes and FFT roundoff, ~1e-15 of the peak)
-    // the comparison means nothing and z is NaN.
-    double peak = 0.0;
-    for (double v : d.psd_target) peak = std::max(peak, v);
-    std::vector<double> zp, za(d.acf.size());
-    for (std::size_t k = 0; k < d.omega.size(); ++k) {
-      const double z = d.psd_expected[k] > kPsdFloor * peak
-                           ? zscore(d.psd[k], d.psd_expected[k], d.psd_se[k])
-                           : kNaN;
-      if (std::isfinite(z)) zp.push_back(z);
-      t.rows.push_back({std::string(b.name), std::string("psd"), d.omega[k], d.psd[k], d.psd_se[k],
-                        d.psd_target[k], d.psd_expected[k], z});
-    }
-    for (std::size_t l = 0; l < d.acf.size(); ++l) {
-      za[l] = zscore(d.acf[l], d.acf_realised[l], d.acf_se[l]);
-      t.rows.push_back({std::string(b.name), std::string("acf"), d.lag_time[l], d.acf[l],
-                        d.acf_se[l], d.acf_target[l], d.acf_realised[l], za[l]});
-    }
-    const double zk = zscore(d.kappa4, 0.0, d.kappa4_se);
-    t.rows.push_back(
-        {std::string(b.name), std::string("kappa4"), kNaN, d.kappa4, d.kappa4_se, 0.0, 0.0, zk});
-    const std::pair<const char*, double> plan[] = {
-        {"dt", d.dt},
-        {"band_limit", d.band_limit},
-        {"flat_limit", d.flat_limit},
-        {"taps", static_cast<double>(d.taps)},
-        {"fft_size", static_cast<double>(d.fft_size)},
-        {"truncation_error", d.truncation_error},
-        {"samples", static_cast<double>(d.n_samples)},
-    };
-    for (const auto& [kind, v] : plan)
-      t.rows.push_back({std::string(b.name), std::string(kind), kNaN, v, kNaN, kNaN, kNaN, kNaN});
-
-    const double var_z = zscore(d.acf[0], d.acf_target[0], d.acf_se[0]);
-    std::snprintf(buf, sizeof buf,
-                  "%s, T = %g: w_b = %.6g (flat to %.6g), taps %zu, fft %zu, truncation %.2g; "
-                  "variance %.6g +- %.2g vs target %.6g (z = %+.2f); max|z| psd %.2f (%zu bins, "
-                  "typical %.1f), acf %.2f (%zu lags, typical %.1f); kappa4 = %.3g +- %.2g "
-                  "(z = %+.2f); %.2f s",
-                  b.label, b.bath.T, d.band_limit, d.flat_limit, d.taps, d.fft_size,
-                  d.truncation_error, d.acf[0], d.acf_se[0], d.acf_target[0], var_z, max_abs(zp),
-                  zp.size(), typical_max_abs_z(zp.size()), max_abs(za), za.size(),
-                  typical_max_abs_z(za.size()), d.kappa4, d.kappa4_se, zk, secs);
-    summary.emplace_back(buf);
+    std::vector<double> zp, za;
+    bath_rows(b, d, rep.table, zp, za);
+    rep.summary.push_back(bath_summary(b, d, zp, za, secs));
   }
-
-  NoiseReport rep;
-  rep.table = std::move(t);
-  rep.summary = std::move(summary);
   return rep;
 }
 

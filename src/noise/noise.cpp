@@ -638,4 +638,15 @@ NoiseDiagnostics noise_diagnostics(const BathSpectrum& bath, double dt, double b
   return d;
 }
 
+std::size_t auto_welch_segment(double w_ref, double dt, std::size_t per_stream) {
+  const double want = 2.0 * kPi * 256.0 / (w_ref * dt);
+  std::size_t seg = 64;
+  while (static_cast<double>(seg) < want && 16 * seg <= per_stream) seg *= 2;
+  return seg;
+}
+
+std::size_t auto_lag_stride(double w_ref, double dt) {
+  return static_cast<std::size_t>(std::clamp(std::round(kPi / (4.0 * w_ref * dt)), 1.0, 1e9));
+}
+
 }  // namespace synctur

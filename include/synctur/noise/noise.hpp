@@ -231,6 +231,14 @@ struct DiagnosticsOptions {
   std::uint32_t bath_id = 0;
 };
 
+/// The automatic Welch segment of `synctur noise`: frequency resolution 2 pi / (segment dt) <=
+/// w_ref / 256, but >= 8 segments per stream of `per_stream` samples (and >= 64 samples).
+std::size_t auto_welch_segment(double w_ref, double dt, std::size_t per_stream);
+
+/// The automatic lag stride of `synctur noise`: pi / (4 w_ref dt) samples (>= 1), so that the
+/// lags resolve the shortest relevant period 2 pi / w_ref eightfold.
+std::size_t auto_lag_stride(double w_ref, double dt);
+
 /// Sample statistics of generated noise against their targets, for `synctur noise`.
 /// Estimates come with standard errors (_se) from the spread over independent pieces.
 struct NoiseDiagnostics {
