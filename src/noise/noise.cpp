@@ -483,18 +483,146 @@ void NoiseStream::fill(double* out, std::size_t n) {
 // ---------------------------------------------------------------------------------------------
 // diagnostics
 
+namespace {
+
+/// Periodic Hann window of length seg.
+std::vector<double> hann_window(std::size_t seg) {
+  std::vector<double> win(seg);
+  for (std::size_t m = 0; m < seg; ++m)
+    win[m] = 0.5 * (1.0 - std::cos(2.0 * kPi * static_cast<double>(m) / static_cast<double>(seg)));
+  return win;
+}
+
+/// Per-stream sums of the diagnostics (combined serially afterwards: deterministic).
+struct StreamSums {
+  std::size_t K = 0, per = 0, seg = 0, nseg = 0, nbin = 0, n_lags = 0, stride = 1;
+  std::vector<double> p_sum, p_sum2;  // segment periodograms and their squares [K x nbin]
+  std::vector<double> acf;            // lag products / pairs [K x n_lags]
+  std::vector<double> k4;             // fourth cumulant [K]
+};
+
+/// One stream's periodograms, autocovariance and kappa4 from its samples x.
+void stream_statistics(const std::vector<double>& x, std::size_t t, const std::vector<double>& win,
+                       double wsum2, double dt, fftw_plan seg_plan, FftwArray<double>& a,
+                       FftwArray<fftw_complex>& b, StreamSums& S) {
+  double* ps = &S.p_sum[t * S.nbin];
+  double* ps2 = &S.p_sum2[t * S.nbin];
+  std::fill(ps, ps + S.nbin, 0.0);
+  std::fill(ps2, ps2 + S.nbin, 0.0);
+  for (std::size_t s = 0; s < S.nseg; ++s) {
+    for (std::size_t m = 0; m < S.seg; ++m) a.p[m] = x[s * S.seg + m] * win[m];
+    fftw_execute_dft_r2c(seg_plan, a.p, b.p);
+    for (std::size_t k = 0; k < S.nbin; ++k) {
+      const double P = dt * (b.p[k][0] * b.p[k][0] + b.p[k][1] * b.p[k][1]) / wsum2;
+      ps[k] += P;
+      ps2[k] += P * P;
+    }
+  }
+  for (std::size_t l = 0; l < S.n_lags; ++l) {
+    const std::size_t lag = l * S.stride;
+    double c = 0.0;
+    for (std::size_t m = 0; m + lag < S.per; ++m) c += x[m] * x[m + lag];
+    S.acf[t * S.n_lags + l] = c / static_cast<double>(S.per - lag);
+  }
+  double m2 = 0.0, m4 = 0.0;
+  for (double v : x) {
+    const double v2 = v * v;
+    m2 += v2;
+    m4 += v2 * v2;
+  }
+  m2 /= static_cast<double>(S.per);
+  m4 /= static_cast<double>(S.per);
+  S.k4[t] = m4 - 3.0 * m2 * m2;
+}
+
+/// Generates the K streams (the engine's: trajectories 0..K-1 of bath dopt.bath_id) in parallel
+/// and accumulates their statistics.
+void sample_streams(const NoisePlan& plan, std::uint64_t seed, std::uint32_t bath_id,
+                    const std::vector<double>& win, double wsum2, double dt, StreamSums& S) {
+  fftw_plan seg_plan;
+  {
+    FftwArray<double> a(S.seg);
+    FftwArray<fftw_complex> b(S.nbin);
+    std::lock_guard<std::mutex> lock(planner_mutex());
+    seg_plan = fftw_plan_dft_r2c_1d(static_cast<int>(S.seg), a.p, b.p, FFTW_ESTIMATE);
+  }
+  S.p_sum.resize(S.K * S.nbin);
+  S.p_sum2.resize(S.K * S.nbin);
+  S.acf.resize(S.K * S.n_lags);
+  S.k4.resize(S.K);
+#pragma omp parallel
+  {
+    NoiseStream stream(plan, RngKey{seed, 0, bath_id});
+    std::vector<double> x(S.per);
+    FftwArray<double> a(S.seg);
+    FftwArray<fftw_complex> b(S.nbin);
+#pragma omp for schedule(static)
+    for (std::size_t t = 0; t < S.K; ++t) {
+      stream.reset(RngKey{seed, static_cast<std::uint32_t>(t), bath_id}, 0);
+      stream.fill(x.data(), S.per);
+      stream_statistics(x, t, win, wsum2, dt, seg_plan, a, b, S);
+    }
+  }
+  destroy_plan(seg_plan);
+}
+
+/// Mean and standard error of n values v[i * stride_v].
+void mean_se(const double* v, std::size_t n, std::size_t stride_v, double* mean, double* se) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < n; ++i) s += v[i * stride_v];
+  const double mu = s / static_cast<double>(n);
+  double q = 0.0;
+  for (std::size_t i = 0; i < n; ++i) q += (v[i * stride_v] - mu) * (v[i * stride_v] - mu);
+  *mean = mu;
+  *se = std::sqrt(q / static_cast<double>(n - 1) / static_cast<double>(n));
+}
+
+/// Expected Welch value: dt / sum w^2 * sum_{|n| < seg} C_n r_w(n) e^{-i w_k n dt}, with the
+/// window autocorrelation r_w(n) = sum_m w_m w_{m+n}; folded to length seg and transformed.
+std::vector<double> expected_welch(const NoisePlan& plan, const std::vector<double>& win,
+                                   double wsum2, double dt) {
+  const std::size_t seg = win.size(), nbin = seg / 2 + 1;
+  FftwArray<double> a(seg);
+  FftwArray<fftw_complex> b(nbin);
+  std::fill(a.p, a.p + seg, 0.0);
+  const std::size_t nmax = std::min(seg - 1, 2 * plan.half_taps());
+  for (std::size_t n = 0; n <= nmax; ++n) {
+    double rw = 0.0;
+    for (std::size_t m = 0; m + n < seg; ++m) rw += win[m] * win[m + n];
+    const double v = plan.realised_covariance(n) * rw;
+    a.p[n] += v;
+    if (n > 0) a.p[seg - n] += v;
+  }
+  fftw_plan p;
+  {
+    std::lock_guard<std::mutex> lock(planner_mutex());
+    p = fftw_plan_dft_r2c_1d(static_cast<int>(seg), a.p, b.p, FFTW_ESTIMATE | FFTW_PRESERVE_INPUT);
+  }
+  fftw_execute_dft_r2c(p, a.p, b.p);
+  destroy_plan(p);
+  std::vector<double> e(nbin);
+  for (std::size_t k = 0; k < nbin; ++k) e[k] = dt * b.p[k][0] / wsum2;
+  return e;
+}
+
+}  // namespace
+
 NoiseDiagnostics noise_diagnostics(const BathSpectrum& bath, double dt, double band_limit,
                                    const NoiseOptions& opt, std::uint64_t seed,
                                    std::size_t n_samples, const DiagnosticsOptions& dopt) {
   const NoisePlan plan(bath, dt, band_limit, opt);
-  const std::size_t K = std::max<std::size_t>(2, dopt.n_trajectories);
-  const std::size_t per = n_samples / K;
-  const std::size_t seg = dopt.welch_segment;
-  const std::size_t n_lags = dopt.n_lags, stride = std::max<std::size_t>(1, dopt.lag_stride);
-  if (seg < 8 || seg % 2 != 0) throw std::invalid_argument("noise_diagnostics: bad welch_segment");
-  if (per < seg || per <= (n_lags > 0 ? (n_lags - 1) * stride : 0))
+  StreamSums S;
+  S.K = std::max<std::size_t>(2, dopt.n_trajectories);
+  S.per = n_samples / S.K;
+  S.seg = dopt.welch_segment;
+  S.n_lags = dopt.n_lags;
+  S.stride = std::max<std::size_t>(1, dopt.lag_stride);
+  if (S.seg < 8 || S.seg % 2 != 0)
+    throw std::invalid_argument("noise_diagnostics: bad welch_segment");
+  if (S.per < S.seg || S.per <= (S.n_lags > 0 ? (S.n_lags - 1) * S.stride : 0))
     throw std::invalid_argument("noise_diagnostics: too few samples per trajectory");
-  const std::size_t nseg = per / seg, nbin = seg / 2 + 1;
+  S.nseg = S.per / S.seg;
+  S.nbin = S.seg / 2 + 1;
 
   NoiseDiagnostics d;
   d.dt = dt;
@@ -503,138 +631,49 @@ NoiseDiagnostics noise_diagnostics(const BathSpectrum& bath, double dt, double b
   d.taps = plan.taps();
   d.fft_size = plan.fft_size();
   d.truncation_error = plan.truncation_error();
-  d.n_samples = per * K;
+  d.n_samples = S.per * S.K;
 
-  // Hann window (periodic) and the segment FFT plan
-  std::vector<double> win(seg);
+  const std::vector<double> win = hann_window(S.seg);
   double wsum2 = 0.0;
-  for (std::size_t m = 0; m < seg; ++m) {
-    win[m] = 0.5 * (1.0 - std::cos(2.0 * kPi * static_cast<double>(m) / static_cast<double>(seg)));
-    wsum2 += win[m] * win[m];
-  }
-  fftw_plan seg_plan;
-  {
-    FftwArray<double> a(seg);
-    FftwArray<fftw_complex> b(nbin);
-    std::lock_guard<std::mutex> lock(planner_mutex());
-    seg_plan = fftw_plan_dft_r2c_1d(static_cast<int>(seg), a.p, b.p, FFTW_ESTIMATE);
-  }
-
-  // per-trajectory accumulators (combined serially afterwards: deterministic)
-  std::vector<double> p_sum(K * nbin), p_sum2(K * nbin), acf_t(K * n_lags), k4_t(K);
-#pragma omp parallel
-  {
-    NoiseStream stream(plan, RngKey{seed, 0, dopt.bath_id});
-    std::vector<double> x(per);
-    FftwArray<double> a(seg);
-    FftwArray<fftw_complex> b(nbin);
-#pragma omp for schedule(static)
-    for (std::size_t t = 0; t < K; ++t) {
-      stream.reset(RngKey{seed, static_cast<std::uint32_t>(t), dopt.bath_id}, 0);
-      stream.fill(x.data(), per);
-      double* ps = &p_sum[t * nbin];
-      double* ps2 = &p_sum2[t * nbin];
-      std::fill(ps, ps + nbin, 0.0);
-      std::fill(ps2, ps2 + nbin, 0.0);
-      for (std::size_t s = 0; s < nseg; ++s) {
-        for (std::size_t m = 0; m < seg; ++m) a.p[m] = x[s * seg + m] * win[m];
-        fftw_execute_dft_r2c(seg_plan, a.p, b.p);
-        for (std::size_t k = 0; k < nbin; ++k) {
-          const double P = dt * (b.p[k][0] * b.p[k][0] + b.p[k][1] * b.p[k][1]) / wsum2;
-          ps[k] += P;
-          ps2[k] += P * P;
-        }
-      }
-      for (std::size_t l = 0; l < n_lags; ++l) {
-        const std::size_t lag = l * stride;
-        double c = 0.0;
-        for (std::size_t m = 0; m + lag < per; ++m) c += x[m] * x[m + lag];
-        acf_t[t * n_lags + l] = c / static_cast<double>(per - lag);
-      }
-      double m2 = 0.0, m4 = 0.0;
-      for (double v : x) {
-        const double v2 = v * v;
-        m2 += v2;
-        m4 += v2 * v2;
-      }
-      m2 /= static_cast<double>(per);
-      m4 /= static_cast<double>(per);
-      k4_t[t] = m4 - 3.0 * m2 * m2;
-    }
-  }
-  destroy_plan(seg_plan);
-
-  auto mean_se = [](const double* v, std::size_t n, std::size_t stride_v, double* mean,
-                    double* se) {
-    double s = 0.0;
-    for (std::size_t i = 0; i < n; ++i) s += v[i * stride_v];
-    const double mu = s / static_cast<double>(n);
-    double q = 0.0;
-    for (std::size_t i = 0; i < n; ++i) q += (v[i * stride_v] - mu) * (v[i * stride_v] - mu);
-    *mean = mu;
-    *se = std::sqrt(q / static_cast<double>(n - 1) / static_cast<double>(n));
-  };
+  for (double w : win) wsum2 += w * w;
+  sample_streams(plan, seed, dopt.bath_id, win, wsum2, dt, S);
 
   // Welch: mean and SE over all K * nseg segment periodograms
-  const double nall = static_cast<double>(K * nseg);
-  d.omega.resize(nbin);
-  d.psd.resize(nbin);
-  d.psd_se.resize(nbin);
-  d.psd_target.resize(nbin);
-  for (std::size_t k = 0; k < nbin; ++k) {
+  const double nall = static_cast<double>(S.K * S.nseg);
+  d.omega.resize(S.nbin);
+  d.psd.resize(S.nbin);
+  d.psd_se.resize(S.nbin);
+  d.psd_target.resize(S.nbin);
+  for (std::size_t k = 0; k < S.nbin; ++k) {
     double s = 0.0, s2 = 0.0;
-    for (std::size_t t = 0; t < K; ++t) {
-      s += p_sum[t * nbin + k];
-      s2 += p_sum2[t * nbin + k];
+    for (std::size_t t = 0; t < S.K; ++t) {
+      s += S.p_sum[t * S.nbin + k];
+      s2 += S.p_sum2[t * S.nbin + k];
     }
     const double mu = s / nall;
     const double var = std::max(0.0, (s2 - nall * mu * mu) / (nall - 1.0));
-    d.omega[k] = 2.0 * kPi * static_cast<double>(k) / (static_cast<double>(seg) * dt);
+    d.omega[k] = 2.0 * kPi * static_cast<double>(k) / (static_cast<double>(S.seg) * dt);
     d.psd[k] = mu;
     d.psd_se[k] = std::sqrt(var / nall);
     const double W = plan.taper_at(d.omega[k]);
     d.psd_target[k] = bath.S(d.omega[k]) * W * W;
   }
-  // Expected Welch value: dt / sum w^2 * sum_{|n| < seg} C_n r_w(n) e^{-i w_k n dt}, with the
-  // window autocorrelation r_w(n) = sum_m w_m w_{m+n}; folded to length seg and transformed.
-  {
-    FftwArray<double> a(seg);
-    FftwArray<fftw_complex> b(nbin);
-    std::fill(a.p, a.p + seg, 0.0);
-    const std::size_t nmax = std::min(seg - 1, 2 * plan.half_taps());
-    for (std::size_t n = 0; n <= nmax; ++n) {
-      double rw = 0.0;
-      for (std::size_t m = 0; m + n < seg; ++m) rw += win[m] * win[m + n];
-      const double v = plan.realised_covariance(n) * rw;
-      a.p[n] += v;
-      if (n > 0) a.p[seg - n] += v;
-    }
-    fftw_plan p;
-    {
-      std::lock_guard<std::mutex> lock(planner_mutex());
-      p = fftw_plan_dft_r2c_1d(static_cast<int>(seg), a.p, b.p,
-                               FFTW_ESTIMATE | FFTW_PRESERVE_INPUT);
-    }
-    fftw_execute_dft_r2c(p, a.p, b.p);
-    destroy_plan(p);
-    d.psd_expected.resize(nbin);
-    for (std::size_t k = 0; k < nbin; ++k) d.psd_expected[k] = dt * b.p[k][0] / wsum2;
-  }
+  d.psd_expected = expected_welch(plan, win, wsum2, dt);
 
-  d.lag_time.resize(n_lags);
-  d.acf.resize(n_lags);
-  d.acf_se.resize(n_lags);
-  d.acf_target.resize(n_lags);
-  d.acf_realised.resize(n_lags);
-  for (std::size_t l = 0; l < n_lags; ++l) {
-    const std::size_t lag = l * stride;
-    mean_se(&acf_t[l], K, n_lags, &d.acf[l], &d.acf_se[l]);
+  d.lag_time.resize(S.n_lags);
+  d.acf.resize(S.n_lags);
+  d.acf_se.resize(S.n_lags);
+  d.acf_target.resize(S.n_lags);
+  d.acf_realised.resize(S.n_lags);
+  for (std::size_t l = 0; l < S.n_lags; ++l) {
+    const std::size_t lag = l * S.stride;
+    mean_se(&S.acf[l], S.K, S.n_lags, &d.acf[l], &d.acf_se[l]);
     d.lag_time[l] = dt * static_cast<double>(lag);
     d.acf_target[l] =
         L_band(bath, d.lag_time[l], plan.band_limit(), plan.taper(), plan.taper_shape());
     d.acf_realised[l] = plan.realised_covariance(lag);
   }
-  mean_se(k4_t.data(), K, 1, &d.kappa4, &d.kappa4_se);
+  mean_se(S.k4.data(), S.K, 1, &d.kappa4, &d.kappa4_se);
   return d;
 }
 
