@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli_harness.hpp"
+#include "engines/hill_solver.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/theory.hpp"
 #include "synctur/noise/noise.hpp"

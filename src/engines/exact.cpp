@@ -10,6 +10,7 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "engines/hill_solver.hpp"
 #include "synctur/dynamics/floquet.hpp"
 #include "synctur/engines/theory.hpp"  // pearson_coefficient
 #include "synctur/noise/noise.hpp"
@@ -422,6 +423,9 @@ std::vector<std::pair<std::string, std::string>> ExactOptions::validate() const 
   return bad;
 }
 
+// --- HillSolver (engines/hill_solver.hpp). Kept in this translation unit: the quadrature's
+// integrand inlines it, and moving it changes the compiler's floating-point contractions (the
+// last bit of D_PB at inputs/validate_quick2.toml).
 HillSolver::HillSolver(const ModelParams& p) : ss_(p) {
   const StateSpaceHarmonics& h = ss_.harmonics();
   // Structure check (see the header); u = state components 0..3, z = 4.
