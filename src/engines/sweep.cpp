@@ -90,56 +90,95 @@ void set_temperatures_from_mean(ModelParams& p, double Tbar, double dT_over_Tbar
   p.T_2 = Tbar * (1.0 - dT_over_Tbar / 2.0);
 }
 
+namespace {
+
+using Problems = std::vector<std::pair<std::string, std::string>>;
+
+/// One axis: a known key, a valid grid, the derived keys' ranges (model keys are checked point
+/// by point by the caller).
+void validate_axis(const SweepAxis& a, Problems& bad) {
+  const std::string k = "sweep." + a.name;
+  if (!is_sweep_key(a.key)) {
+    bad.emplace_back(k + ".key", "unknown parameter '" + a.key + "'");
+    return;
+  }
+  if (a.scale == SweepAxis::Scale::List) {
+    if (a.values.empty()) bad.emplace_back(k + ".values", "must not be empty");
+    for (double v : a.values)
+      if (!std::isfinite(v)) {
+        bad.emplace_back(k + ".values", "must be finite (got " + fmt(v) + ")");
+        break;
+      }
+  } else {
+    if (a.points < 1)
+      bad.emplace_back(k + ".points", "must be >= 1 (got " + std::to_string(a.points) + ")");
+    if (!std::isfinite(a.from))
+      bad.emplace_back(k + ".from", "must be finite (got " + fmt(a.from) + ")");
+    if (!std::isfinite(a.to)) bad.emplace_back(k + ".to", "must be finite (got " + fmt(a.to) + ")");
+    if (a.scale == SweepAxis::Scale::Log && !(a.from > 0.0 && a.to > 0.0))
+      bad.emplace_back(k, "scale = \"log\" needs from > 0 and to > 0 (got from = " + fmt(a.from) +
+                              ", to = " + fmt(a.to) + ")");
+  }
+  if (a.key != "dT_over_Tbar" && a.key != "Tbar" && a.key != "T") return;
+  const auto g = a.scale == SweepAxis::Scale::List ? a.values : std::vector<double>{a.from, a.to};
+  for (double v : g) {
+    if (a.key == "dT_over_Tbar" && !(v >= -2.0 && v <= 2.0)) {
+      bad.emplace_back(k, "dT_over_Tbar must be in [-2, 2] (got " + fmt(v) + ")");
+      return;
+    }
+    if (a.key != "dT_over_Tbar" && !(v >= 0.0)) {
+      bad.emplace_back(k, a.key + " must be >= 0 (got " + fmt(v) + ")");
+      return;
+    }
+  }
+}
+
+/// The (Tbar, dT_over_Tbar) pair: each from an axis or a fixed value, never both, never neither.
+void validate_temperature_pair(const SweepSpec& s, bool any_tbar_axis, bool any_dt_axis,
+                               Problems& bad) {
+  if (s.Tbar) {
+    if (!std::isfinite(*s.Tbar) || !(*s.Tbar >= 0.0))
+      bad.emplace_back("sweep.Tbar", "must be >= 0 and finite (got " + fmt(*s.Tbar) + ")");
+    if (!any_dt_axis)
+      bad.emplace_back("sweep.Tbar", "a fixed Tbar is only used with an axis over 'dT_over_Tbar'");
+    else if (any_tbar_axis)
+      bad.emplace_back("sweep.Tbar", "Tbar is already an axis");
+  }
+  if (s.dT_over_Tbar) {
+    if (!(*s.dT_over_Tbar >= -2.0 && *s.dT_over_Tbar <= 2.0))
+      bad.emplace_back("sweep.dT_over_Tbar",
+                       "must be in [-2, 2] (got " + fmt(*s.dT_over_Tbar) + ")");
+    if (!any_tbar_axis)
+      bad.emplace_back("sweep.dT_over_Tbar",
+                       "a fixed dT_over_Tbar is only used with an axis over 'Tbar'");
+    else if (any_dt_axis)
+      bad.emplace_back("sweep.dT_over_Tbar", "dT_over_Tbar is already an axis");
+  }
+  if (any_tbar_axis && !any_dt_axis && !s.dT_over_Tbar)
+    bad.emplace_back("sweep.dT_over_Tbar",
+                     "an axis over 'Tbar' needs 'dT_over_Tbar' (a fixed value in [sweep] or the "
+                     "other axis)");
+  if (any_dt_axis && !any_tbar_axis && !s.Tbar)
+    bad.emplace_back("sweep.Tbar",
+                     "an axis over 'dT_over_Tbar' needs 'Tbar' (a fixed value in [sweep] or the "
+                     "other axis)");
+}
+
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> SweepSpec::validate() const {
-  std::vector<std::pair<std::string, std::string>> bad;
+  Problems bad;
   if (axes.empty()) {
     bad.emplace_back("sweep.x", "a sweep needs an axis 'x'");
     return bad;
   }
   if (axes.size() > 2) bad.emplace_back("sweep", "at most two axes (x and y)");
-
   bool any_tbar_axis = false, any_dt_axis = false;
   for (const auto& a : axes) {
-    const std::string k = "sweep." + a.name;
-    if (!is_sweep_key(a.key)) {
-      bad.emplace_back(k + ".key", "unknown parameter '" + a.key + "'");
-      continue;
-    }
+    validate_axis(a, bad);
+    if (!is_sweep_key(a.key)) continue;
     any_tbar_axis |= a.key == "Tbar";
     any_dt_axis |= a.key == "dT_over_Tbar";
-    if (a.scale == SweepAxis::Scale::List) {
-      if (a.values.empty()) bad.emplace_back(k + ".values", "must not be empty");
-      for (double v : a.values)
-        if (!std::isfinite(v)) {
-          bad.emplace_back(k + ".values", "must be finite (got " + fmt(v) + ")");
-          break;
-        }
-    } else {
-      if (a.points < 1)
-        bad.emplace_back(k + ".points", "must be >= 1 (got " + std::to_string(a.points) + ")");
-      if (!std::isfinite(a.from))
-        bad.emplace_back(k + ".from", "must be finite (got " + fmt(a.from) + ")");
-      if (!std::isfinite(a.to))
-        bad.emplace_back(k + ".to", "must be finite (got " + fmt(a.to) + ")");
-      if (a.scale == SweepAxis::Scale::Log && !(a.from > 0.0 && a.to > 0.0))
-        bad.emplace_back(k, "scale = \"log\" needs from > 0 and to > 0 (got from = " + fmt(a.from) +
-                                ", to = " + fmt(a.to) + ")");
-    }
-    // Range of the derived keys (model keys are checked point by point by the caller).
-    if (a.key == "dT_over_Tbar" || a.key == "Tbar" || a.key == "T") {
-      const auto g =
-          a.scale == SweepAxis::Scale::List ? a.values : std::vector<double>{a.from, a.to};
-      for (double v : g) {
-        if (a.key == "dT_over_Tbar" && !(v >= -2.0 && v <= 2.0)) {
-          bad.emplace_back(k, "dT_over_Tbar must be in [-2, 2] (got " + fmt(v) + ")");
-          break;
-        }
-        if (a.key != "dT_over_Tbar" && !(v >= 0.0)) {
-          bad.emplace_back(k, a.key + " must be >= 0 (got " + fmt(v) + ")");
-          break;
-        }
-      }
-    }
   }
   if (axes.size() == 2) {
     const std::string &kx = axes[0].key, &ky = axes[1].key;
@@ -151,31 +190,7 @@ std::vector<std::pair<std::string, std::string>> SweepSpec::validate() const {
       bad.emplace_back("sweep.y.key", "'" + ky + "' and '" + kx + "' both set a temperature");
     }
   }
-  if (Tbar) {
-    if (!std::isfinite(*Tbar) || !(*Tbar >= 0.0))
-      bad.emplace_back("sweep.Tbar", "must be >= 0 and finite (got " + fmt(*Tbar) + ")");
-    if (!any_dt_axis)
-      bad.emplace_back("sweep.Tbar", "a fixed Tbar is only used with an axis over 'dT_over_Tbar'");
-    else if (any_tbar_axis)
-      bad.emplace_back("sweep.Tbar", "Tbar is already an axis");
-  }
-  if (dT_over_Tbar) {
-    if (!(*dT_over_Tbar >= -2.0 && *dT_over_Tbar <= 2.0))
-      bad.emplace_back("sweep.dT_over_Tbar", "must be in [-2, 2] (got " + fmt(*dT_over_Tbar) + ")");
-    if (!any_tbar_axis)
-      bad.emplace_back("sweep.dT_over_Tbar",
-                       "a fixed dT_over_Tbar is only used with an axis over 'Tbar'");
-    else if (any_dt_axis)
-      bad.emplace_back("sweep.dT_over_Tbar", "dT_over_Tbar is already an axis");
-  }
-  if (any_tbar_axis && !any_dt_axis && !dT_over_Tbar)
-    bad.emplace_back("sweep.dT_over_Tbar",
-                     "an axis over 'Tbar' needs 'dT_over_Tbar' (a fixed value in [sweep] or the "
-                     "other axis)");
-  if (any_dt_axis && !any_tbar_axis && !Tbar)
-    bad.emplace_back("sweep.Tbar",
-                     "an axis over 'dT_over_Tbar' needs 'Tbar' (a fixed value in [sweep] or the "
-                     "other axis)");
+  validate_temperature_pair(*this, any_tbar_axis, any_dt_axis, bad);
   if (bad.empty()) {
     double n = 1.0;
     for (const auto& a : axes) n *= static_cast<double>(a.size());
