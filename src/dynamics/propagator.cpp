@@ -134,6 +134,45 @@ double step_matrix_difference(const StepMatrix& a, const StepMatrix& b) {
   return worst;
 }
 
+Propagator::SubstepChoice Propagator::choose_substeps(const ModelParams& p,
+                                                      const PropagatorOptions& opt) const {
+  // Probe phases spread over the period; double m until the m-vs-2m difference meets tol,
+  // or stops decreasing (round-off floor), or m reaches the cap.
+  const int P = std::min(opt.probe_phases, n_);
+  std::vector<int> probes(P);
+  for (int j = 0; j < P; ++j) probes[j] = static_cast<int>((static_cast<long>(j) * n_) / P);
+  // Start where the sub-step resolves the fastest constant rate, h max(2 gamma_2, w_c, Omega,
+  // w_A, w_B) <= 2: coarser sub-steps are never accurate and their Magnus commutators can
+  // overflow.
+  const double rho = std::max({2.0 * p.gamma_2, p.cutoff, p.Omega, p.omega_A, p.omega_B});
+  int m = 1;
+  while (m < opt.max_substeps && dt_ * rho / m > 2.0) m *= 2;
+  std::vector<StepMatrix> coarse(P), fine(P);
+  for (int j = 0; j < P; ++j) coarse[j] = compute_step_matrix(ss_, time(probes[j]), dt_, m);
+  double prev = std::numeric_limits<double>::infinity();
+  while (true) {
+    // the difference between m/2 and m (infinite if not measured)
+    if (2 * m > opt.max_substeps) return {m, prev};
+    double d = 0.0;
+    for (int j = 0; j < P; ++j) {
+      fine[j] = compute_step_matrix(ss_, time(probes[j]), dt_, 2 * m);
+      d = std::max(d, step_matrix_difference(coarse[j], fine[j]));
+    }
+    // In the asymptotic regime of the 6th-order method the difference d estimates the error
+    // of the coarser member m (that of 2m is ~d/64).  Accept m when d meets tol and the
+    // previous difference shows the asymptotic decrease (ratio >= 8); else accept 2m when d
+    // meets tol; a difference that no longer decreases below 1e-10 is the round-off floor.
+    if (d <= opt.tol) {
+      const bool asymptotic = std::isfinite(prev) && d * 8.0 <= prev;
+      return {asymptotic ? m : 2 * m, d};
+    }
+    if (d > 0.5 * prev && d < 1e-10) return {2 * m, d};
+    prev = d;
+    coarse.swap(fine);
+    m *= 2;
+  }
+}
+
 Propagator::Propagator(const ModelParams& p, int steps_per_period, const PropagatorOptions& opt)
     : ss_(p), n_(steps_per_period) {
   const auto t_start = std::chrono::steady_clock::now();
@@ -151,50 +190,9 @@ Propagator::Propagator(const ModelParams& p, int steps_per_period, const Propaga
     substeps_ = opt.substeps;
     accuracy_ = std::numeric_limits<double>::quiet_NaN();
   } else {
-    // Probe phases spread over the period; double m until the m-vs-2m difference meets tol,
-    // or stops decreasing (round-off floor), or m reaches the cap.
-    const int P = std::min(opt.probe_phases, n_);
-    std::vector<int> probes(P);
-    for (int j = 0; j < P; ++j) probes[j] = static_cast<int>((static_cast<long>(j) * n_) / P);
-    // Start where the sub-step resolves the fastest constant rate, h max(2 gamma_2, w_c, Omega,
-    // w_A, w_B) <= 2: coarser sub-steps are never accurate and their Magnus commutators can
-    // overflow.
-    const double rho = std::max({2.0 * p.gamma_2, p.cutoff, p.Omega, p.omega_A, p.omega_B});
-    int m = 1;
-    while (m < opt.max_substeps && dt_ * rho / m > 2.0) m *= 2;
-    std::vector<StepMatrix> coarse(P), fine(P);
-    for (int j = 0; j < P; ++j) coarse[j] = compute_step_matrix(ss_, time(probes[j]), dt_, m);
-    double prev = std::numeric_limits<double>::infinity();
-    while (true) {
-      if (2 * m > opt.max_substeps) {
-        substeps_ = m;
-        accuracy_ = prev;  // difference between m/2 and m (infinite if not measured)
-        break;
-      }
-      double d = 0.0;
-      for (int j = 0; j < P; ++j) {
-        fine[j] = compute_step_matrix(ss_, time(probes[j]), dt_, 2 * m);
-        d = std::max(d, step_matrix_difference(coarse[j], fine[j]));
-      }
-      // In the asymptotic regime of the 6th-order method the difference d estimates the error
-      // of the coarser member m (that of 2m is ~d/64).  Accept m when d meets tol and the
-      // previous difference shows the asymptotic decrease (ratio >= 8); else accept 2m when d
-      // meets tol; a difference that no longer decreases below 1e-10 is the round-off floor.
-      if (d <= opt.tol) {
-        const bool asymptotic = std::isfinite(prev) && d * 8.0 <= prev;
-        substeps_ = asymptotic ? m : 2 * m;
-        accuracy_ = d;
-        break;
-      }
-      if (d > 0.5 * prev && d < 1e-10) {
-        substeps_ = 2 * m;
-        accuracy_ = d;
-        break;
-      }
-      prev = d;
-      coarse.swap(fine);
-      m *= 2;
-    }
+    const SubstepChoice c = choose_substeps(p, opt);
+    substeps_ = c.m;
+    accuracy_ = c.accuracy;
   }
   // Half-period symmetry: g_l(t + T/2) = -g_l(t) gives A(t + T/2) = S A(t) S and
   // B(t + T/2) = S B(t) R with S = diag(1, 1, 1, 1, -1), R = diag(-1, 1), hence

@@ -114,6 +114,13 @@ class Propagator {
   double setup_seconds() const { return setup_seconds_; }  ///< wall time of the setup [s]
 
  private:
+  struct SubstepChoice {
+    int m;            // Magnus sub-steps per grid step
+    double accuracy;  // the m/2-vs-m (or m-vs-2m) step-map difference that accepted it
+  };
+  /// Doubles the sub-steps at probe phases until the step maps meet opt.tol (or the round-off
+  /// floor, or opt.max_substeps).
+  SubstepChoice choose_substeps(const ModelParams& p, const PropagatorOptions& opt) const;
   StateSpace ss_;
   int n_;
   double dt_, period_;
