@@ -260,7 +260,7 @@ std::vector<KeySpec> make_schema() {
       real("noise.taper", kSim.noise.taper, {}, NOISE(taper = real_of(v)),
            "taper width as a fraction of w_b [1]"),
       string("noise.taper_shape", std::string(to_string(kSim.noise.taper_shape)),
-             one_of({"smooth", "cosine"}),
+             one_of({to_string(TaperShape::Smooth), to_string(TaperShape::Cosine)}),
              NOISE_RAW(taper_shape_from_string(std::get<std::string>(v),
                                                &c.simulation.noise.taper_shape)),
              "taper shape: smooth or cosine"),
