@@ -103,9 +103,9 @@ class KeysDoc : public CliHarness {
              const std::set<int>& ok = {0}) {
     const Outcome r = run(args);
     ASSERT_TRUE(ok.count(r.status)) << args[0] << ": exit " << r.status << "\n" << r.err;
-    test::Json j;
+    Json j;
     try {
-      j = test::parse_json(r.out);
+      j = parse_json(r.out);
     } catch (const std::exception& e) {
       FAIL() << args[0] << ": not JSON: " << e.what();
     }
