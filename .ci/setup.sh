@@ -3,7 +3,7 @@
 # and makes `import synctur` work from any directory (a .pth file pointing at build/python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs="build-essential cmake pkg-config libfftw3-dev libeigen3-dev libtomlplusplus-dev libgtest-dev libbenchmark-dev libboost-dev librandom123-dev python3-matplotlib pybind11-dev python3-dev python3-numpy python3-pytest python3-pandas jupyter-nbconvert python3-ipykernel libopenmpi-dev openmpi-bin clang-format"
+pkgs="build-essential cmake pkg-config libfftw3-dev libeigen3-dev libtomlplusplus-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev libboost-dev librandom123-dev python3-matplotlib pybind11-dev python3-dev python3-numpy python3-pytest python3-pandas jupyter-nbconvert python3-ipykernel libopenmpi-dev openmpi-bin clang-format"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

@@ -254,20 +254,11 @@ py::dict py_theory(const io::Config& cfg, std::optional<int> threads, bool sweep
   return table_dict(table_head("theory", cfg), app::sweep_table(cfg, pts, res));
 }
 
-ExactOptions exact_options(std::optional<double> rtol, std::optional<double> atol,
-                           std::optional<double> hill_tol, bool fluctuations,
-                           bool omega_derivative) {
-  ExactOptions o;
-  if (rtol) o.rtol = *rtol;
-  if (atol) o.atol_rel = *atol;
-  if (hill_tol) o.hill_tol = *hill_tol;
+/// The [exact] keys of cfg (validated by the loader) and the two switches.
+ExactOptions exact_options(const io::Config& cfg, bool fluctuations, bool omega_derivative) {
+  ExactOptions o = app::exact_options(cfg);
   if (!fluctuations) o.fluctuations = o.omega_derivative = false;
   if (!omega_derivative) o.omega_derivative = false;
-  if (const auto bad = o.validate(); !bad.empty()) {
-    const std::string& k = bad.front().first;
-    const std::string name = k == "atol_rel" ? "atol" : k;
-    throw py::value_error("exact: " + name + " " + bad.front().second);
-  }
   return o;
 }
 
@@ -446,13 +437,11 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "exact",
       [](const io::Config& cfg, std::optional<int> threads, bool sweep, const py::object& progress,
-         std::optional<double> rtol, std::optional<double> atol, std::optional<double> hill_tol,
          bool fluctuations, bool omega_derivative) {
         return py_exact(cfg, threads, sweep, progress,
-                        exact_options(rtol, atol, hill_tol, fluctuations, omega_derivative));
+                        exact_options(cfg, fluctuations, omega_derivative));
       },
-      "config"_a, "threads"_a, "sweep"_a, "progress"_a, "rtol"_a, "atol"_a, "hill_tol"_a,
-      "fluctuations"_a, "omega_derivative"_a);
+      "config"_a, "threads"_a, "sweep"_a, "progress"_a, "fluctuations"_a, "omega_derivative"_a);
   m.def("simulate", &py_simulate, "config"_a, "threads"_a, "sweep"_a, "progress"_a);
   m.def("validate", &py_validate, "config"_a, "threads"_a, "progress"_a, "tolerance_z"_a,
         "gamma1_levels"_a);

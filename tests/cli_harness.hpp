@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -67,8 +68,9 @@ class CliHarness : public testing::Test {
     ASSERT_TRUE(fs::exists(bin_)) << "synctur binary not found: " << bin_;
     ASSERT_TRUE(fs::exists(fs::path(src_) / "inputs" / "quickstart.toml")) << src_;
     const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(testing::TempDir()) /
-           ("synctur_" + std::string(info->test_suite_name()) + "_" + info->name());
+    // The process id too: several checkouts may run the same tests at once in one /tmp.
+    dir_ = fs::path(testing::TempDir()) / ("synctur_" + std::string(info->test_suite_name()) + "_" +
+                                           info->name() + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

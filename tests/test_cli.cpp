@@ -98,6 +98,11 @@ TEST_F(Cli, BadInputsExit2WithOneLineAndNoFile) {
        "antithetic pairs (got 3)"},
       {{"simulate", quickstart(), "--seed", "-1"}, "error: --seed: must be >= 0 (got -1)"},
       {{"response", quickstart(), "--points", "0"}, "error: --points: must be >= 1 (got 0)"},
+      // exact's accuracy options are the [exact] keys, checked by the config loader
+      {{"exact", quickstart(), "--rtol", "1"}, "error: --rtol: must be in [1e-14, 1e-3] (got 1)"},
+      {{"exact", quickstart(), "--hill-tol", "x"}, "--hill-tol"},
+      {{"exact", quickstart(), "--set", "exact.atol_rel=-1"},
+       "--set exact.atol_rel: must be in [0, 1e-3] (got -1)"},
   };
   for (const auto& [args, text] : cases) {
     std::vector<std::string> a = args;
@@ -189,4 +194,18 @@ TEST_F(Cli, ResponseSpectrum) {
   ASSERT_EQ(ls.size(), 8u);
   EXPECT_EQ(split(ls[1])[0], "static_bath.gamma");
   EXPECT_EQ(split(ls[7])[0], "10");
+}
+
+// --rtol / --atol / --hill-tol are aliases of --set exact.*: applied after the --set
+// overrides and recorded in the output's parameters like every key.
+TEST_F(Cli, ExactToleranceOptionsAreRecordedKeys) {
+  const Outcome r = run({"exact", quickstart(), "--no-fluctuations", "--set", "exact.rtol=1e-9",
+                         "--rtol", "1e-8", "--hill-tol", "1e-9"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto at = r.out.find("\"exact\": {");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string section = r.out.substr(at, r.out.find('}', at) - at);
+  EXPECT_NE(section.find("\"rtol\": 1e-08"), std::string::npos) << section;
+  EXPECT_NE(section.find("\"atol_rel\": 1e-10"), std::string::npos) << section;
+  EXPECT_NE(section.find("\"hill_tol\": 1e-09"), std::string::npos) << section;
 }

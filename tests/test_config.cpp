@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support.hpp"
+#include "synctur/engines/exact.hpp"
 #include "synctur/io/config.hpp"
 
 using synctur::io::Config;
@@ -95,6 +96,22 @@ TEST(Config, TheoryTable) {
   EXPECT_EQ(std::string(b.what()),
             "inputs/x.toml: theory.omega_threshold: expected a boolean (true or false), got an "
             "integer");
+}
+
+// [exact]: defaults of ExactOptions, ranges of ExactOptions::validate() (one definition).
+TEST(Config, ExactTable) {
+  const Config d = parse_config(kBase, "x");
+  EXPECT_EQ(d.real("exact.rtol"), synctur::ExactOptions{}.rtol);
+  EXPECT_EQ(d.real("exact.atol_rel"), synctur::ExactOptions{}.atol_rel);
+  EXPECT_EQ(d.real("exact.hill_tol"), synctur::ExactOptions{}.hill_tol);
+  const Config c = parse_config(kBase + "\n[exact]\nrtol = 1e-9\nhill_tol = 1e-8\n", "x");
+  EXPECT_EQ(c.real("exact.rtol"), 1e-9);
+  EXPECT_EQ(c.real("exact.hill_tol"), 1e-8);
+  const auto e = fails(kBase + "\n[exact]\nhill_tol = 0\n");
+  EXPECT_EQ(e.key(), "exact.hill_tol");
+  EXPECT_NE(std::string(e.what()).find("exact.hill_tol: must be in (0, 1e-2] (got 0)"),
+            std::string::npos)
+      << e.what();
 }
 
 TEST(Config, SyntaxErrorGivesLineAndColumn) {

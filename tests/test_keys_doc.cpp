@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli_harness.hpp"
+#include "json_reader.hpp"
 
 using namespace synctur::test;
 
@@ -88,116 +89,6 @@ class KeyDoc {
   std::vector<std::regex> patterns_;
 };
 
-/// A strict little JSON reader: the keys of the top-level object, in order; sets `error` (and
-/// returns what it has) when the text is not one JSON object.
-class TopLevelKeys {
- public:
-  explicit TopLevelKeys(const std::string& s) : s_(s) {
-    ws();
-    if (!object(&keys_)) return;
-    ws();
-    if (i_ != s_.size()) fail("text after the object");
-  }
-  const std::vector<std::string>& keys() const { return keys_; }
-  const std::string& error() const { return error_; }
-
- private:
-  bool fail(const std::string& what) {
-    if (error_.empty()) error_ = what + " at offset " + std::to_string(i_);
-    return false;
-  }
-  void ws() {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
-  }
-  bool eat(char c) {
-    ws();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  bool string(std::string* out) {
-    if (!eat('"')) return fail("expected a string");
-    std::string v;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      if (s_[i_] == '\\') {
-        if (++i_ >= s_.size()) break;
-        const char e = s_[i_];
-        if (e == 'u') {
-          if (i_ + 4 >= s_.size()) return fail("bad \\u escape");
-          v += '?';
-          i_ += 4;
-        } else if (std::string("\"\\/bfnrt").find(e) != std::string::npos) {
-          v += e;
-        } else {
-          return fail("bad escape");
-        }
-      } else if (static_cast<unsigned char>(s_[i_]) < 0x20) {
-        return fail("control character in a string");
-      } else {
-        v += s_[i_];
-      }
-      ++i_;
-    }
-    if (i_ >= s_.size()) return fail("unterminated string");
-    ++i_;
-    if (out) *out = v;
-    return true;
-  }
-  bool literal() {
-    ws();
-    for (const char* w : {"null", "true", "false"}) {
-      const std::string lit(w);
-      if (s_.compare(i_, lit.size(), lit) == 0) {
-        i_ += lit.size();
-        return true;
-      }
-    }
-    static const std::regex number(R"(^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?)");
-    std::smatch m;
-    const std::string rest = s_.substr(i_, 64);
-    if (std::regex_search(rest, m, number) && m.length(0) > 0) {
-      i_ += static_cast<std::size_t>(m.length(0));
-      return true;
-    }
-    return fail("expected a value");
-  }
-  bool value() {
-    ws();
-    if (i_ >= s_.size()) return fail("unexpected end");
-    if (s_[i_] == '{') return object(nullptr);
-    if (s_[i_] == '[') return array();
-    if (s_[i_] == '"') return string(nullptr);
-    return literal();
-  }
-  bool array() {
-    if (!eat('[')) return fail("expected [");
-    if (eat(']')) return true;
-    do {
-      if (!value()) return false;
-    } while (eat(','));
-    return eat(']') || fail("expected , or ]");
-  }
-  bool object(std::vector<std::string>* keys) {
-    if (!eat('{')) return fail("expected {");
-    if (eat('}')) return true;
-    do {
-      std::string k;
-      if (!string(&k)) return false;
-      if (!eat(':')) return fail("expected :");
-      if (!value()) return false;
-      if (keys) keys->push_back(k);
-    } while (eat(','));
-    return eat('}') || fail("expected , or }");
-  }
-
-  const std::string& s_;
-  std::size_t i_ = 0;
-  std::vector<std::string> keys_;
-  std::string error_;
-};
-
 class KeysDoc : public CliHarness {
  protected:
   KeyDoc doc() const {
@@ -212,14 +103,19 @@ class KeysDoc : public CliHarness {
              const std::set<int>& ok = {0}) {
     const Outcome r = run(args);
     ASSERT_TRUE(ok.count(r.status)) << args[0] << ": exit " << r.status << "\n" << r.err;
-    const TopLevelKeys j(r.out);
-    ASSERT_TRUE(j.error().empty()) << args[0] << ": not a JSON object: " << j.error();
+    Json j;
+    try {
+      j = parse_json(r.out);
+    } catch (const std::exception& e) {
+      FAIL() << args[0] << ": not JSON: " << e.what();
+    }
+    ASSERT_TRUE(j.is_object()) << args[0] << ": not a JSON object";
     const KeyDoc d = doc();
     ASSERT_GT(d.spans(), 100u) << "docs/KEYS.md looks empty";
     std::set<std::string> seen;
     std::string missing;
-    for (const auto& k : j.keys()) {
-      EXPECT_TRUE(seen.insert(k).second) << args[0] << ": duplicate key " << k;
+    for (const auto& [k, v] : j.items()) {
+      seen.insert(k);
       if (k == "parameters") continue;
       if (!d.documented(k)) missing += (missing.empty() ? "" : " ") + k;
     }

@@ -19,7 +19,7 @@
 namespace fs = std::filesystem;
 using namespace synctur::io;
 using synctur::test::Json;
-using synctur::test::JsonReader;
+using synctur::test::parse_json;
 
 namespace {
 
@@ -75,24 +75,24 @@ TEST(Output, JsonPointParsesBack) {
   prov.input = "in.toml";
   prov.overrides = cfg.overrides;
   write_json_point(os, prov, cfg, r);
-  const Json j = JsonReader(os.str()).parse();
-  ASSERT_EQ(j.kind, Json::Object);
-  EXPECT_EQ(j.obj[0].first, "command");
-  EXPECT_EQ(j.at("command").str, "theory");
-  EXPECT_EQ(j.at("version").str, SYNCTUR_VERSION);
-  EXPECT_EQ(j.at("input").str, "in.toml");
-  ASSERT_EQ(j.at("overrides").arr.size(), 1u);
-  EXPECT_EQ(j.at("overrides").arr[0].str, "drive.phi=0.25");
+  const Json j = parse_json(os.str());
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j.begin().key(), "command");
+  EXPECT_EQ(j.at("command"), "theory");
+  EXPECT_EQ(j.at("version"), SYNCTUR_VERSION);
+  EXPECT_EQ(j.at("input"), "in.toml");
+  ASSERT_EQ(j.at("overrides").size(), 1u);
+  EXPECT_EQ(j.at("overrides")[0], "drive.phi=0.25");
   const Json& p = j.at("parameters");
-  EXPECT_EQ(p.at("drive").at("phi").num, 0.25);
-  EXPECT_EQ(p.at("system").at("omega_B").num, 0.6);
-  EXPECT_EQ(p.at("theory").at("omega_threshold").kind, Json::Bool);
-  EXPECT_EQ(p.at("response").at("points").num, 601);
-  EXPECT_EQ(j.at("P_A").num, -0.123456789012345678);  // exact round trip
-  EXPECT_EQ(j.at("Q_PA").kind, Json::Null);
-  EXPECT_EQ(j.at("eta").kind, Json::Null);
-  EXPECT_EQ(j.at("tiny").num, 1e-300);
-  EXPECT_EQ(j.at("note").str, "a \"quoted\" text");
+  EXPECT_EQ(p.at("drive").at("phi"), 0.25);
+  EXPECT_EQ(p.at("system").at("omega_B"), 0.6);
+  EXPECT_EQ(p.at("theory").at("omega_threshold").is_boolean(), true);
+  EXPECT_EQ(p.at("response").at("points"), 601);
+  EXPECT_EQ(j.at("P_A"), -0.123456789012345678);  // exact round trip
+  EXPECT_EQ(j.at("Q_PA").is_null(), true);
+  EXPECT_EQ(j.at("eta").is_null(), true);
+  EXPECT_EQ(j.at("tiny"), 1e-300);
+  EXPECT_EQ(j.at("note"), "a \"quoted\" text");
 }
 
 TEST(Output, JsonTableWithSweepParsesBack) {
@@ -107,21 +107,33 @@ TEST(Output, JsonTableWithSweepParsesBack) {
   const Table t = results_table({"drive.Omega", "Tbar"}, {{1.0, 0.1}, {2.0, 0.2}}, res);
   std::ostringstream os;
   write_json_table(os, Provenance{"theory", "v", "in.toml", {}}, cfg, t, true);
-  const Json j = JsonReader(os.str()).parse();
-  EXPECT_EQ(j.at("version").str, "v");
+  const Json j = parse_json(os.str());
+  EXPECT_EQ(j.at("version"), "v");
   const Json& sw = j.at("sweep");
-  EXPECT_EQ(sw.at("points").num, 2);
-  EXPECT_EQ(sw.at("axes").arr[0].at("key").str, "Tbar");
-  EXPECT_EQ(sw.at("axes").arr[0].at("values").arr[1].num, 0.2);
-  EXPECT_EQ(sw.at("dT_over_Tbar").num, 1.8);
-  ASSERT_EQ(j.at("columns").arr.size(), 4u);
-  EXPECT_EQ(j.at("columns").arr[3].str, "extra");
-  const auto& pts = j.at("points").arr;
+  EXPECT_EQ(sw.at("points"), 2);
+  EXPECT_EQ(sw.at("axes")[0].at("key"), "Tbar");
+  EXPECT_EQ(sw.at("axes")[0].at("values")[1], 0.2);
+  EXPECT_EQ(sw.at("dT_over_Tbar"), 1.8);
+  ASSERT_EQ(j.at("columns").size(), 4u);
+  EXPECT_EQ(j.at("columns")[3], "extra");
+  const auto& pts = j.at("points");
   ASSERT_EQ(pts.size(), 2u);
-  EXPECT_EQ(pts[0].at("Tbar").num, 0.1);
-  EXPECT_EQ(pts[0].at("extra").kind, Json::Null);  // missing in row 0
-  EXPECT_EQ(pts[1].at("P_A").kind, Json::Null);    // NaN
-  EXPECT_EQ(pts[1].at("extra").num, 2.0);
+  EXPECT_EQ(pts[0].at("Tbar"), 0.1);
+  EXPECT_EQ(pts[0].at("extra").is_null(), true);  // missing in row 0
+  EXPECT_EQ(pts[1].at("P_A").is_null(), true);    // NaN
+  EXPECT_EQ(pts[1].at("extra"), 2.0);
+  // The layout (unchanged since the hand-written writer): objects one key per line, arrays of
+  // numbers and the objects inside arrays on one line, doubles as "1" not "1.0", NaN as null.
+  const std::string text = os.str();
+  for (const char* piece :
+       {"{\n  \"command\": \"theory\",\n  \"version\": \"v\",\n",
+        "\n  \"overrides\": [],\n  \"parameters\": {\n    \"system\": {\n      \"mass\": 1,\n",
+        "\n    \"axes\": [\n      {\"name\": \"x\", \"key\": \"Tbar\", \"scale\": \"linear\", "
+        "\"from\": 0.1, \"to\": 0.2, \"points\": 2, \"values\": [0.1, 0.2]}\n    ],\n",
+        "\n  \"columns\": [\"drive.Omega\", \"Tbar\", \"P_A\", \"extra\"],\n  \"points\": [\n    "
+        "{\"drive.Omega\": 1, \"Tbar\": 0.1, \"P_A\": 1, \"extra\": null},\n    {",
+        "\"extra\": 2}\n  ]\n}\n"})
+    EXPECT_NE(text.find(piece), std::string::npos) << piece << "\nnot in\n" << text;
 }
 
 TEST(Output, CsvLayout) {

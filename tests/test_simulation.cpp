@@ -361,3 +361,23 @@ TEST(Simulation, WindowTailIsTheWiderWindowsDifference) {
     EXPECT_NEAR(c.get(K) + c.get(K + "_window_tail"), b.get(K), 1e-14 * std::abs(b.get(K))) << K;
   }
 }
+
+// S_dot = -J_1/T_1 - J_2/T_2 has one meaning in every engine: at T_2 = 0 it is infinite with
+// the sign of -J_2 (theory, exact, simulate alike; docs/KEYS.md), and so are the Q's; the
+// jackknife se of an infinite estimate is NaN.  J_2 < 0 here (heat flows into bath 2) by
+// many standard errors, so the sampled sign is the exact one.
+TEST(Simulation, EntropyProductionAtZeroTemperatureIsInfiniteAsInTheory) {
+  ModelParams p = quick(0.5, 2.0);
+  p.T_2 = 0.0;
+  SimulationOptions o = opts(4, 400);
+  o.pearson = false;
+  const Results r = SimulationJob(p, o).run(2);
+  const Results th = theory_point(p);
+  ASSERT_LT(r.get("J_2") + 4.0 * r.get("J_2_se"), 0.0);
+  ASSERT_TRUE(std::isinf(th.get("S_dot")));
+  for (const char* k : {"S_dot", "Q_PA", "Q_PB", "Q_P"}) {
+    EXPECT_EQ(r.get(k), th.get(k)) << k;  // +inf in both
+    EXPECT_TRUE(std::isnan(r.get(std::string(k) + "_se"))) << k;
+  }
+  EXPECT_FALSE(r.has("S_dot_bias"));  // inf - inf: no offset
+}

@@ -50,8 +50,8 @@ CACHE = os.path.join(HERE, "cache")
 FIGS = os.path.join(HERE, "report_figures")
 
 QUANTITIES = ["P_A", "P_B", "P", "J_1", "J_2", "S_dot", "eta", "cov_xAxA", "cov_xBxB",
-              "cov_xAxB", "pearson", "pearson_tilde", "D_PA", "D_PB", "D_P", "Q_PA", "Q_PB",
-              "Q_P"]
+              "cov_xAxB", "pearson_driven", "pearson_tilde_driven", "D_PA", "D_PB", "D_P", "Q_PA",
+              "Q_PB", "Q_P"]
 SHOWN = ["P_A", "P_B", "P", "J_1", "S_dot", "D_PA", "Q_PA"]
 
 
@@ -239,8 +239,8 @@ def report_a(rows, md):
     md.append("## (a) Simulation vs exact at %d points\n" % len(rows))
     md.append("Each row: `synctur validate inputs/quickstart.toml --format json --seed 7 --set ...`"
               " (commands in the appendix); z = (simulation - exact)/se, pass iff every |z| < 4 "
-              "over all 17 compared quantities (`pearson` compares simulate's `pearson_driven` "
-              "with exact's driven-state `pearson`). Columns: z of each shown quantity, then the "
+              "over all 17 compared quantities (the Pearson rows are the driven state's "
+              "`pearson_driven`, `pearson_tilde_driven` in both). Columns: z of each shown quantity, then the "
               "relative difference (exact - theory)/|theory| of P_A, D_PA and Q_PA. `(nc)`: a "
               "TUR ratio not counted because its simulated denominator has se/|O| > 0.1 (its "
               "parts are). The se come from a jackknife over 8 units (16 trajectories), so z "
@@ -672,7 +672,7 @@ LONG_POINTS = [
                      "simulation.trajectories": 16, "simulation.periods": 19000}),
 ]
 MEANS = ["P_A", "P_B", "P", "J_1", "J_2", "S_dot", "cov_xAxA", "cov_xBxB", "cov_xAxB",
-         "pearson", "pearson_tilde"]
+         "pearson_driven", "pearson_tilde_driven"]
 
 
 def part_f(R, md):

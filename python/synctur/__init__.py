@@ -335,7 +335,7 @@ def theory(params, threads=None, progress=False, *, overrides=None, sweep=True):
     Returns, at a point, a dict: command, version, input, overrides, parameters and the keys of
     docs/KEYS.md -- powers P_A P_B P, heat currents J_1 J_2 [energy/time], S_dot
     [1/time], eta [1], D_PA D_PB D_P [energy^2/time], Q_PA Q_PB Q_P [1], covariances cov_*
-    [length^2], pearson pearson_tilde [1], ...  Over a [sweep], a Table (columns as numpy
+    [length^2], pearson pearson_tilde (bath-off state; exact: pearson_driven ...) [1], ...  Over a [sweep], a Table (columns as numpy
     arrays: the model parameters, T/Tbar/dT_over_Tbar when swept, then the result keys).
     """
     cfg = _load(params, overrides)
@@ -350,8 +350,9 @@ def exact(params, threads=None, progress=False, *, overrides=None, sweep=True, r
 
     params, overrides, threads, progress, sweep: as in :func:`theory`.  rtol (relative
     tolerance of the frequency integrals, default 1e-10), atol (quadrature floor relative to
-    int |integrand|, default 1e-10), hill_tol (Hill truncation criterion, default 1e-11):
-    --rtol, --atol, --hill-tol; fluctuations=False: means only (--no-fluctuations);
+    int |integrand|, default 1e-10), hill_tol (Hill truncation criterion, default 1e-11): the
+    keys exact.rtol, exact.atol_rel, exact.hill_tol (--rtol, --atol, --hill-tol); they override
+    ``overrides``, are checked by the loader and recorded in ``parameters``; fluctuations=False: means only (--no-fluctuations);
     omega_derivative=False: no dP/dOmega, V_P* (--no-omega-derivative).
 
     Returns the keys of :func:`theory` plus D_*_sym, D_*_comm [energy^2/time],
@@ -360,9 +361,15 @@ def exact(params, threads=None, progress=False, *, overrides=None, sweep=True, r
     NoSteadyStateError; in a sweep such a row has steady_state = 0 and NaN values (and a
     RuntimeWarning counts them, as the CLI's stderr line).
     """
-    cfg = _load(params, overrides)
+    sets = []
+    for key, value in (("exact.rtol", rtol), ("exact.atol_rel", atol), ("exact.hill_tol", hill_tol)):
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, _numbers.Real):
+                raise TypeError(f"{key.split('.')[1]}: expected a number or None (got {value!r})")
+            sets.append(f"{key}={float(value)!r}")
+    cfg = _load(params, overrides, sets)
     raw = _core.exact(cfg, _threads(threads), bool(sweep), _progress(progress, "exact", "points"),
-                      rtol, atol, hill_tol, bool(fluctuations), bool(omega_derivative))
+                      bool(fluctuations), bool(omega_derivative))
     for m in raw.get("messages", ()):
         _warnings.warn(m, RuntimeWarning, stacklevel=2)
     return _result(raw, cfg)

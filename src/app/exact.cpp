@@ -15,6 +15,14 @@ Results exact_steady_point(const ModelParams& p, const ExactOptions& opt) {
   return r;
 }
 
+ExactOptions exact_options(const io::Config& cfg) {
+  ExactOptions o;
+  o.rtol = cfg.real("exact.rtol");
+  o.atol_rel = cfg.real("exact.atol_rel");
+  o.hill_tol = cfg.real("exact.hill_tol");
+  return o;
+}
+
 std::string unstable_rows_message(const std::vector<Results>& res) {
   std::size_t unstable = 0;
   for (const auto& r : res)

@@ -17,6 +17,7 @@
 
 #include "synctur/app/commands.hpp"
 #include "synctur/engines/simulation_options.hpp"
+#include "synctur/numerics/rng_streams.hpp"
 #include "synctur/physics/spectra.hpp"
 
 namespace synctur::app {
@@ -227,10 +228,10 @@ NoiseReport noise_report(const io::Config& cfg, int threads) {
   const std::size_t per = n_samples / dopt.n_trajectories;
 
   omp_set_num_threads(threads);
-  // The streams are the engine's: (seed, trajectory 0..K-1, bath id 2 static / 1 driven).
+  // The streams are the engine's: (seed, trajectory 0..K-1, bath id; rng_streams.hpp).
   const std::vector<BathCase> baths = {
-      {"static", "static Ohmic (nu = 2)", static_bath(p), 2},
-      {"driven", "driven Drude (nu = 1)", driven_bath(p), 1},
+      {"static", "static Ohmic (nu = 2)", static_bath(p), kStaticBathId},
+      {"driven", "driven Drude (nu = 1)", driven_bath(p), kDrivenBathId},
   };
 
   NoiseReport rep;

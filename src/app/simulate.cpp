@@ -9,31 +9,48 @@
 namespace synctur::app {
 
 const std::vector<std::string>& compared_keys() {
-  static const std::vector<std::string> k = {
-      "P_A",         "P_B",         "P",        "J_1",     "J_2",           "S_dot",
-      "cov_xAxA",    "cov_xBxB",    "cov_xAxB", "pearson", "pearson_tilde", "eta",
-      "D_PA",        "D_PB",        "D_P",      "Q_PA",    "Q_PB",          "Q_P",
-      "dP_A_dOmega", "dP_B_dOmega", "V_PA",     "V_PB"};
+  static const std::vector<std::string> k = {"P_A",
+                                             "P_B",
+                                             "P",
+                                             "J_1",
+                                             "J_2",
+                                             "S_dot",
+                                             "cov_xAxA",
+                                             "cov_xBxB",
+                                             "cov_xAxB",
+                                             "pearson",
+                                             "pearson_driven",
+                                             "pearson_tilde",
+                                             "pearson_tilde_driven",
+                                             "eta",
+                                             "D_PA",
+                                             "D_PB",
+                                             "D_P",
+                                             "Q_PA",
+                                             "Q_PB",
+                                             "Q_P",
+                                             "dP_A_dOmega",
+                                             "dP_B_dOmega",
+                                             "V_PA",
+                                             "V_PB"};
   return k;
 }
 
-/// simulate's pearson / pearson_tilde are bath-2-only quantities, whose exact value is the
-/// gamma_1 -> 0 one (theory's); the driven state's are pearson_driven / pearson_tilde_driven.
+/// pearson / pearson_tilde are bath-2-only quantities (the driven bath off), whose exact value
+/// is theory's (exact at gamma_1 = 0); the driven state's are pearson_driven, ... (exact's).
 void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
   const Results t = theory_point(p, cfg.theory);
-  ExactOptions eo;
+  ExactOptions eo = exact_options(cfg);
   eo.omega_derivative = cfg.simulation.omega_derivative;
   const Results e = exact_point(p, eo);
   for (const auto& k : compared_keys())
     if (t.has(k)) r.set(k + "_theory", t.get(k));
   for (const auto& k : compared_keys()) {
-    const bool bath_only = (k == "pearson" || k == "pearson_tilde") && r.has(k + "_driven");
-    if (bath_only) {
+    const bool bath_off = k == "pearson" || k == "pearson_tilde";
+    if (bath_off && r.has(k))
       r.set(k + "_exact", t.get(k));
-      r.set(k + "_driven_exact", e.get(k));
-    } else if (e.has(k)) {
+    else if (e.has(k))
       r.set(k + "_exact", e.get(k));
-    }
   }
 }
 

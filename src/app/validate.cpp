@@ -18,25 +18,27 @@ namespace synctur::app {
 
 namespace {
 
-struct Quantity {
-  std::string key;      ///< name in the table (theory and exact key)
-  std::string sim_key;  ///< key in the simulation's Results
-};
-
-std::vector<Quantity> quantities(const Results& sim) {
-  std::vector<Quantity> q;
-  for (const char* k :
-       {"P_A", "P_B", "P", "J_1", "J_2", "S_dot", "eta", "cov_xAxA", "cov_xBxB", "cov_xAxB"})
-    q.push_back({k, k});
-  // simulate's pearson/pearson_tilde come from the driven-bath-off run; its driven-state
-  // ratios (what exact_point computes) are pearson_driven / pearson_tilde_driven.
-  for (const char* k : {"pearson", "pearson_tilde"}) {
-    const std::string d = std::string(k) + "_driven";
-    q.push_back({k, sim.has(d) ? d : std::string(k)});
-  }
-  for (const char* k : {"D_PA", "D_PB", "D_P", "Q_PA", "Q_PB", "Q_P"}) q.push_back({k, k});
-  return q;
-}
+/// The compared quantities: the same key in theory, exact and simulate (docs/KEYS.md).  The
+/// driven state's pearson_driven, pearson_tilde_driven have no theory value (theory's pearson
+/// is the bath-off state, their gamma_1 -> 0 limit).
+const std::vector<std::string> kQuantities = {"P_A",
+                                              "P_B",
+                                              "P",
+                                              "J_1",
+                                              "J_2",
+                                              "S_dot",
+                                              "eta",
+                                              "cov_xAxA",
+                                              "cov_xBxB",
+                                              "cov_xAxB",
+                                              "pearson_driven",
+                                              "pearson_tilde_driven",
+                                              "D_PA",
+                                              "D_PB",
+                                              "D_P",
+                                              "Q_PA",
+                                              "Q_PB",
+                                              "Q_P"};
 
 double value_or_nan(const Results& r, const std::string& k) {
   return r.has(k) ? r.get(k) : NAN;
@@ -68,45 +70,46 @@ struct Verdict {
 
 /// One row of the comparison: theory, exact and the simulation (+- se) of quantity q, its z
 /// against exact, the output keys <q>_* and the table line.
-void compare_quantity(const Quantity& q, const Results& th, const Results& ex, const Results& sim,
-                      Verdict& v, Results& out, std::ostringstream& table) {
-  const double t = value_or_nan(th, q.key), e = value_or_nan(ex, q.key);
-  const double s = value_or_nan(sim, q.sim_key), se = value_or_nan(sim, q.sim_key + "_se");
+void compare_quantity(const std::string& key, const Results& th, const Results& ex,
+                      const Results& sim, Verdict& v, Results& out, std::ostringstream& table) {
+  const double t = value_or_nan(th, key), e = value_or_nan(ex, key);
+  const double s = value_or_nan(sim, key), se = value_or_nan(sim, key + "_se");
   const bool has_z = std::isfinite(e) && std::isfinite(s) && std::isfinite(se) && se > 0.0;
   const double z = has_z ? (s - e) / se : NAN;
   const double rel = std::isfinite(t) && t != 0.0 ? (e - t) / std::fabs(t) : NAN;
   if (!std::isfinite(t) && !std::isfinite(e) && !std::isfinite(s)) return;  // eta undefined
-  out.set(q.key + "_theory", t);
-  out.set(q.key + "_exact", e);
-  out.set(q.key + "_simulation", s);
-  out.set(q.key + "_simulation_se", se);
-  out.set(q.key + "_z", z);
-  out.set(q.key + "_rel_exact_theory", rel);
+  out.set(key + "_theory", t);
+  out.set(key + "_exact", e);
+  out.set(key + "_simulation", s);
+  out.set(key + "_simulation_se", se);
+  out.set(key + "_z", z);
+  out.set(key + "_rel_exact_theory", rel);
   // The simulation's discretisation offset (removed from s when bias_corrected = 1).
   for (const char* twin : {"_bias", "_uncorrected"})
-    if (sim.has(q.sim_key + twin)) out.set(q.key + twin, sim.get(q.sim_key + twin));
+    if (sim.has(key + twin)) out.set(key + twin, sim.get(key + twin));
   // eta is compared only where it is defined in both (P_A < 0 < P_B); any other quantity
   // without a z (no estimate, zero error) counts as a failure.
-  bool counted = q.key != "eta" || (std::isfinite(e) && std::isfinite(s));
+  bool counted = key != "eta" || (std::isfinite(e) && std::isfinite(s));
+  // S_dot, Q_* at a zero temperature: -J/T = +-inf in both, nothing to compare statistically.
+  if (std::isinf(e) && s == e) counted = false;
   // A TUR ratio Q = S_dot D / O^2 is too non-linear in O for a Gaussian z once O is poorly
   // resolved (validate/README.md). Then only its parts are compared (they are rows of their own).
-  const double rel_O = denominator_rel_se(sim, q.key);
+  const double rel_O = denominator_rel_se(sim, key);
   const bool unresolved = std::isfinite(rel_O) && rel_O > kMaxRatioRelSe;
   if (unresolved) counted = false;
-  out.set(q.key + "_counted", counted ? 1.0 : 0.0);
+  out.set(key + "_counted", counted ? 1.0 : 0.0);
   const bool bad = counted && (!has_z || !(std::fabs(z) < v.zmax));
   if (counted) ++v.compared;
   if (bad) {
     char f[96];
     if (has_z)
-      std::snprintf(f, sizeof f, "%s (z = %+.2f)", q.key.c_str(), z);
+      std::snprintf(f, sizeof f, "%s (z = %+.2f)", key.c_str(), z);
     else
-      std::snprintf(f, sizeof f, "%s (no z)", q.key.c_str());
-    v.fail(q.key, f);
+      std::snprintf(f, sizeof f, "%s (no z)", key.c_str());
+    v.fail(key, f);
   }
   char line[320];
-  const std::string name = q.key == q.sim_key ? q.key : q.key + "*";
-  std::snprintf(line, sizeof line, "%-14s %14.6e %14.6e %14.6e %11.3e %8.2f %12.3e%s", name.c_str(),
+  std::snprintf(line, sizeof line, "%-20s %14.6e %14.6e %14.6e %11.3e %8.2f %12.3e%s", key.c_str(),
                 t, e, s, se, z, rel, bad ? "  FAIL" : "");
   table << line;
   if (unresolved) {
@@ -189,9 +192,6 @@ void summary_keys(const Verdict& v, const Results& sim, const Results& ex, Resul
   out.set("n_failed", static_cast<double>(v.failed.size()));
   out.set("n_unresolved_ratios", v.unresolved_ratios);
   out.set_text("failed", failed_list);
-  out.set_text("pearson_note",
-               "simulation pearson_driven / pearson_tilde_driven (driven state) compared with "
-               "exact pearson / pearson_tilde; simulate's own pearson is bath-2-only");
   // The se come from a delete-one-unit jackknife over U units, so z is Student-t
   // distributed with U - 1 degrees of freedom, not normal: state the false-alarm rate.
   const double units = value_or_nan(sim, "jackknife_units");
@@ -204,7 +204,7 @@ void summary_keys(const Verdict& v, const Results& sim, const Results& ex, Resul
                         "trajectories", "seed", "band_limit", "n_eff", "batch_periods",
                         "steps_total", "wall_s", "bias_corrected", "bias_seconds"})
     if (sim.has(k)) out.set(std::string("simulation_") + k, sim.get(k));
-  for (const char* k : {"floquet_slowest_rate", "first_law_residual", "hill_N",
+  for (const char* k : {"floquet_slowest_rate", "first_law_residual_rel", "hill_N",
                         "quadrature_converged", "quadrature_worst_ratio"})
     if (ex.has(k)) out.set(std::string("exact_") + k, ex.get(k));
 }
@@ -214,8 +214,6 @@ void table_footer(const Verdict& v, const Results& sim, const Results& out,
                   std::ostringstream& table) {
   char line[320];
   std::snprintf(line, sizeof line,
-                "* simulation: pearson_driven / pearson_tilde_driven (driven state, as exact's "
-                "pearson); theory: the gamma_1 -> 0 limit\n"
                 "simulation: dt = %.4g (%d steps/period), %.0f trajectories x %.0f periods, "
                 "seed %.0f, %.1f s; pass iff |z| < %g: %s (%d quantities)\n",
                 sim.get("dt"), static_cast<int>(sim.get("steps_per_period")),
@@ -241,7 +239,7 @@ ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt,
   const ModelParams& p = cfg.model;
   // Exact first: it is cheap and settles whether there is a steady state at all.
   std::string message;
-  ExactOptions eo;
+  ExactOptions eo = exact_options(cfg);
   eo.omega_derivative = false;  // V_P* is not compared (simulate has it only on request)
   const Results ex = exact_point(p, eo, &message);
   if (ex.get("steady_state") != 1.0)
@@ -258,10 +256,10 @@ ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt,
   v.zmax = opt.tolerance_z;
   std::ostringstream table;
   char line[160];
-  std::snprintf(line, sizeof line, "%-14s %14s %14s %14s %11s %8s %12s\n", "quantity", "theory",
+  std::snprintf(line, sizeof line, "%-20s %14s %14s %14s %11s %8s %12s\n", "quantity", "theory",
                 "exact", "simulation", "+- se", "z", "(ex-th)/|th|");
   table << line;
-  for (const auto& q : quantities(sim)) compare_quantity(q, th, ex, sim, v, out, table);
+  for (const auto& key : kQuantities) compare_quantity(key, th, ex, sim, v, out, table);
   if (opt.gamma1_levels)
     gamma1_extrapolation(cfg, *opt.gamma1_levels, sim, th, threads, level_tick, dist, v, out,
                          table);

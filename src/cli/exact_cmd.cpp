@@ -19,33 +19,39 @@ const char* kSummary =
     "method, frequency integrals by adaptive Gauss-Kronrod, fluctuations by Wick's theorem.";
 const char* kDetails =
     "Default format: json for a single point, csv for a sweep.  Keys: the theory names (P_A P_B\n"
-    "P J_1 J_2 S_dot eta D_PA D_PB D_P Q_PA Q_PB Q_P cov_xAxA cov_xBxB cov_xAxB pearson\n"
-    "pearson_tilde), D_*_sym / D_*_comm, steady_state, floquet_slowest_rate, first_law_residual,\n"
-    "hill_N hill_check hill_converged hill_P, evaluations panels quadrature_converged\n"
+    "P J_1 J_2 S_dot eta D_PA D_PB D_P Q_PA Q_PB Q_P cov_xAxA cov_xBxB cov_xAxB), the driven\n"
+    "state's pearson_driven pearson_tilde_driven, D_*_sym / D_*_comm, steady_state,\n"
+    "floquet_slowest_rate, first_law_residual_rel, hill_N hill_check hill_converged hill_P, "
+    "evaluations panels quadrature_converged\n"
     "quadrature_worst_ratio (docs/EXACT.md).  Without a periodic steady state: a point exits\n"
     "with status 3 and the Floquet verdict on stderr; a sweep marks the row steady_state = 0\n"
-    "with NaN values and reports the count on stderr.";
+    "with NaN values and reports the count on stderr.  Accuracy: the [exact] keys rtol,\n"
+    "atol_rel, hill_tol (docs/INPUTS.md); --rtol, --atol, --hill-tol set them.";
 
 const std::vector<OptionSpec> kOptions = {
-    {"--rtol", "X", "relative tolerance of the frequency integrals (default 1e-10)"},
-    {"--atol", "X", "quadrature floor relative to int |integrand| (default 1e-10)"},
-    {"--hill-tol", "X", "Hill truncation criterion: relative change N -> N+6 (default 1e-11)"},
+    {"--rtol", "X", "exact.rtol: relative tolerance of the frequency integrals (default 1e-10)"},
+    {"--atol", "X", "exact.atol_rel: quadrature floor relative to int |integrand| (default 1e-10)"},
+    {"--hill-tol", "X",
+     "exact.hill_tol: Hill truncation, relative change N -> N+6 (default 1e-11)"},
     {"--no-fluctuations", "", "means only: skip D_*, Q_*, V_* (several times faster)"},
     {"--no-omega-derivative", "", "skip dP_l/dOmega and V_Pl (two fewer means-only solves)"},
 };
 
-ExactOptions options(const Args& a) {
-  ExactOptions o;
-  if (a.extra.count("--rtol")) o.rtol = parse_real("--rtol", a.extra.at("--rtol"));
-  if (a.extra.count("--atol")) o.atol_rel = parse_real("--atol", a.extra.at("--atol"));
-  if (a.extra.count("--hill-tol")) o.hill_tol = parse_real("--hill-tol", a.extra.at("--hill-tol"));
+/// --rtol, --atol, --hill-tol: aliases of --set exact.rtol=X etc. (validated with the config).
+std::vector<OptionSet> option_sets(const Args& a) {
+  std::vector<OptionSet> sets;
+  for (const auto& [option, key] : {std::pair<const char*, const char*>{"--rtol", "exact.rtol"},
+                                    {"--atol", "exact.atol_rel"},
+                                    {"--hill-tol", "exact.hill_tol"}})
+    if (a.extra.count(option))
+      sets.push_back({option, key, io::format_number(parse_real(option, a.extra.at(option)))});
+  return sets;
+}
+
+ExactOptions options(const Args& a, const io::Config& cfg) {
+  ExactOptions o = app::exact_options(cfg);
   if (a.extra.count("--no-fluctuations")) o.fluctuations = o.omega_derivative = false;
   if (a.extra.count("--no-omega-derivative")) o.omega_derivative = false;
-  if (const auto bad = o.validate(); !bad.empty()) {
-    const std::string& k = bad.front().first;
-    const std::string opt = k == "rtol" ? "--rtol" : k == "atol_rel" ? "--atol" : "--hill-tol";
-    throw UsageError("exact: " + opt + " " + bad.front().second);
-  }
   return o;
 }
 
@@ -58,8 +64,8 @@ int exact_main(const std::vector<std::string>& words) {
       print_command_help(std::cout, "exact", kSummary, kOptions, kDetails);
       return 0;
     }
-    const ExactOptions opt = options(a);
-    const io::Config cfg = load(a);
+    const io::Config cfg = load(a, option_sets(a));
+    const ExactOptions opt = options(a, cfg);
     const io::Provenance prov = provenance(a);
 
     if (!cfg.sweep || a.no_sweep) {

@@ -22,11 +22,9 @@ const char* kSummary =
     "steady state (Hill) and the time-domain simulation (as `synctur simulate`), with\n"
     "z = (simulation - exact)/se and the relative difference (exact - theory)/|theory|.";
 const char* kDetails =
-    "Quantities: P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson pearson_tilde\n"
-    "D_PA D_PB D_P Q_PA Q_PB Q_P (eta only where P_A < 0 < P_B in both).  pearson: simulate's\n"
-    "`pearson` is a bath-2-only quantity (driven bath off), exact's is built from the driven\n"
-    "state, so the simulation's `pearson_driven` (and `pearson_tilde_driven`) is compared with\n"
-    "exact's `pearson` (`pearson_tilde`); theory's is the gamma_1 -> 0 limit of both.\n"
+    "Quantities: P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson_driven\n"
+    "pearson_tilde_driven D_PA D_PB D_P Q_PA Q_PB Q_P, the same key in all three solvers (eta\n"
+    "only where P_A < 0 < P_B in both; theory has no driven-state pearson: its column is nan).\n"
     "Output (--format text|json here, not csv): a table (text, the default) or one JSON object "
     "(per\n"
     "quantity <q>_theory <q>_exact <q>_simulation <q>_simulation_se <q>_z <q>_rel_exact_theory,\n"

@@ -701,16 +701,16 @@ void HillSolver::solve_generic(double w, int N, HarmonicResponse& out) const {
 
 std::vector<std::string> exact_keys(bool fluctuations, bool omega_derivative) {
   std::vector<std::string> k = {
-      "steady_state", "floquet_slowest_rate", "P_A", "P_B", "P", "J_1", "J_2", "S_dot",
-      "eta",          "first_law_residual"};
+      "steady_state", "floquet_slowest_rate",  "P_A", "P_B", "P", "J_1", "J_2", "S_dot",
+      "eta",          "first_law_residual_rel"};
   if (fluctuations)
     for (const char* s : {"D_PA", "D_PA_sym", "D_PA_comm", "D_PB", "D_PB_sym", "D_PB_comm", "D_P",
                           "D_P_sym", "D_P_comm", "Q_PA", "Q_PB", "Q_P"})
       k.emplace_back(s);
   if (omega_derivative)
     for (const char* s : {"dP_A_dOmega", "dP_B_dOmega", "V_PA", "V_PB"}) k.emplace_back(s);
-  for (const char* s : {"cov_xAxA", "cov_xBxB", "cov_xAxB", "pearson", "pearson_tilde", "f_B",
-                        "hill_N", "hill_check", "hill_converged"})
+  for (const char* s : {"cov_xAxA", "cov_xBxB", "cov_xAxB", "pearson_driven",
+                        "pearson_tilde_driven", "f_B", "hill_N", "hill_check", "hill_converged"})
     k.emplace_back(s);
   if (fluctuations) k.emplace_back("hill_P");
   for (const char* s : {"evaluations", "panels", "quadrature_converged", "quadrature_worst_ratio"})
@@ -925,7 +925,7 @@ void set_integral_keys(const ModelParams& p, const std::array<double, kNComp>& I
   r.set("S_dot", Sdot);
   r.set("eta", (PA < 0.0 && PB > 0.0) ? -PA / PB : kNaN);
   const double scale = std::max({std::abs(P), std::abs(J1), std::abs(J2)});
-  r.set("first_law_residual", scale > 0.0 ? (P + J1 + J2) / scale : 0.0);
+  r.set("first_law_residual_rel", scale > 0.0 ? (P + J1 + J2) / scale : 0.0);
   if (fluctuations) {
     const char* names[3] = {"D_PA", "D_PB", "D_P"};
     const double mean[3] = {PA, PB, P};
@@ -941,8 +941,9 @@ void set_integral_keys(const ModelParams& p, const std::array<double, kNComp>& I
   r.set("cov_xAxA", I[kCAA]);
   r.set("cov_xBxB", I[kCBB]);
   r.set("cov_xAxB", I[kCAB]);
-  r.set("pearson", pearson_coefficient(I[kCAB], I[kCAA], I[kCBB]));
-  r.set("pearson_tilde", I[kCAB] / I[kCAA]);
+  // The driven state's C, C~ (the bath-off Eqs. 11, 25 are theory's pearson, pearson_tilde).
+  r.set("pearson_driven", pearson_coefficient(I[kCAB], I[kCAA], I[kCBB]));
+  r.set("pearson_tilde_driven", I[kCAB] / I[kCAA]);
 }
 
 /// Eq. 26: dP_l/dOmega by central differences of the means at Omega (1 +- h), same options

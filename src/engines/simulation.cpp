@@ -19,6 +19,7 @@
 #include "synctur/engines/scheme_expectation.hpp"
 #include "synctur/engines/theory.hpp"
 #include "synctur/numerics/batch_stats.hpp"
+#include "synctur/numerics/rng_streams.hpp"
 #include "synctur/physics/spectra.hpp"
 
 namespace synctur {
@@ -29,8 +30,6 @@ using namespace detail;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kChunk = 4096;        // steps per noise refill / progress tick
 constexpr std::int64_t kMaxBlocks = 4096;   // stored period blocks per trajectory
-constexpr std::uint32_t kDrivenBathId = 1;  // RngKey::bath of xi_1
-constexpr std::uint32_t kStaticBathId = 2;  // RngKey::bath of xi_2
 constexpr double kMinBatchesPerUnit = 8.0;  // fewer: a warning that the errors are uncertain
 constexpr double kMinWindowX = 3.0;         // D_sym window [relaxation times]: automatic start ...
 constexpr double kTailWindowX = 8.0;        // ... and the wider window the tail test compares with
@@ -231,8 +230,9 @@ std::vector<MeanEstimator> mean_estimators(const ModelParams& p, bool driven_bat
     v.push_back({"P", [](const auto& m) { return m[kPA] + m[kPB]; }});
     v.push_back({"J_1", [](const auto& m) { return m[kJ1]; }});
     v.push_back({"J_2", [](const auto& m) { return -(m[kPA] + m[kPB]) - m[kJ1]; }});
+    // -J_1/T_1 - J_2/T_2 as theory and exact: +-inf at a zero temperature (the sign of the
+    // sampled J there), NaN only for 0/0; its jackknife se is then NaN (docs/KEYS.md).
     v.push_back({"S_dot", [T1, T2](const auto& m) {
-                   if (!(T1 > 0.0 && T2 > 0.0)) return kNaN;
                    const double J1 = m[kJ1], J2 = -(m[kPA] + m[kPB]) - J1;
                    return -J1 / T1 - J2 / T2;
                  }});
@@ -243,8 +243,11 @@ std::vector<MeanEstimator> mean_estimators(const ModelParams& p, bool driven_bat
   v.push_back({"cov_xAxA", [](const auto& m) { return m[kXAXA]; }});
   v.push_back({"cov_xBxB", [](const auto& m) { return m[kXBXB]; }});
   v.push_back({"cov_xAxB", [](const auto& m) { return m[kXAXB]; }});
-  v.push_back({"pearson", [](const auto& m) { return m[kXAXB] / std::sqrt(m[kXAXA] * m[kXBXB]); }});
-  v.push_back({"pearson_tilde", [](const auto& m) { return m[kXAXB] / m[kXAXA]; }});
+  // Eqs. 11, 25 (pearson, pearson_tilde) are of the bath-off state; the driven run's are *_driven.
+  v.push_back({driven_bath_off ? "pearson" : "pearson_driven",
+               [](const auto& m) { return m[kXAXB] / std::sqrt(m[kXAXA] * m[kXBXB]); }});
+  v.push_back({driven_bath_off ? "pearson_tilde" : "pearson_tilde_driven",
+               [](const auto& m) { return m[kXAXB] / m[kXAXA]; }});
   return v;
 }
 
@@ -671,12 +674,8 @@ void merge_static_run(Results& r, const Results& q) {
     for (const char* twin : {"_bias", "_uncorrected"})
       if (from.has(k + twin)) r.set(to + twin, from.get(k + twin));
   };
-  // The driven run's covariance ratios are kept under *_driven; Eqs. 11, 25 are bath 2 only.
-  const Results own = r;  // the driven run's values, before they are overwritten
-  for (const char* key : {"pearson", "pearson_tilde"}) {
-    copy(own, key, std::string(key) + "_driven");
-    copy(q, key, key);
-  }
+  // Eqs. 11, 25 are bath 2 only (the driven run's ratios are pearson_driven, ...).
+  for (const char* key : {"pearson", "pearson_tilde"}) copy(q, key, key);
   for (const char* key : {"cov_xAxA", "cov_xBxB", "cov_xAxB"})
     copy(q, key, std::string(key) + "_static");
   r.set("wall_s", r.get("wall_s") + q.get("wall_s"));
@@ -874,8 +873,7 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick,
     const double err[3] = {c.D_PA_err, c.D_PB_err, c.D_P_err};
     const char* keys[3] = {"D_PA", "D_PB", "D_P"};
     const double T1 = p_.T_1, T2 = p_.T_2;
-    auto sdot = [&](int u) {
-      if (!(T1 > 0.0 && T2 > 0.0)) return kNaN;
+    auto sdot = [&](int u) {  // S_dot as in mean_estimators (+-inf at a zero temperature)
       const double PA = a0.mean_without(u, 0), PB = a0.mean_without(u, 1);
       const double J1 = a0.mean_without(u, 2), J2 = -(PA + PB) - J1;
       return -J1 / T1 - J2 / T2;

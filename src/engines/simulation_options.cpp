@@ -56,15 +56,15 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
   if (!(cutoff_band >= 0.0 && cutoff_band <= 100.0))
     bad.emplace_back("simulation.cutoff_band",
                      "must be in [0, 100] (got " + fmt(cutoff_band) + ")");
-  if (quadrature != "auto" && quadrature != "simpson" && quadrature != "left")
-    bad.emplace_back("simulation.quadrature",
-                     "must be one of \"auto\" \"simpson\" \"left\" (got \"" + quadrature + "\")");
-  if (bias != "correct" && bias != "estimate" && bias != "off")
-    bad.emplace_back("simulation.bias",
-                     "must be one of \"correct\" \"estimate\" \"off\" (got \"" + bias + "\")");
-  if (progress != "auto" && progress != "always" && progress != "never")
-    bad.emplace_back("simulation.progress",
-                     "must be one of \"auto\" \"always\" \"never\" (got \"" + progress + "\")");
+  auto one_of = [&bad](const char* key, const auto& allowed, const std::string& v) {
+    if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return;
+    std::string m = "must be one of";
+    for (const auto a : allowed) m += " \"" + std::string(a) + "\"";
+    bad.emplace_back(key, m + " (got \"" + v + "\")");
+  };
+  one_of("simulation.quadrature", kQuadratureValues, quadrature);
+  one_of("simulation.bias", kBiasValues, bias);
+  one_of("simulation.progress", kProgressValues, progress);
   for (auto& b : noise.validate()) bad.push_back(b);
   return bad;
 }

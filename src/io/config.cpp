@@ -17,6 +17,8 @@
 #include <map>
 #include <sstream>
 
+#include "synctur/engines/exact.hpp"
+
 namespace synctur::io {
 
 namespace {
@@ -92,6 +94,11 @@ Check at_least(std::int64_t lo) {
   };
 }
 
+template <std::size_t N>
+Check one_of(const std::array<std::string_view, N>& list) {
+  return one_of(std::vector<std::string>(list.begin(), list.end()));
+}
+
 // --- schema entries ---------------------------------------------------------------------
 KeySpec real(std::string path, std::optional<double> def, Check check = {}, Apply apply = {},
              std::string doc = {}) {
@@ -126,6 +133,17 @@ KeySpec model(std::string path, std::string doc) {
 
 const TheoryOptions kTheoryDefaults{};
 const SimulationOptions kSim{};
+const ExactOptions kExact{};
+/// The range rule of an ExactOptions field, from ExactOptions::validate() (written once there).
+Check exact_rule(std::string field, double ExactOptions::*member) {
+  return [field, member](const ConfigValue& v) {
+    ExactOptions o;
+    o.*member = std::get<double>(v);
+    for (const auto& [k, why] : o.validate())
+      if (k == field) return why + " (got " + fmt(v) + ")";
+    return std::string();
+  };
+}
 std::int64_t int_of(const ConfigValue& v) {
   return std::get<std::int64_t>(v);
 }
@@ -173,6 +191,15 @@ std::vector<KeySpec> make_schema() {
           "theory.omega_th_max", kTheoryDefaults.omega_th_max, {},
           [](Config& c, const ConfigValue& v) { c.theory.omega_th_max = std::get<double>(v); },
           "upper end of the Omega_th search [frequency]"),
+      // [exact]: the accuracy of `synctur exact` (and of the exact references of simulate and
+      // validate); the command-line options --rtol, --atol, --hill-tol set the same keys
+      real("exact.rtol", kExact.rtol, exact_rule("rtol", &ExactOptions::rtol), {},
+           "relative tolerance of the frequency integrals [1]"),
+      real("exact.atol_rel", kExact.atol_rel, exact_rule("atol_rel", &ExactOptions::atol_rel), {},
+           "quadrature floor relative to int |integrand| [1]"),
+      real("exact.hill_tol", kExact.hill_tol, exact_rule("hill_tol", &ExactOptions::hill_tol), {},
+           "Hill truncation: accept N when the integrand changes by less than this (relative) "
+           "from N to N + 6 [1]"),
       // [response]: the w grid of `synctur response` (Fig. 2a)
       real("response.w_min", 0.0, {}, {}, "first frequency of the grid [frequency]"),
       real("response.w_max", 3.0, {}, {}, "last frequency of the grid [frequency]"),
@@ -195,10 +222,11 @@ std::vector<KeySpec> make_schema() {
       real("simulation.cutoff_band", kSim.cutoff_band, {}, SIM(cutoff_band = real_of(v)),
            "automatic steps: the noise band also reaches cutoff_band * w_c "
            "(w_c dt <= pi/(2 value)); 0 = ignore [1]"),
-      string("simulation.quadrature", kSim.quadrature, one_of({"auto", "simpson", "left"}),
+      string("simulation.quadrature", kSim.quadrature, one_of(kQuadratureValues),
              SIM(quadrature = std::get<std::string>(v)),
              "in-step quadrature of the period averages: simpson (t_k, t_k + dt/2), left (t_k), "
-             "auto (simpson iff w_c dt > 0.1)"),
+             "auto (simpson iff w_c dt > " +
+                 fmt(kSimpsonCutoffDt) + ")"),
       integer("simulation.noise_decimation", kSim.noise_decimation, int32(),
               SIM(noise_decimation = static_cast<int>(int_of(v))),
               "noise synthesised on dt/q, every q-th sample used (dt convergence studies) [1]"),
@@ -219,11 +247,11 @@ std::vector<KeySpec> make_schema() {
            "D_*_sym window: at least this many second-moment relaxation times; 0 = automatic [1]"),
       real("simulation.omega_step", kSim.omega_step, {}, SIM(omega_step = real_of(v)),
            "relative step h of the Omega derivative [1]"),
-      string("simulation.bias", kSim.bias, one_of({"correct", "estimate", "off"}),
+      string("simulation.bias", kSim.bias, one_of(kBiasValues),
              SIM(bias = std::get<std::string>(v)),
              "discretisation offset of the means from the continuum, computed exactly: "
              "correct (subtract, report <key>_bias), estimate (report only), off"),
-      string("simulation.progress", kSim.progress, one_of({"auto", "always", "never"}),
+      string("simulation.progress", kSim.progress, one_of(kProgressValues),
              SIM(progress = std::get<std::string>(v)),
              "progress line on stderr: auto (terminal only), always, never"),
       // [noise]: options of the noise synthesis (NoiseOptions, docs/NOISE.md)
@@ -232,7 +260,7 @@ std::vector<KeySpec> make_schema() {
       real("noise.taper", kSim.noise.taper, {}, NOISE(taper = real_of(v)),
            "taper width as a fraction of w_b [1]"),
       string("noise.taper_shape", std::string(to_string(kSim.noise.taper_shape)),
-             one_of({"smooth", "cosine"}),
+             one_of({to_string(TaperShape::Smooth), to_string(TaperShape::Cosine)}),
              NOISE_RAW(taper_shape_from_string(std::get<std::string>(v),
                                                &c.simulation.noise.taper_shape)),
              "taper shape: smooth or cosine"),

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace synctur::io {
@@ -24,17 +25,14 @@ namespace synctur::io {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using Json = nlohmann::ordered_json;  // keeps the insertion order of the keys
 
-std::string json_value(const ConfigValue& v) {
-  if (const double* d = std::get_if<double>(&v)) return json_number(*d);
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
-  if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
-  return json_string(std::get<std::string>(v));
+Json json_of(const ConfigValue& v) {
+  return std::visit([](const auto& x) { return Json(x); }, v);
 }
 
-std::string json_cell(const Cell& c) {
-  if (const double* d = std::get_if<double>(&c)) return json_number(*d);
-  return json_string(std::get<std::string>(c));
+Json json_of(const Cell& c) {
+  return std::visit([](const auto& x) { return Json(x); }, c);
 }
 
 std::string csv_cell(const Cell& c) {
@@ -42,54 +40,92 @@ std::string csv_cell(const Cell& c) {
   return csv_field(std::get<std::string>(c));
 }
 
-/// The common head of every JSON object (without the closing brace).
-void json_head(std::ostream& os, const Provenance& prov, const Config& cfg) {
-  os << "{\n";
-  os << "  \"command\": " << json_string(prov.command) << ",\n";
-  os << "  \"version\": " << json_string(prov.version) << ",\n";
-  os << "  \"input\": " << json_string(prov.input) << ",\n";
-  os << "  \"ranks\": " << prov.ranks << ",\n";
-  os << "  \"overrides\": [";
-  for (std::size_t i = 0; i < prov.overrides.size(); ++i)
-    os << (i ? ", " : "") << json_string(prov.overrides[i]);
-  os << "],\n";
-  os << "  \"parameters\": {";
-  std::string section;
-  bool first_key = true;
+/// The common head of every JSON object: command, version, input, ranks, overrides,
+/// parameters {section: {key: value}}.
+Json json_head(const Provenance& prov, const Config& cfg) {
+  Json j = Json::object();
+  j["command"] = prov.command;
+  j["version"] = prov.version;
+  j["input"] = prov.input;
+  j["ranks"] = prov.ranks;
+  j["overrides"] = prov.overrides;
+  Json& params = j["parameters"] = Json::object();
   for (const auto& [path, value] : cfg.values) {
     const auto dot = path.find('.');
-    const std::string sec = path.substr(0, dot), key = path.substr(dot + 1);
-    if (sec != section) {
-      os << (section.empty() ? "\n" : "\n    },\n") << "    " << json_string(sec) << ": {";
-      section = sec;
-      first_key = true;
-    }
-    os << (first_key ? "\n" : ",\n") << "      " << json_string(key) << ": " << json_value(value);
-    first_key = false;
+    params[path.substr(0, dot)][path.substr(dot + 1)] = json_of(value);
   }
-  if (!section.empty()) os << "\n    }\n  ";
-  os << "}";
+  return j;
 }
 
-void json_sweep(std::ostream& os, const SweepSpec& s) {
-  os << "  \"sweep\": {\n    \"points\": " << s.size() << ",\n    \"axes\": [";
-  for (std::size_t i = 0; i < s.axes.size(); ++i) {
-    const SweepAxis& a = s.axes[i];
-    os << (i ? ",\n" : "\n") << "      {\"name\": " << json_string(a.name)
-       << ", \"key\": " << json_string(a.key)
-       << ", \"scale\": " << json_string(SweepAxis::scale_name(a.scale));
-    if (a.scale != SweepAxis::Scale::List)
-      os << ", \"from\": " << json_number(a.from) << ", \"to\": " << json_number(a.to)
-         << ", \"points\": " << a.points;
-    os << ", \"values\": [";
-    const auto g = a.grid();
-    for (std::size_t j = 0; j < g.size(); ++j) os << (j ? ", " : "") << json_number(g[j]);
-    os << "]}";
+Json json_sweep(const SweepSpec& s) {
+  Json axes = Json::array();
+  for (const SweepAxis& a : s.axes) {
+    Json ax = {{"name", a.name}, {"key", a.key}, {"scale", SweepAxis::scale_name(a.scale)}};
+    if (a.scale != SweepAxis::Scale::List) {
+      ax["from"] = a.from;
+      ax["to"] = a.to;
+      ax["points"] = a.points;
+    }
+    ax["values"] = a.grid();
+    axes.push_back(std::move(ax));
   }
-  os << "\n    ]";
-  if (s.Tbar) os << ",\n    \"Tbar\": " << json_number(*s.Tbar);
-  if (s.dT_over_Tbar) os << ",\n    \"dT_over_Tbar\": " << json_number(*s.dT_over_Tbar);
-  os << "\n  }";
+  Json j = {{"points", s.size()}, {"axes", std::move(axes)}};
+  if (s.Tbar) j["Tbar"] = *s.Tbar;
+  if (s.dT_over_Tbar) j["dT_over_Tbar"] = *s.dT_over_Tbar;
+  return j;
+}
+
+/// The layout of synctur's JSON (a reader does not care; a person diffing outputs does):
+/// objects one key per line, indented by 2, except inside an array, where objects and arrays
+/// are written on one line ("{"k": v, ...}", "[a, b]"); an array of objects has one object per
+/// line.  Scalars: nlohmann's text for strings, integers and booleans; doubles by
+/// json_number (shortest round trip as std::to_chars, "1" not "1.0", NaN and +-inf as null).
+void write_layout(std::ostream& os, const Json& j, int indent, bool inline_only) {
+  const auto pad = [&os](int n) { os << std::string(static_cast<std::size_t>(n), ' '); };
+  if (j.is_number_float()) {
+    os << json_number(j.get<double>());
+  } else if (j.is_object() && !j.empty() && !inline_only) {
+    os << "{\n";
+    bool first = true;
+    for (const auto& [k, v] : j.items()) {
+      os << (first ? "" : ",\n");
+      pad(indent + 2);
+      os << json_string(k) << ": ";
+      write_layout(os, v, indent + 2, false);
+      first = false;
+    }
+    os << "\n";
+    pad(indent);
+    os << "}";
+  } else if (j.is_array() && !inline_only && !j.empty() && j.front().is_object()) {
+    os << "[\n";
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      os << (i ? ",\n" : "");
+      pad(indent + 2);
+      write_layout(os, j[i], indent + 2, true);
+    }
+    os << "\n";
+    pad(indent);
+    os << "]";
+  } else if (j.is_structured()) {  // on one line
+    const bool obj = j.is_object();
+    os << (obj ? "{" : "[");
+    bool first = true;
+    for (const auto& [k, v] : j.items()) {
+      os << (first ? "" : ", ");
+      if (obj) os << json_string(k) << ": ";
+      write_layout(os, v, indent, true);
+      first = false;
+    }
+    os << (obj ? "}" : "]");
+  } else {
+    os << j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+}
+
+void write_document(std::ostream& os, const Json& j) {
+  write_layout(os, j, 0, false);
+  os << "\n";
 }
 
 }  // namespace
@@ -139,36 +175,7 @@ std::string json_number(double v) {
 }
 
 std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
+  return Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string csv_field(std::string_view s) {
@@ -196,33 +203,24 @@ void write_csv(std::ostream& os, const Provenance& prov, const Table& table) {
 
 void write_json_point(std::ostream& os, const Provenance& prov, const Config& cfg,
                       const Results& results) {
-  json_head(os, prov, cfg);
-  for (const auto& [k, v] : results.numbers())
-    os << ",\n  " << json_string(k) << ": " << json_number(v);
-  for (const auto& [k, v] : results.texts())
-    os << ",\n  " << json_string(k) << ": " << json_string(v);
-  os << "\n}\n";
+  Json j = json_head(prov, cfg);
+  for (const auto& [k, v] : results.numbers()) j[k] = v;
+  for (const auto& [k, v] : results.texts()) j[k] = v;
+  write_document(os, j);
 }
 
 void write_json_table(std::ostream& os, const Provenance& prov, const Config& cfg,
                       const Table& table, bool with_sweep) {
-  json_head(os, prov, cfg);
-  if (with_sweep && cfg.sweep) {
-    os << ",\n";
-    json_sweep(os, *cfg.sweep);
+  Json j = json_head(prov, cfg);
+  if (with_sweep && cfg.sweep) j["sweep"] = json_sweep(*cfg.sweep);
+  j["columns"] = table.columns;
+  Json& points = j["points"] = Json::array();
+  for (const auto& row : table.rows) {
+    Json p = Json::object();
+    for (std::size_t c = 0; c < row.size(); ++c) p[table.columns[c]] = json_of(row[c]);
+    points.push_back(std::move(p));
   }
-  os << ",\n  \"columns\": [";
-  for (std::size_t j = 0; j < table.columns.size(); ++j)
-    os << (j ? ", " : "") << json_string(table.columns[j]);
-  os << "],\n  \"points\": [";
-  for (std::size_t i = 0; i < table.rows.size(); ++i) {
-    os << (i ? ",\n    {" : "\n    {");
-    const auto& row = table.rows[i];
-    for (std::size_t j = 0; j < row.size(); ++j)
-      os << (j ? ", " : "") << json_string(table.columns[j]) << ": " << json_cell(row[j]);
-    os << "}";
-  }
-  os << (table.rows.empty() ? "]\n}\n" : "\n  ]\n}\n");
+  write_document(os, j);
 }
 
 namespace {

@@ -60,6 +60,8 @@ io::Table sweep_table(const io::Config& cfg, const std::vector<SweepPoint>& pts,
 /// steady_state_message.  Throws NoSteadyStateError (the Floquet verdict, the rate) when the
 /// point has no periodic steady state.
 Results exact_steady_point(const ModelParams& p, const ExactOptions& opt);
+/// ExactOptions with the [exact] keys of cfg (exact.rtol, exact.atol_rel, exact.hill_tol).
+ExactOptions exact_options(const io::Config& cfg);
 /// "exact: n of N sweep points have no periodic steady state (...)" or "" when all have one.
 std::string unstable_rows_message(const std::vector<Results>& res);
 

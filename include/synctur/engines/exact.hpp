@@ -72,7 +72,7 @@ std::vector<std::string> exact_keys(bool fluctuations, bool omega_derivative = t
 
 /// All exact results at one parameter point (keys: exact_keys(); docs/EXACT.md):
 ///   steady_state (1/0), floquet_slowest_rate, P_A P_B P J_1 J_2 S_dot eta
-///   cov_xAxA cov_xBxB cov_xAxB pearson pearson_tilde first_law_residual,
+///   cov_xAxA cov_xBxB cov_xAxB pearson_driven pearson_tilde_driven first_law_residual_rel,
 ///   D_PA D_PA_sym D_PA_comm D_PB ... D_P ... Q_PA Q_PB Q_P (with opt.fluctuations),
 ///   dP_A_dOmega dP_B_dOmega V_PA V_PB (with opt.omega_derivative: two more means-only solves),
 ///   hill_N hill_check hill_converged hill_P (with fluctuations) evaluations panels

@@ -55,12 +55,12 @@ struct SchemeExpectation {
 SchemeExpectation scheme_expectation(const SimulationPlan& plan, int threads = 0);
 
 /// The offsets <key>_scheme - <key>_reference of simulate's mean estimates (P_A P_B P J_1 J_2
-/// S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson pearson_tilde; only the covariance keys for a
-/// driven-bath-off plan), each estimate's formula applied to the scheme's expectation: the
-/// systematic error of the discretisation when `reference` is the continuum steady state
-/// (exact_point for a driven plan; the static covariances of theory_point, which are exact at
-/// gamma_1 = 0, for a bath-off plan).  Keys whose offset is not finite (S_dot at T = 0, eta
-/// where undefined) are left out.  *expectation (if given) receives the expectation.
+/// S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson_driven pearson_tilde_driven; only the covariance
+/// keys and pearson pearson_tilde for a driven-bath-off plan), each estimate's formula applied to
+/// the scheme's expectation: the systematic error of the discretisation when `reference` is the
+/// continuum steady state (exact_point for a driven plan; the static covariances of theory_point,
+/// which are exact at gamma_1 = 0, for a bath-off plan).  Keys whose offset is not finite (S_dot at
+/// T = 0, eta where undefined) are left out.  *expectation (if given) receives the expectation.
 std::vector<std::pair<std::string, double>> scheme_offsets(
     const SimulationPlan& plan, const Results& reference, int threads,
     SchemeExpectation* expectation = nullptr);

@@ -101,11 +101,12 @@ struct UnitAggregates {
 using ProgressCallback = std::function<void()>;
 
 /// Run the plan with `threads` OpenMP threads (0 = OpenMP default).  Results (docs/KEYS.md):
-///   P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson pearson_tilde, each with
-///   "_se"; J_2_direct (diagnostic, UV dominated) and first_law_residual = P + J_1 + J_2_direct;
-///   run description: dt steps_per_period periods warmup_periods trajectories seed
-///   floquet_slowest_rate band_limit_driven band_limit_static batch_periods n_batches
-///   tau_int_periods n_eff antithetic_vrf_P_A ... steps_total wall_s.
+///   P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson_driven pearson_tilde_driven
+///   (pearson pearson_tilde for a driven-bath-off plan), each with "_se"; J_2_direct (diagnostic,
+///   UV dominated) and first_law_residual = P + J_1 + J_2_direct; run description: dt
+///   steps_per_period periods warmup_periods trajectories seed floquet_slowest_rate
+///   band_limit_driven band_limit_static batch_periods n_batches tau_int_periods n_eff
+///   antithetic_vrf_P_A ... steps_total wall_s.
 /// With the driven bath off only the covariances and Pearson coefficients are meaningful.
 /// With a Distribution (distribution.hpp) this process runs only its share of the units and
 /// every process returns the same, bit-identical Results (collective: all processes call it).
@@ -140,10 +141,9 @@ class SimulationJob {
 Results simulate(const ModelParams& p, const SimulationOptions& opt, int threads = 0,
                  const ProgressCallback& tick = {});
 
-/// Merge the results q of a driven-bath-off run into r: pearson, pearson_tilde become q's
-/// (Eqs. 11, 25 are bath-2-only quantities; r's own move to pearson_driven,
-/// pearson_tilde_driven), q's covariances are added as cov_*_static, wall_s and steps_total
-/// are summed.
+/// Merge the results q of a driven-bath-off run into r: q's pearson, pearson_tilde (Eqs. 11,
+/// 25 are bath-2-only quantities; r's own are pearson_driven, pearson_tilde_driven) are added
+/// with their twins, q's covariances as cov_*_static, wall_s and steps_total are summed.
 void merge_static_run(Results& r, const Results& q);
 
 }  // namespace synctur

@@ -2,9 +2,11 @@
 // the rule that picks the time step.  Units: hbar = k_B = 1; times in 1/frequency.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -99,6 +101,12 @@ struct SimulationOptions {
   /// All violated constraints as (toml key, message); empty when valid.
   std::vector<std::pair<std::string, std::string>> validate() const;
 };
+
+/// The allowed values of the text options (the first is the default above); the config schema
+/// and validate() both use these lists.
+inline constexpr std::array<std::string_view, 3> kQuadratureValues = {"auto", "simpson", "left"};
+inline constexpr std::array<std::string_view, 3> kBiasValues = {"correct", "estimate", "off"};
+inline constexpr std::array<std::string_view, 3> kProgressValues = {"auto", "always", "never"};
 
 /// quadrature = "auto" uses Simpson's rule when w_c dt exceeds this [1].
 inline constexpr double kSimpsonCutoffDt = 0.1;

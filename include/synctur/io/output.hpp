@@ -2,7 +2,9 @@
 // docs/INPUTS.md ("Output").
 //
 // Numbers are written in the shortest form that reads back to the same double (at most 17
-// significant digits); JSON writes NaN and +-inf as null, CSV as nan, inf, -inf.
+// significant digits); JSON writes NaN and +-inf as null, CSV as nan, inf, -inf.  JSON is
+// built as a nlohmann::ordered_json document (key order = insertion order) and laid out by
+// src/io/output.cpp (one key per line; arrays of numbers and the rows of a table on one line).
 #pragma once
 
 #include <functional>
