@@ -20,6 +20,7 @@ const std::vector<std::string>& compared_keys() {
 /// simulate's pearson / pearson_tilde are bath-2-only quantities, whose exact value is the
 /// gamma_1 -> 0 one (theory's); the driven state's are pearson_driven / pearson_tilde_driven.
 void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
+  if (p.quartic()) return;  // theory and exact are linear solvers: no reference (issue 16)
   const Results t = theory_point(p, cfg.theory);
   ExactOptions eo;
   eo.omega_derivative = cfg.simulation.omega_derivative;

@@ -57,6 +57,7 @@ void json_head(std::ostream& os, const Provenance& prov, const Config& cfg) {
   std::string section;
   bool first_key = true;
   for (const auto& [path, value] : cfg.values) {
+    if (!echo_parameter(path, value)) continue;
     const auto dot = path.find('.');
     const std::string sec = path.substr(0, dot), key = path.substr(dot + 1);
     if (sec != section) {
