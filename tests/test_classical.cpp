@@ -10,8 +10,8 @@
 //
 // with the coefficient fixed by the f-sum rule (2/pi) int_0^inf w chi''_ll(w) dw = 1/m (the
 // equal-time commutator [x, p] = i) in the static problem (gamma_1 -> 0); in the driven state
-// the rate is the same 1/T with a gamma_1-dependent coefficient (see the test); the powers differ by
-// a/T (N = coth(u/2T) - coth(w/2T) changes by Omega/(6T)), the D's by a constant (coth*coth - 1
+// the rate is the same 1/T with a gamma_1-dependent coefficient (see the test); the powers differ
+// by a/T (N = coth(u/2T) - coth(w/2T) changes by Omega/(6T)), the D's by a constant (coth*coth - 1
 // against (2T)^2/(u w)), i.e. relative O(1/T^2).  The next corrections are O(1/T^2) (absolute,
 // for <x^2> and P), not O(1/T^3): the 1/T expansion of coth is not uniform in w and the Ohmic /
 // Drude spectra decay too slowly for the w^3/T^3 term to be integrable (docs/CLASSICAL.md).
@@ -189,7 +189,8 @@ TEST(Classical, TheoryAndExactAgreeAtSmallGamma1) {
   }
   // No hbar, no scale but T: at gamma_1 -> 0 (isothermal) the means and covariances are
   // proportional to T, the D's to T^2, exactly; Q = S_dot D / P^2 is independent of T.
-  const Results a = theory_point(classical_point(0.2, 2.0)), b = theory_point(classical_point(0.8, 2.0));
+  const Results a = theory_point(classical_point(0.2, 2.0)),
+                b = theory_point(classical_point(0.8, 2.0));
   for (const char* k : {"P_A", "P_B", "J_1", "cov_xAxA", "cov_xBxB"})
     EXPECT_NEAR(b.get(k) / a.get(k), 4.0, 1e-8) << k;
   for (const char* k : {"D_PA", "D_PB", "D_P"}) EXPECT_NEAR(b.get(k) / a.get(k), 16.0, 1e-7) << k;
@@ -209,8 +210,7 @@ TEST(Classical, SimulateAgreesWithExact) {
   EXPECT_EQ(r.get("classical"), 1.0);
   for (const char* k : {"P_A", "P_B", "J_1", "cov_xAxA", "cov_xBxB", "cov_xAxB"})
     EXPECT_LT(std::abs(z(r, k, e.get(k))), 4.0)
-        << k << ": " << r.get(k) << " +- " << r.get(std::string(k) + "_se") << " vs "
-        << e.get(k);
+        << k << ": " << r.get(k) << " +- " << r.get(std::string(k) + "_se") << " vs " << e.get(k);
   EXPECT_LT(r.get("P_A_se"), 0.1 * std::abs(e.get("P_A")));
 }
 

@@ -51,7 +51,8 @@ std::array<double, 2> boltzmann(double m, double w, double lambda, double T) {
   const double L = 12.0 * std::sqrt(T / (m * w * w)), h = L / 4000.0;
   double z = 0.0, x2 = 0.0, x4 = 0.0;
   for (int i = -4000; i <= 4000; ++i) {
-    const double x = i * h, e = std::exp(-(0.5 * m * w * w * x * x + 0.25 * lambda * x * x * x * x) / T);
+    const double x = i * h,
+                 e = std::exp(-(0.5 * m * w * w * x * x + 0.25 * lambda * x * x * x * x) / T);
     z += e;
     x2 += x * x * e;
     x4 += x * x * x * x * e;
@@ -96,8 +97,8 @@ TEST(Quartic, ClassicalEquilibriumIsBoltzmannInTheBarePotential) {
   const SimulationPlan plan(p, o, /*driven_bath_off=*/true);
   const Results r = simulate(plan, 2);
   const auto bA = boltzmann(1.0, 1.0, lA, T), bB = boltzmann(1.0, 0.6, lB, T);
-  EXPECT_LT(bA[0], 0.7 * T);           // far from the harmonic value T/w_A^2
-  EXPECT_LT(bB[0], 0.7 * T / 0.36);    // and T/w_B^2
+  EXPECT_LT(bA[0], 0.7 * T);         // far from the harmonic value T/w_A^2
+  EXPECT_LT(bB[0], 0.7 * T / 0.36);  // and T/w_B^2
   EXPECT_LT(std::abs(z(r, "cov_xAxA", bA[0])), 4.0) << r.get("cov_xAxA") << " vs " << bA[0];
   EXPECT_LT(std::abs(z(r, "cov_xBxB", bB[0])), 4.0) << r.get("cov_xBxB") << " vs " << bB[0];
   EXPECT_LT(std::abs(z(r, "cov_xAxB", 0.0)), 4.0) << r.get("cov_xAxB");
@@ -135,8 +136,8 @@ TEST(Quartic, ClassicalEquilibriumIsBoltzmannInTheBarePotential) {
     }
     const double se = std::sqrt((m2 - m * m) / (units - 1));
     const double ref = (l == 0 ? bA : bB)[1];
-    EXPECT_LT(std::abs(m - ref) / se, 4.0) << "<x^4> l=" << l << ": " << m << " +- " << se
-                                           << " vs " << ref;
+    EXPECT_LT(std::abs(m - ref) / se, 4.0)
+        << "<x^4> l=" << l << ": " << m << " +- " << se << " vs " << ref;
     EXPECT_LT(se, 0.05 * ref);
   }
 }
@@ -261,4 +262,8 @@ TEST_F(QuarticCli, RefusalsAndSimulateWithoutReference) {
   EXPECT_NE(o.out.find("\"semiclassical\": 1"), std::string::npos);
   EXPECT_NE(o.out.find("\"quartic_A\": 0.5"), std::string::npos);
   EXPECT_EQ(o.out.find("P_A_exact"), std::string::npos);
+  // the keys of the two modes are documented (test_keys_doc runs the quick-start point only)
+  const std::string keys = test::slurp(test::fs::path(src_) / "docs" / "KEYS.md");
+  for (const char* k : {"`classical`", "`semiclassical`"})
+    EXPECT_NE(keys.find(k), std::string::npos) << k << " not in docs/KEYS.md";
 }

@@ -797,13 +797,13 @@ void statistics_notes(Results& r, const ModelParams& p, const SimulationOptions&
     r.set("semiclassical", 1.0);
     add_warning(r,
                 "semiclassical: quantum noise with system.quartic_A/B != 0 is the 'quantum "
-                "thermal bath' approximation (exact for linear oscillators only; zero-point "
-                "energy can leak between modes; D_comm is the linear part's): docs/CLASSICAL.md");
+                "thermal bath' approximation, exact for linear oscillators only (zero-point "
+                "energy can leak between modes, D_comm is the linear part's): docs/CLASSICAL.md");
   }
   if (opt.bias != "off")
     add_warning(r,
                 "bias: no discretisation offsets for system.quartic_A/B != 0 (the scheme "
-                "expectation is linear): the means are NOT corrected; check dt convergence "
+                "expectation is linear): the means are NOT corrected, check dt convergence "
                 "(simulation.dt_accuracy)");
 }
 
