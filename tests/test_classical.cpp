@@ -95,6 +95,16 @@ TEST(Classical, EquilibriumIsEquipartitionWithBareFrequencies) {
     EXPECT_NEAR(th.get("cov_xAxB"), 0.0, 1e-7) << g2;
     EXPECT_EQ(th.get("classical"), 1.0);
   }
+  // The paper's synchronisation measure (Pearson of bath 2 alone, Eq. 11) is a quantum effect
+  // in this model: classically C = 0 identically, even where the quantum C is -0.54
+  // (gamma_2 = 100, T = 0.1).
+  {
+    ModelParams p = classical_point(0.1, 2.0, 1e-6);
+    p.gamma_2 = 100.0;
+    EXPECT_NEAR(theory_point(p).get("pearson"), 0.0, 1e-9);
+    p.classical = false;
+    EXPECT_LT(theory_point(p).get("pearson"), -0.5);
+  }
   ExactOptions eo;
   eo.fluctuations = false;
   eo.omega_derivative = false;

@@ -10,9 +10,10 @@
 // how long it takes.
 //
 // Build (from the repository root, after building the libraries in build/):
-//   g++ -O2 -march=native -std=c++20 -fopenmp -Iinclude -I/usr/include/eigen3 validate/quartic_limit_cycle.cpp \
-//     -Lbuild -lsynctur_engines -lsynctur_noise -lsynctur_dynamics -lsynctur_physics -lsynctur_numerics -lfftw3 \
-//     -o build/quartic_limit_cycle
+//   g++ -O2 -march=native -std=c++20 -fopenmp -Iinclude -I/usr/include/eigen3
+//   validate/quartic_limit_cycle.cpp \
+//     -Lbuild -lsynctur_engines -lsynctur_noise -lsynctur_dynamics -lsynctur_physics
+//     -lsynctur_numerics -lfftw3 \ -o build/quartic_limit_cycle
 // Run: build/quartic_limit_cycle LAMBDA [STATISTICS=classical|quantum] [PERIODS] [GAMMA_2]
 #include <cmath>
 #include <cstdio>
