@@ -421,13 +421,16 @@ PYBIND11_MODULE(_core, m) {
       .def(
           "values",
           [](const io::Config& c) {
-            // Every schema key with its validated value: float, int, bool or str.
+            // Every schema key the JSON head echoes (io::echo_parameter) with its validated
+            // value: float, int, bool or str.
             py::list out;
             for (const auto& [k, v] : c.values)
-              std::visit([&](const auto& x) { out.append(py::make_tuple(k, x)); }, v);
+              if (io::echo_parameter(k, v))
+                std::visit([&](const auto& x) { out.append(py::make_tuple(k, x)); }, v);
             return out;
           },
-          "[(section.key, value)] in schema order, typed (float, int, bool, str).")
+          "[(section.key, value)] in schema order as the JSON head echoes them, typed (float, "
+          "int, bool, str).")
       .def("head", &point_head, "command"_a, "The JSON head the CLI writes for a point.")
       .def("table_head", &table_head, "command"_a, "The JSON head the CLI writes for a table.");
 

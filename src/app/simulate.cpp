@@ -39,6 +39,7 @@ const std::vector<std::string>& compared_keys() {
 /// pearson / pearson_tilde are bath-2-only quantities (the driven bath off), whose exact value
 /// is theory's (exact at gamma_1 = 0); the driven state's are pearson_driven, ... (exact's).
 void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
+  if (p.quartic()) return;  // theory and exact are linear solvers: no reference (issue 16)
   const Results t = theory_point(p, cfg.theory);
   ExactOptions eo = exact_options(cfg);
   eo.omega_derivative = cfg.simulation.omega_derivative;

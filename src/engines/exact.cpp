@@ -12,7 +12,8 @@
 
 #include "engines/hill_solver.hpp"
 #include "synctur/dynamics/floquet.hpp"
-#include "synctur/engines/theory.hpp"  // pearson_coefficient
+#include "synctur/engines/simulation_options.hpp"  // InputRefusedError
+#include "synctur/engines/theory.hpp"              // pearson_coefficient
 #include "synctur/noise/noise.hpp"
 #include "synctur/numerics/quadrature.hpp"
 #include "synctur/physics/spectra.hpp"
@@ -168,7 +169,8 @@ class Integrand {
         forms_(make_forms(solver_.state_space())),
         b1_(driven_bath(p)),
         b2_(static_bath(p)),
-        fluct_(fluct) {}
+        fluct_(fluct),
+        hq_(p.classical ? 0.0 : 1.0) {}
 
   /// Band-limited noise: every symmetrised spectrum S_k(w) becomes S_k(w) W(|w|)^2 (the means
   /// and the S S' part of the fluctuations; J J' untouched).  band <= 0: none.
@@ -320,7 +322,8 @@ class Integrand {
       S[0] *= g;
       S[1] *= g;
     }
-    const double J[2] = {b1_.J(w), b2_.J(w)};
+    // Classical statistics: no commutator part (the J J' weight is hbar^2 times the S S' one)
+    const double J[2] = {hq_ * b1_.J(w), hq_ * b2_.J(w)};
     for (int p = -P; p <= P; ++p) {
       const double wp = w - p * p_.Omega;
       double Sp[2] = {b1_.S(wp), b2_.S(wp)};
@@ -372,6 +375,7 @@ class Integrand {
   Forms forms_;
   BathSpectrum b1_, b2_;
   bool fluct_;
+  double hq_;  ///< 1 quantum, 0 classical: weight of the commutator part J J'
   double band_ = 0.0, taper_ = 0.25;
   TaperShape shape_ = TaperShape::Smooth;
   int P_ = -1;
@@ -974,6 +978,7 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
     throw std::invalid_argument("exact: option " + bad.front().first + " " + bad.front().second);
   if (const auto bad = p.validate(); !bad.empty())
     throw std::invalid_argument("exact: " + bad.front().first + " " + bad.front().second);
+  if (p.quartic()) throw InputRefusedError(quartic_refusal("exact", p));
   if (p.mass != 1.0) {  // mass-scaled coordinates (model.hpp): solve at m = 1, rescale
     Results r = exact_point(with_unit_mass(p), opt, stability_message);
     rescale_from_unit_mass(r, p.mass);
@@ -991,6 +996,7 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
   r.set("steady_state", st.stable ? 1.0 : 0.0);
   r.set("floquet_slowest_rate", fs.slowest_rate);
   r.set("f_B", p.f_B());
+  if (p.classical) r.set("classical", 1.0);  // D = D_sym: no commutator part
   if (!st.stable) return r;
 
   Integrand F(p, opt.fluctuations);

@@ -15,6 +15,7 @@
 
 #include "dynamics/step_sampling.hpp"
 #include "synctur/dynamics/commutator.hpp"
+#include "synctur/dynamics/quartic.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/scheme_expectation.hpp"
 #include "synctur/engines/theory.hpp"
@@ -77,7 +78,7 @@ struct BlockLayout {
 
 /// One unit (1 or 2 trajectories sharing xi_2; the second has -xi_1): runs warm-up and
 /// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].
-template <int NT>
+template <int NT, bool Quartic = false>
 void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout& bl,
               const ProgressCallback& tick, double* out, Autocorrelator* corr) {
   const Propagator& prop = plan.propagator();
@@ -88,6 +89,11 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
   const Propagator* half = plan.half_step_propagator();
   const double* hmaps = half ? half->data() : nullptr;
   const double m = p.mass, mg2 = p.mass * p.gamma_2;
+  // Quartic potential (quartic.hpp): Strang splitting K(dt/2) M_k K(dt/2); the mid-step state
+  // of Simpson's rule is K(dt/4) M_half K(dt/4).
+  // (a separate instantiation: the linear code path is compiled exactly as without it)
+  constexpr bool quartic = Quartic;
+  const QuarticKick kick(p, 0.5 * prop.dt()), kick_mid(p, 0.25 * prop.dt());
 
   NoiseStream s2(plan.static_noise(), RngKey{opt.seed, unit, kStaticBathId});
   std::unique_ptr<NoiseStream> s1;
@@ -139,7 +145,15 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
           if (half) {  // first half step (phase 2k of 2n), noise linear to the mid value
             const double x1m = 0.5 * a * (x1k + x1n), x2m = 0.5 * (x2k + x2n);
             double mid[kStateDim];
-            apply_map(hmaps + 45 * 2 * k, s[t], a * x1k, x2k, x1m, x2m, mid);
+            if constexpr (quartic) {
+              double pre[kStateDim];
+              std::copy(s[t], s[t] + kStateDim, pre);
+              kick_mid.apply(pre);
+              apply_map(hmaps + 45 * 2 * k, pre, a * x1k, x2k, x1m, x2m, mid);
+              kick_mid.apply(mid);
+            } else {
+              apply_map(hmaps + 45 * 2 * k, s[t], a * x1k, x2k, x1m, x2m, mid);
+            }
             sample(half->drive(2 * k + 1), mid, x1m, x2m, 2.0 / 3.0, acc[t]);
           }
         }
@@ -147,7 +161,9 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
       for (int t = 0; t < NT; ++t) {
         const double a = t == 0 ? 1.0 : -1.0;
         double nx[kStateDim];
+        if constexpr (quartic) kick.apply(s[t]);
         apply_map(M, s[t], a * x1k, x2k, a * x1n, x2n, nx);
+        if constexpr (quartic) kick.apply(nx);
         for (int r = 0; r < kStateDim; ++r) s[t][r] = nx[r];
       }
       if (++k == n) {
@@ -385,10 +401,12 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     try {
       double* out = data.data() + per_unit * static_cast<std::size_t>(u);
       Autocorrelator* c = corr.data() + static_cast<std::size_t>(u * NT * 3);
+      const auto uu = static_cast<std::uint32_t>(u);
+      const bool q = plan.params().quartic();  // quartic.hpp: Strang splitting
       if (NT == 2)
-        run_unit<2>(plan, static_cast<std::uint32_t>(u), bl, tick, out, c);
+        q ? run_unit<2, true>(plan, uu, bl, tick, out, c) : run_unit<2>(plan, uu, bl, tick, out, c);
       else
-        run_unit<1>(plan, static_cast<std::uint32_t>(u), bl, tick, out, c);
+        q ? run_unit<1, true>(plan, uu, bl, tick, out, c) : run_unit<1>(plan, uu, bl, tick, out, c);
     } catch (const std::exception& e) {
 #pragma omp critical(synctur_simulate_failure)
       if (failure.empty()) failure = e.what();
@@ -768,6 +786,26 @@ Results exact_means(const ModelParams& p) {
   return exact_point(p, eo);
 }
 
+/// Issue 16: what the statistics and the potential mean for the run's keys (docs/KEYS.md):
+/// classical = 1 (D = D_sym), semiclassical = 1 (quantum noise with lambda != 0) with one
+/// warning line, and a warning when simulation.bias cannot be applied (lambda != 0).
+void statistics_notes(Results& r, const ModelParams& p, const SimulationOptions& opt) {
+  if (p.classical) r.set("classical", 1.0);
+  if (!p.quartic()) return;
+  if (!p.classical) {
+    r.set("semiclassical", 1.0);
+    add_warning(r,
+                "semiclassical: quantum noise with system.quartic_A/B != 0 is the 'quantum "
+                "thermal bath' approximation, exact for linear oscillators only (zero-point "
+                "energy can leak between modes, D_comm is the linear part's): docs/CLASSICAL.md");
+  }
+  if (opt.bias != "off")
+    add_warning(r,
+                "bias: no discretisation offsets for system.quartic_A/B != 0 (the scheme "
+                "expectation is linear): the means are NOT corrected, check dt convergence "
+                "(simulation.dt_accuracy)");
+}
+
 }  // namespace
 
 SimulationJob::SimulationJob(const ModelParams& p, const SimulationOptions& opt)
@@ -813,7 +851,10 @@ std::uint64_t SimulationJob::progress_ticks() const {
 
 Results SimulationJob::run(int threads, const ProgressCallback& tick,
                            const Distribution* dist) const {
-  const bool bias_on = opt_.bias != "off", correct = opt_.bias == "correct";
+  // The scheme offsets are those of a linear scheme (scheme_expectation.hpp): none for a
+  // quartic potential (quartic.hpp), whose runs carry the discretisation error uncorrected.
+  const bool quartic = p_.quartic();
+  const bool bias_on = opt_.bias != "off" && !quartic, correct = bias_on && opt_.bias == "correct";
   double bias_seconds = 0.0;
   // Offsets of a plan's means from the continuum (scheme_expectation.hpp), timed.
   auto offsets = [&](const SimulationPlan& plan, const Results& reference) {
@@ -841,6 +882,7 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick,
     merge_static_run(r, q);
   }
   r.set("bias_corrected", correct ? 1.0 : 0.0);
+  statistics_notes(r, p_, opt_);
   const int U = static_cast<int>(a0.means.size());
   // f(u) evaluated with unit u deleted from every run (u = -1: all units), jackknife error.
   auto jack = [&](const std::string& key, const std::function<double(int)>& f) {
@@ -868,7 +910,9 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick,
       }
     }
     const auto c0 = std::chrono::steady_clock::now();
-    const CommutatorResult c = commutator_fluctuations(main_->propagator());
+    // Classical statistics: no commutator part, D = D_sym (D_*_comm = 0 exactly).
+    const CommutatorResult c =
+        p_.classical ? CommutatorResult{} : commutator_fluctuations(main_->propagator());
     const double comm[3] = {c.D_PA_comm, c.D_PB_comm, c.D_P_comm};
     const double err[3] = {c.D_PA_err, c.D_PB_err, c.D_P_err};
     const char* keys[3] = {"D_PA", "D_PB", "D_P"};

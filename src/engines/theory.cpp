@@ -9,6 +9,7 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "synctur/engines/simulation_options.hpp"
 #include "synctur/numerics/quadrature.hpp"
 #include "synctur/physics/response.hpp"
 #include "synctur/physics/spectra.hpp"
@@ -44,8 +45,10 @@ struct Kernel {
   double mg, inv_wc2;  ///< m gamma_1, 1 / w_c^2
   double T1, T2;       ///< temperatures (0 allowed)
   double r1, r2;       ///< 1 / 2T_1, 1 / 2T_2 (unused at T = 0)
+  bool classical;      ///< coth(w/2T) -> 2T/w, no commutator "-1" (ModelParams::classical)
 
   explicit Kernel(const ModelParams& p) {
+    classical = p.classical;
     const BathSpectrum b = driven_bath(p);
     mg = b.mass * b.gamma;
     inv_wc2 = 1.0 / (b.cutoff * b.cutoff);
@@ -116,6 +119,19 @@ struct Thermal {
 
 inline Thermal thermal(const Kernel& K, double u, double w) {
   Thermal t;
+  if (K.classical) {
+    // hbar -> 0: coth(a) -> 1/a, so J(u) coth(u/2T_1) -> 2 T_1 J(u)/u = 2 T_1 L(u) (smooth),
+    // and the commutator "-1" of coth a coth b - 1 is absent (D = D_sym).
+    double L, Lp;
+    K.spectral(u, t.j, t.jp, t.ujp, L, Lp);
+    t.h = 2.0 * K.T1 * L;
+    t.hp = 2.0 * K.T1 * Lp;
+    t.cb = thermal_factor(w, K.T2, true);
+    t.jN = t.h - t.j * t.cb;
+    t.djN = t.hp - t.jp * t.cb;
+    t.jC = t.h * t.cb;
+    return t;
+  }
   constexpr double kInf = std::numeric_limits<double>::infinity();
   const double a = K.T1 > 0.0 ? u * K.r1 : std::copysign(kInf, u);
   const double b = K.T2 > 0.0 ? w * K.r2 : std::copysign(kInf, w);
@@ -388,6 +404,7 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt,
                      std::string* stability_message) {
   if (const auto bad = p.validate(); !bad.empty())
     throw std::invalid_argument("theory: " + bad.front().first + " " + bad.front().second);
+  if (p.quartic()) throw InputRefusedError(quartic_refusal("theory", p));
   if (p.mass != 1.0) {  // mass-scaled coordinates (model.hpp): solve at m = 1, rescale
     Results r = theory_point(with_unit_mass(p), opt, stability_message);
     rescale_from_unit_mass(r, p.mass);
@@ -451,7 +468,7 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt,
   const double dalpha_ad_A = -pre * s.I[kAdDelta];
   const double alpha_dia_A = pre * s.I[kCovAA], alpha_dia_B = pre * s.I[kCovBB];
   const double dalpha_dia_A = pre * s.I[kCovAB];
-  const double dbeta_dia_A = -coth_half(Om, p.T_1) * pre * s.I[kReAB];
+  const double dbeta_dia_A = -thermal_factor(Om, p.T_1, p.classical) * pre * s.I[kReAB];
   r.set("alpha_ad_A", alpha_ad_A);
   r.set("alpha_ad_B", alpha_ad_B);
   r.set("dalpha_ad_A", dalpha_ad_A);
@@ -472,13 +489,14 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt,
   r.set("P_A_ad", PA_ad);
   r.set("P_A_dia", PA_dia);
   r.set("D_PA_ad", Om * Om * fA * fA * pre * s.I[kAdDAA]);
-  r.set("D_PA_dia", Om * Om * fA * fA * J1O * coth_half(Om, p.T_1) * alpha_dia_A);
+  r.set("D_PA_dia", Om * Om * fA * fA * J1O * thermal_factor(Om, p.T_1, p.classical) * alpha_dia_A);
   r.set("Q_PA_ad", 2.0 * Om * Om * (alpha_ad_A + fB * fB * alpha_ad_B) * alpha_ad_A /
                        (fB * fB * dalpha_ad_A * dalpha_ad_A));
   const double Ct = dalpha_dia_A / alpha_dia_A;
   r.set("Q_PA_dia", Om / p.T_1 * (1.0 + fB * fB * alpha_dia_B / alpha_dia_A) /
                         std::pow(1.0 + Ct * fB * Om / p.cutoff, 2));
   r.set("f_B", fB);
+  if (p.classical) r.set("classical", 1.0);  // D = D_sym: no commutator part
 
   if (opt.omega_threshold) r.set("Omega_th", st.stable ? omega_threshold(p, opt) : kNaN);
   r.set("evaluations", static_cast<double>(c.evaluations + s.evaluations));

@@ -166,6 +166,23 @@ std::vector<KeySpec> make_schema() {
       model("system.mass", "oscillator mass m > 0 [mass]"),
       model("system.omega_A", "frequency w_A > 0 [frequency]"),
       model("system.omega_B", "frequency w_B > 0, != w_A [frequency]"),
+      // Optional [system] keys (issue 16): range rules in ModelParams::validate(); echoed in the
+      // JSON "parameters" only when not at their default (echo_parameter).
+      string(
+          "system.statistics", std::string("quantum"), one_of({"quantum", "classical"}),
+          [](Config& c, const ConfigValue& v) {
+            c.model.classical = std::get<std::string>(v) == "classical";
+          },
+          "noise statistics: quantum (J coth(w/2T)) or classical (2T J/w, D = D_sym)"),
+      real(
+          "system.quartic_A", 0.0, non_negative(),
+          [](Config& c, const ConfigValue& v) { c.model.quartic_A = std::get<double>(v); },
+          "lambda_A >= 0 of V_A = m w_A^2 x^2/2 + lambda_A x^4/4 (simulate only) "
+          "[energy/length^4]"),
+      real(
+          "system.quartic_B", 0.0, non_negative(),
+          [](Config& c, const ConfigValue& v) { c.model.quartic_B = std::get<double>(v); },
+          "lambda_B >= 0 of V_B (simulate only) [energy/length^4]"),
       model("static_bath.gamma", "gamma_2 > 0, static Ohmic bath (nu = 2) [frequency]"),
       model("static_bath.temperature", "T_2 >= 0 [frequency]"),
       model("driven_bath.gamma", "gamma_1 > 0, driven Drude bath (nu = 1) [frequency]"),
@@ -735,6 +752,12 @@ std::string closest_match(const std::string& word, const std::vector<std::string
   }
   const std::size_t limit = std::max<std::size_t>(2, word.size() / 4);
   return bestd <= limit ? best : std::string();
+}
+
+bool echo_parameter(const std::string& path, const ConfigValue& v) {
+  if (path == "system.statistics") return std::get<std::string>(v) != "quantum";
+  if (path == "system.quartic_A" || path == "system.quartic_B") return std::get<double>(v) != 0.0;
+  return true;
 }
 
 const std::vector<KeySpec>& config_schema() {

@@ -51,6 +51,7 @@ Json json_head(const Provenance& prov, const Config& cfg) {
   j["overrides"] = prov.overrides;
   Json& params = j["parameters"] = Json::object();
   for (const auto& [path, value] : cfg.values) {
+    if (!echo_parameter(path, value)) continue;
     const auto dot = path.find('.');
     params[path.substr(0, dot)][path.substr(dot + 1)] = json_of(value);
   }

@@ -285,10 +285,11 @@ void NoisePlan::build(const NoiseOptions& opt) {
     std::size_t M = 1;
     while (M < M_max && tail[M] > opt.filter_tol * total) ++M;
     M_ = M;
-    trunc_ = tail[M] / total;
+    // total = 0: a noiseless bath (classical statistics at T = 0), h = 0
+    trunc_ = total > 0.0 ? tail[M] / total : 0.0;
     tail_amp_ = 0.0;
     for (std::size_t k = M + 1; k <= half; ++k) tail_amp_ = std::max(tail_amp_, std::abs(hf[k]));
-    tail_amp_ /= std::abs(hf[0]);
+    if (total > 0.0) tail_amp_ /= std::abs(hf[0]);
     h_.assign(hf.begin(), hf.begin() + static_cast<std::ptrdiff_t>(M + 1));
   }
 

@@ -142,6 +142,11 @@ std::vector<std::pair<std::string, std::string>> ModelParams::validate() const {
                      "must differ from system.omega_A (the relative mode is undamped otherwise: "
                      "no steady state)");
   }
+  for (const auto& [key, lam] : {std::pair<const char*, double>{"system.quartic_A", quartic_A},
+                                 std::pair<const char*, double>{"system.quartic_B", quartic_B}})
+    if (!(lam >= 0.0 && lam / (mass * mass) <= kQuarticMax))
+      bad.emplace_back(key, "must be >= 0 with lambda / m^2 <= " + bound(kQuarticMax) + " (got " +
+                                fmt(lam) + "): lambda x^4/4 is a confining quartic term");
   if (bad.empty()) {
     const double fb = f_B();
     if (!(fb >= kFBMin && fb <= kFBMax))
@@ -150,6 +155,14 @@ std::vector<std::pair<std::string, std::string>> ModelParams::validate() const {
                                       "] (got r = " + fmt(r) + ")");
   }
   return bad;
+}
+
+std::string quartic_refusal(const std::string& engine, const ModelParams& p) {
+  const bool a = p.quartic_A != 0.0;
+  return std::string(a ? "system.quartic_A" : "system.quartic_B") + ": must be 0 for `" + engine +
+         "` (got " + fmt(a ? p.quartic_A : p.quartic_B) + "): " + engine +
+         " solves the linear model only; the quartic oscillators are integrated by `synctur "
+         "simulate` alone (docs/CLASSICAL.md)";
 }
 
 const std::vector<std::string>& model_keys() {
@@ -179,6 +192,9 @@ void set_param(ModelParams& p, const std::string& key, double v) {
 ModelParams with_unit_mass(const ModelParams& p) {
   ModelParams q = p;
   q.mass = 1.0;
+  // lambda x^4/4 = (lambda / m^2) x~^4/4 with x~ = sqrt(m) x
+  q.quartic_A = p.quartic_A / (p.mass * p.mass);
+  q.quartic_B = p.quartic_B / (p.mass * p.mass);
   return q;
 }
 

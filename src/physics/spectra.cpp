@@ -13,6 +13,12 @@ double coth_half(double w, double T) {
   return 1.0 / std::tanh(x);
 }
 
+double thermal_factor(double w, double T, bool classical) {
+  if (!classical) return coth_half(w, T);
+  if (w == 0.0) return 0.0;
+  return 2.0 * T / w;
+}
+
 double coth_half_dw_neg(double w, double T) {
   if (T == 0.0) return 0.0;
   const double x = w / (2.0 * T);
@@ -49,6 +55,7 @@ double BathSpectrum::S(double w) const {
     // limit w -> 0 of J(w) coth(w/2T) = 2 T J'(0)
     return 2.0 * T * dJ(0.0);
   }
+  if (classical) return kind == Kind::Ohmic ? 2.0 * T * mass * gamma : 2.0 * T * J(a) / a;
   return J(a) * coth_half(a, T);
 }
 
@@ -76,6 +83,7 @@ BathSpectrum static_bath(const ModelParams& p) {
   b.mass = p.mass;
   b.gamma = p.gamma_2;
   b.T = p.T_2;
+  b.classical = p.classical;
   return b;
 }
 
@@ -86,6 +94,7 @@ BathSpectrum driven_bath(const ModelParams& p) {
   b.gamma = p.gamma_1;
   b.cutoff = p.cutoff;
   b.T = p.T_1;
+  b.classical = p.classical;
   return b;
 }
 

@@ -66,6 +66,11 @@ struct KeySpec {
   std::string doc;  ///< one-line description with unit
 };
 
+/// Whether the JSON head echoes this key's value: false for the optional keys of issue 16
+/// (system.statistics, system.quartic_A, system.quartic_B) at their defaults, so that the
+/// output of a linear quantum run is the same as before they existed.
+bool echo_parameter(const std::string& path, const ConfigValue& v);
+
 /// Every accepted key outside [sweep], in output order.
 const std::vector<KeySpec>& config_schema();
 

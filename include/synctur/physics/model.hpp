@@ -24,6 +24,15 @@ struct ModelParams {
   double Omega = 2.0;     ///< drive.Omega      Omega > 0         [frequency]
   double phi = 1.5707963267948966;  ///< drive.phi  relative phase of g_B [rad]
   double r = 0.0;                   ///< drive.r          r >= 0, f_B = (Omega/w_c)^r [1]
+  /// system.statistics = "classical": the hbar -> 0 limit, noise spectra 2 T J(w)/w instead
+  /// of J(w) coth(w/2T) and no commutator part of the fluctuations (D = D_sym).  Not in
+  /// model_keys() (not a number, not sweepable); default "quantum".
+  bool classical = false;
+  /// system.quartic_A, system.quartic_B: lambda_l >= 0 of V_l = m w_l^2 x^2/2 + lambda_l x^4/4
+  /// [energy/length^4]; only `simulate` integrates lambda != 0 (docs/CLASSICAL.md).  Not in
+  /// model_keys(); default 0.
+  double quartic_A = 0.0, quartic_B = 0.0;
+  bool quartic() const { return quartic_A != 0.0 || quartic_B != 0.0; }
 
   /// Drive weights (paper, below Eq. 19): f_A = 1, f_B = (Omega/w_c)^r.
   double f_A() const { return 1.0; }
@@ -58,6 +67,9 @@ struct ParamRange {
 const std::vector<ParamRange>& model_ranges();
 inline constexpr double kFBMin = 1e-30;
 inline constexpr double kFBMax = 1e4;
+/// Upper bound of lambda / m^2 for system.quartic_A, quartic_B (the value in mass-scaled
+/// coordinates, model.hpp): beyond it the kick lambda x^3 dt is not small at any resolvable dt.
+inline constexpr double kQuarticMax = 1e6;
 /// "[1e-06, 1000000] x system.omega_A" etc.: the rule text printed by validate() and
 /// documented in docs/INPUTS.md (tests/test_config.cpp compares the two).
 std::string describe_range(const ParamRange& r);
@@ -77,6 +89,10 @@ ModelParams with_unit_mass(const ModelParams& p);
 int mass_exponent(const std::string& key);
 /// r (computed at m = 1) -> the values at mass m: every key with mass_exponent -1 divided by m.
 void rescale_from_unit_mass(Results& r, double mass);
+
+/// The one-line refusal of a linear engine ("theory", "exact") for lambda != 0:
+/// "system.quartic_A: must be 0 for `theory` (got 0.1): ...".
+std::string quartic_refusal(const std::string& engine, const ModelParams& p);
 
 /// The (section.key) names of the model parameters, in output order, and accessors by name.
 const std::vector<std::string>& model_keys();

@@ -19,6 +19,11 @@ namespace synctur {
 /// every integrand that contains it multiplies it by something that vanishes there.
 double coth_half(double w, double T);
 
+/// The thermal factor of the symmetrised noise spectrum: coth(w/2T) (quantum) or its
+/// hbar -> 0 limit 2T/w (classical; 0 at T = 0: a classical bath at T = 0 has no noise).  At
+/// w = 0 both return 0 (the odd principal value, as coth_half).
+double thermal_factor(double w, double T, bool classical);
+
 /// 1 / (2T sinh^2(w/2T)) = -d/dw coth(w/2T) ... times 1, i.e. d/dw coth(w/2T) = -this.
 /// Zero for T = 0 (away from w = 0).
 double coth_half_dw_neg(double w, double T);
@@ -30,10 +35,13 @@ struct BathSpectrum {
   double gamma = 1.0;  ///< damping rate                                    [frequency]
   double cutoff = std::numeric_limits<double>::infinity();  ///< w_c (Drude) [frequency]
   double T = 0.0;  ///< temperature                                     [frequency]
+  /// Classical statistics (ModelParams::classical): S(w) = 2 T J(|w|)/|w| instead of
+  /// J(|w|) coth(|w|/2T).  J, Gamma, L_a (response) are the same.
+  bool classical = false;
 
   double J(double w) const;   ///< spectral density (odd in w)
   double dJ(double w) const;  ///< dJ/dw
-  double S(double w) const;   ///< J(|w|) coth(|w|/2T): symmetrised two-sided spectrum
+  double S(double w) const;   ///< J(|w|) coth(|w|/2T) (classical: 2T J(|w|)/|w|), two-sided
   /// Friction kernel Gamma(t) for t > 0 (Drude: m gamma w_c e^{-w_c t}; Ohmic: a delta,
   /// 2 m gamma delta(t), returned here as NaN: use gamma directly).
   double Gamma(double t) const;
