@@ -7,6 +7,21 @@
 
 namespace synctur::app {
 
+SimulationJob make_job(const ModelParams& p, const io::Config& cfg) {
+  try {
+    return SimulationJob(p, cfg.simulation);
+  } catch (const InputRefusedError& e) {
+    const std::string msg = e.what(), key = msg.substr(0, msg.find(':'));
+    for (const auto& s : cfg.overrides) {
+      std::string k = s.substr(0, s.find('='));
+      k.erase(k.find_last_not_of(" \t") + 1);
+      k.erase(0, k.find_first_not_of(" \t"));
+      if (k == key) throw InputRefusedError("--set " + msg);
+    }
+    throw;
+  }
+}
+
 std::vector<double> model_row(const ModelParams& p) {
   std::vector<double> row;
   for (const auto& k : model_keys()) row.push_back(get_param(p, k));

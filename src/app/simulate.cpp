@@ -57,7 +57,7 @@ void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
 
 Results simulate_point(const ModelParams& p, const io::Config& cfg, int threads, const Tick& tick,
                        const Start& start, const Tick& sampled, const Distribution* dist) {
-  const SimulationJob job(p, cfg.simulation);
+  const SimulationJob job = make_job(p, cfg);
   if (start) start(job.progress_ticks(dist));
   Results r = job.run(threads, tick, dist);
   if (sampled) sampled();

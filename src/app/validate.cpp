@@ -246,7 +246,7 @@ ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt,
     throw NoSteadyStateError(message, ex.get("floquet_slowest_rate"));
   const Results th = theory_point(p, cfg.theory);
 
-  const SimulationJob job(p, cfg.simulation);
+  const SimulationJob job = make_job(p, cfg);
   if (start) start(job.progress_ticks(dist));
   const Results sim = job.run(threads, tick, dist);
   if (sampled) sampled();

@@ -57,6 +57,20 @@ void check_run_size(const SimulationOptions& opt, int n) {
   const double bytes = per_traj_bytes * opt.trajectories;
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   const double ram = pages > 0 && page > 0 ? static_cast<double>(pages) * page : 0.0;
+  // The step maps: n phases, and 2n more for Simpson's mid-step samples (fig2a with
+  // noise.band_limit = 1e308 asked for n = 1e8: 100 GB of maps, a bad_alloc before this check).
+  const double map_bytes = 3.0 * n * sizeof(StepMatrix);
+  if (ram > 0.0 && map_bytes > 0.5 * ram) {
+    const char* key = opt.steps_per_period > 0     ? "simulation.steps_per_period"
+                      : opt.noise.band_limit > 0.0 ? "noise.band_limit"
+                                                   : "simulation.dt_accuracy";
+    throw InputRefusedError(std::string(key) + ": gives " + std::to_string(n) +
+                            " steps per period, whose step maps need about " +
+                            fmt_g(map_bytes / 1073741824.0) +
+                            " GiB, more than half of this "
+                            "machine's " +
+                            fmt_g(ram / 1073741824.0) + " GiB");
+  }
   if (ram > 0.0 && bytes > 0.5 * ram)
     throw InputRefusedError("simulation.trajectories: " + std::to_string(opt.trajectories) +
                             " trajectories need about " + fmt_g(bytes / 1073741824.0) +

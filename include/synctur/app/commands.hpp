@@ -85,6 +85,10 @@ std::vector<Results> simulate_sweep(const std::vector<SweepPoint>& pts, const io
                                     int threads, const Tick& point_tick = {},
                                     const Tick& chunk_tick = {});
 
+/// The SimulationJob of cfg.simulation at p.  A refusal of the run's size (InputRefusedError
+/// naming a key) names `--set KEY` when that key came from a --set override.
+SimulationJob make_job(const ModelParams& p, const io::Config& cfg);
+
 // --- validate -------------------------------------------------------------------------------
 struct ValidateOptions {
   double tolerance_z = 4.0;                ///< pass iff every |z| < tolerance_z (> 0)
