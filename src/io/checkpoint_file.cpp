@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -115,8 +116,7 @@ std::pair<std::string, long> kill_hook() {
 }
 
 [[noreturn]] void fail(const std::string& what, const std::string& path) {
-  throw std::runtime_error("checkpoint: cannot " + what + " " + path + ": " +
-                           std::strerror(errno));
+  throw std::runtime_error("checkpoint: cannot " + what + " " + path + ": " + std::strerror(errno));
 }
 
 void write_all(int fd, const char* p, std::size_t n, const std::string& path) {
@@ -173,6 +173,7 @@ void write_checkpoint(const std::string& path, const CheckpointMeta& meta,
                       const CheckpointImage& image) {
   static long count = 0;  // files written by this process (the test hook counts them)
   ++count;
+  const auto t0 = std::chrono::steady_clock::now();
   const std::string body = payload(meta, image);
   std::string file(kMagic, 8);
   auto put = [&file](const auto& v) { file.append(reinterpret_cast<const char*>(&v), sizeof v); };
@@ -202,6 +203,10 @@ void write_checkpoint(const std::string& path, const CheckpointMeta& meta,
     ::fsync(dfd);
     ::close(dfd);
   }
+  if (std::getenv("SYNCTUR_CHECKPOINT_LOG"))  // diagnostics (docs/CHECKPOINT.md)
+    std::fprintf(stderr, "checkpoint %ld: %s, %zu bytes in %.3f s\n", count, path.c_str(),
+                 file.size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   if (phase == "after" && at == count) std::raise(SIGKILL);  // test only
 }
 
