@@ -373,10 +373,13 @@ void raise_with(PyObject* type, const std::string& message,
   PyErr_SetObject(type, inst.ptr());
 }
 
-/// The key an InputRefusedError names ("simulation.periods: ...").
+/// The key an InputRefusedError names ("simulation.periods: ...", or "--set simulation.periods:
+/// ..." when the key came from an override).
 std::string leading_key(const std::string& what) {
   const auto colon = what.find(':');
-  return colon == std::string::npos ? std::string() : what.substr(0, colon);
+  if (colon == std::string::npos) return {};
+  const std::string k = what.substr(0, colon);
+  return k.rfind("--set ", 0) == 0 ? k.substr(6) : k;
 }
 
 }  // namespace

@@ -56,10 +56,11 @@ void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
 }
 
 Results simulate_point(const ModelParams& p, const io::Config& cfg, int threads, const Tick& tick,
-                       const Start& start, const Tick& sampled, const Distribution* dist) {
+                       const Start& start, const Tick& sampled, const Distribution* dist,
+                       RunCheckpoint* checkpoint) {
   const SimulationJob job = make_job(p, cfg);
   if (start) start(job.progress_ticks(dist));
-  Results r = job.run(threads, tick, dist);
+  Results r = job.run(threads, tick, dist, checkpoint);
   if (sampled) sampled();
   add_references(r, p, cfg);
   return r;

@@ -11,6 +11,7 @@
 #include "cluster.hpp"
 #include "synctur/dynamics/floquet.hpp"
 #include "synctur/engines/simulation_options.hpp"
+#include "synctur/io/checkpoint_file.hpp"
 
 namespace synctur::cli {
 
@@ -119,6 +120,11 @@ Args parse_args(const std::string& command, const std::vector<std::string>& word
     }
   }
   if (a.help) return a;
+  // `simulate --resume FILE` takes the input from the checkpoint (no CONFIG).
+  if (positional.empty() && a.extra.count("--resume")) {
+    io::resolve_output(a.output, {a.extra.at("--resume")});
+    return a;
+  }
   if (positional.empty())
     throw UsageError(command + ": missing CONFIG (a TOML file); see 'synctur " + command +
                      " --help'");
@@ -341,7 +347,8 @@ void Progress::finish() {
 /// run refused as too large), 3 no periodic steady state, 1 anything else.
 int exit_status(const std::exception& e) {
   if (dynamic_cast<const io::ConfigError*>(&e) || dynamic_cast<const UsageError*>(&e) ||
-      dynamic_cast<const io::OutputPathError*>(&e) || dynamic_cast<const InputRefusedError*>(&e))
+      dynamic_cast<const io::OutputPathError*>(&e) || dynamic_cast<const InputRefusedError*>(&e) ||
+      dynamic_cast<const io::CheckpointError*>(&e))
     return 2;
   if (dynamic_cast<const NoSteadyStateError*>(&e)) return 3;
   return 1;

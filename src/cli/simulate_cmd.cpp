@@ -1,10 +1,19 @@
 // synctur simulate: trajectories of the quantum Langevin equations at the point of CONFIG (or
 // at every point of its [sweep], one after the other), period-averaged observables with
 // standard errors, and the lowest-order theory values beside them.
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
+#include <tuple>
 
 #include "cluster.hpp"
 #include "common.hpp"
@@ -13,6 +22,7 @@
 #include "synctur/engines/simulation.hpp"
 #include "synctur/engines/sweep.hpp"
 #include "synctur/engines/theory.hpp"
+#include "synctur/io/checkpoint_file.hpp"
 
 namespace synctur::cli {
 
@@ -34,6 +44,11 @@ const char* kDetails =
 const std::vector<OptionSpec> kOptions = {
     {"--seed", "S", "override simulation.seed"},
     {"--quiet", "", "no comparison table on stderr"},
+    {"--checkpoint", "FILE",
+     "write the run's state to FILE (atomically) periodically and at the end"},
+    {"--checkpoint-every", "SECONDS", "wall time between checkpoints (default 600)"},
+    {"--resume", "FILE",
+     "continue the run of checkpoint FILE (no CONFIG; --set simulation.periods=N extends it)"},
 };
 
 void print_table(std::ostream& os, const Results& r, int threads) {
@@ -84,15 +99,51 @@ void print_table(std::ostream& os, const Results& r, int threads) {
 /// app::simulate_point (the job's run and the references) with a progress line; with `dist`
 /// the units are shared by the processes (a point run under MPI).
 Results run_point(const ModelParams& p, const io::Config& cfg, int threads, bool show_progress,
-                  const Distribution* dist) {
+                  const Distribution* dist, RunCheckpoint* ck = nullptr) {
   std::unique_ptr<Progress> progress;
   Results r = app::simulate_point(
       p, cfg, threads, [&progress] { progress->tick(); },
       [&](std::uint64_t total) {
         progress = std::make_unique<Progress>("simulate", total, show_progress, "chunks");
       },
-      [&progress] { progress->finish(); }, dist);
+      [&progress] { progress->finish(); }, dist, ck);
   return r;
+}
+
+// SIGINT / SIGTERM while checkpointing: the first asks the units to stop at their next chunk
+// (the checkpoint is then written, exit status 4), the second ends the process at once (the
+// last checkpoint stays valid: files are replaced atomically).
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signals = 0;
+extern "C" void on_stop_signal(int sig) {
+  const std::sig_atomic_t seen = g_signals;
+  g_signals = seen + 1;
+  if (seen > 0) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  g_stop.store(true);
+}
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+/// The key of a "key=value" override.
+std::string override_key(const std::string& s) {
+  std::string k = s.substr(0, s.find('='));
+  while (!k.empty() && std::isspace(static_cast<unsigned char>(k.back()))) k.pop_back();
+  return k;
 }
 
 }  // namespace
@@ -108,15 +159,85 @@ int simulate_main(const std::vector<std::string>& words) {
     if (a.extra.count("--seed"))
       extra.push_back(
           {"--seed", "simulation.seed", std::to_string(parse_int("--seed", a.extra.at("--seed")))});
-    const io::Config cfg = load(a, extra);
-    const io::Provenance prov = provenance(a);
+    const bool resuming = a.extra.count("--resume") > 0;
+    if (resuming && !a.config.empty())
+      throw UsageError("simulate: --resume FILE takes no CONFIG (the checkpoint holds the input)");
+    io::CheckpointMeta meta;
+    CheckpointImage image;
+    io::Config cfg;
+    io::Provenance prov = provenance(a);
+    if (resuming) {
+      // The input of the checkpoint, with the overrides given now replacing those of the same
+      // key; anything but a larger simulation.periods is refused (exit 2, file untouched).
+      std::tie(meta, image) = io::read_checkpoint(a.extra.at("--resume"));
+      std::vector<std::string> now = a.sets;
+      for (const auto& o : extra) now.push_back(o.key + "=" + o.value);
+      std::vector<std::string> sets;
+      for (const auto& o : meta.overrides)
+        if (std::none_of(now.begin(), now.end(),
+                         [&](const std::string& n) { return override_key(n) == override_key(o); }))
+          sets.push_back(o);
+      sets.insert(sets.end(), now.begin(), now.end());
+      cfg = io::parse_config(meta.config_text, meta.source, sets);
+      io::check_resume(meta, cfg);
+      prov.input = meta.source;
+      prov.overrides = sets;
+      meta.overrides = sets;
+      meta.periods = cfg.simulation.periods;
+    } else {
+      cfg = load(a, extra);
+    }
+    std::string ck_path = resuming ? a.extra.at("--resume") : std::string();
+    if (a.extra.count("--checkpoint")) ck_path = a.extra.at("--checkpoint");
+    double every = 600.0;
+    if (a.extra.count("--checkpoint-every")) {
+      every = parse_real("--checkpoint-every", a.extra.at("--checkpoint-every"));
+      if (!(every > 0.0))
+        throw UsageError("--checkpoint-every: must be > 0 seconds (got " +
+                         a.extra.at("--checkpoint-every") + ")");
+      if (ck_path.empty()) throw UsageError("--checkpoint-every: needs --checkpoint FILE");
+    }
+    if (!ck_path.empty() && cfg.sweep && !a.no_sweep)
+      throw UsageError(
+          "--checkpoint: a [sweep] input cannot be checkpointed (one point per run: "
+          "--no-sweep, or one input file per point)");
+    if (!ck_path.empty() && a.output == ck_path)
+      throw UsageError("-o: the output file is the checkpoint file");
+    if (!ck_path.empty() && !resuming) {
+      meta.source = a.config;
+      meta.config_text = read_text(a.config);
+      meta.overrides = prov.overrides;
+      for (const auto& o : extra) meta.overrides.push_back(o.key + "=" + o.value);
+      meta.periods = cfg.simulation.periods;
+    }
+    meta.resolved = io::resolved_values(cfg);
+    std::unique_ptr<RunCheckpoint> ck;
+    if (!ck_path.empty()) {
+      ck = std::make_unique<RunCheckpoint>(
+          [&meta, ck_path](const CheckpointImage& img) {
+            if (is_root()) io::write_checkpoint(ck_path, meta, img);
+          },
+          every, &g_stop, std::move(image));
+      ck->set_periodic(cluster_size() <= 1);
+      if (!resuming) ck->write_now();  // a valid (empty) checkpoint at once: the path works
+      install_stop_handlers();
+    }
     const int threads = thread_count(a);
     const bool quiet = a.extra.count("--quiet") > 0;
     const bool want_progress = cfg.simulation.progress == "always" ||
                                (cfg.simulation.progress == "auto" && progress_wanted(a));
 
     if (!cfg.sweep || a.no_sweep) {
-      const Results r = run_point(cfg.model, cfg, threads, want_progress, cluster());
+      Results r;
+      try {
+        r = run_point(cfg.model, cfg, threads, want_progress, cluster(), ck.get());
+      } catch (const RunInterrupted&) {
+        if (is_root())
+          std::cerr << "simulate: interrupted; state saved in " << ck_path
+                    << "; resume with: synctur simulate --resume " << ck_path
+                    << " [-o OUT] [--threads T]" << std::endl;
+        return 4;
+      }
       if (!quiet) print_table(std::cerr, r, threads);
       emit_point(a, prov, cfg, r);
       return 0;

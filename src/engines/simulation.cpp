@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "dynamics/step_sampling.hpp"
+#include "engines/unit_record.hpp"
 #include "synctur/dynamics/commutator.hpp"
 #include "synctur/dynamics/quartic.hpp"
 #include "synctur/engines/exact.hpp"
@@ -94,7 +95,8 @@ struct BlockLayout {
 /// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].
 template <int NT, bool Quartic = false>
 void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout& bl,
-              const ProgressCallback& tick, double* out, Autocorrelator* corr) {
+              const ProgressCallback& tick, double* out, Autocorrelator* corr,
+              RunCheckpoint* ck = nullptr, int run = 0) {
   const Propagator& prop = plan.propagator();
   const ModelParams& p = plan.params();
   const SimulationOptions& opt = plan.options();
@@ -139,6 +141,24 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
   const std::int64_t g = plan.correlation_periods();
   std::int64_t in_group = 0;
   double grp[NT][2] = {};
+
+  // Checkpoints (checkpoint.hpp): the complete state between two chunks as one record.
+  const detail::UnitRecord rec{NT, bl.count, kNObs, corr[0].state_size()};
+  auto bind = [&](auto& io) {
+    io.count(j).count(k).count(period).count(in_block).count(in_group);
+    io.position(s1.get()).position(&s2).real(xi1[0]).real(xi2[0]);
+    io.reals(&s[0][0], NT * kStateDim).reals(&acc[0][0], NT * kNObs);
+    io.reals(&blk[0][0], NT * kNObs).reals(&grp[0][0], NT * 2);
+    io.correlators(corr, 3 * NT).blocks(out);
+  };
+  auto save = [&](std::vector<double>& v) { rec.save(v, bind); };
+  if (ck) {
+    const std::vector<double>& r0 = ck->record(run, static_cast<int>(unit));
+    if (!r0.empty()) {
+      rec.load(r0, bind);
+    }
+    ck->unit_started(run, static_cast<int>(unit));
+  }
 
   while (j < total) {
     const std::size_t c = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - j));
@@ -201,7 +221,7 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
           }
           if (group_done) in_group = 0;
           ++period;
-          if (++in_block == bl.len || period == opt.periods) {
+          if (++in_block == bl.len) {
             const std::int64_t b = (period - 1) / bl.len;
             const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(in_block));
             for (int t = 0; t < NT; ++t)
@@ -217,6 +237,20 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
     xi1[0] = xi1[c];
     xi2[0] = xi2[c];
     if (tick) tick();
+    if (ck && j < total && ck->poll(run, static_cast<int>(unit), save)) return;
+  }
+  // The last block when shorter than bl.len: written, but its running sums stay in the state
+  // (an extended run continues them).
+  if (in_block > 0) {
+    const std::int64_t b = (period - 1) / bl.len;
+    const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(in_block));
+    for (int t = 0; t < NT; ++t)
+      for (int o = 0; o < kNObs; ++o) out[(t * bl.count + b) * kNObs + o] = blk[t][o] * norm;
+  }
+  if (ck) {
+    std::vector<double> v;
+    save(v);
+    ck->unit_finished(run, static_cast<int>(unit), std::move(v));
   }
 }
 
@@ -242,6 +276,24 @@ void share_unit_data(const Distribution& dist, int U, std::size_t per_unit,
     std::copy_n(rec, per_unit, data.data() + per_unit * static_cast<std::size_t>(u));
     for (std::size_t c = 0; c < nc; ++c)
       corr[static_cast<std::size_t>(u) * nc + c].load(rec + per_unit + c * per_corr);
+  }
+}
+
+/// Checkpoints under MPI: every process gets the records of the units the others ran (records
+/// of `len` doubles; a unit its owner did not run keeps the record all processes loaded).
+void share_records(const Distribution& dist, RunCheckpoint& ck, int run, int U, std::size_t len) {
+  std::vector<double> buf((len + 1) * static_cast<std::size_t>(U), 0.0);
+  for (int u = 0; u < U; ++u) {
+    const std::vector<double>& r = ck.record(run, u);
+    if (!dist.owns(u) || r.size() != len) continue;
+    double* rec = buf.data() + (len + 1) * static_cast<std::size_t>(u);
+    rec[0] = 1.0;
+    std::copy(r.begin(), r.end(), rec + 1);
+  }
+  dist.share_units(buf, len + 1, U);
+  for (int u = 0; u < U; ++u) {
+    const double* rec = buf.data() + (len + 1) * static_cast<std::size_t>(u);
+    if (rec[0] == 1.0) ck.set_record(run, u, std::vector<double>(rec + 1, rec + 1 + len));
   }
 }
 
@@ -388,13 +440,14 @@ double UnitAggregates::mean_without(int u, int c) const {
 }
 
 Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback& tick,
-                 UnitAggregates* agg, const Distribution* dist) {
+                 UnitAggregates* agg, const Distribution* dist, RunCheckpoint* ck, int run) {
   const auto t0 = std::chrono::steady_clock::now();
   const ModelParams& p = plan.params();
   const SimulationOptions& opt = plan.options();
   const int U = plan.units(), NT = plan.trajectories_per_unit();
   BlockLayout bl;
   bl.len = block_length(opt.periods);
+  if (ck) bl.len = ck->begin_run(run, U, bl.len);  // an extended run keeps its block length
   bl.count = (opt.periods + bl.len - 1) / bl.len;
   const std::size_t per_unit = static_cast<std::size_t>(NT * bl.count * kNObs);
   std::vector<double> data(per_unit * static_cast<std::size_t>(U), kNaN);
@@ -412,15 +465,18 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     num_threads(threads > 0 ? threads : omp_get_max_threads())
   for (int i = 0; i < M; ++i) {
     const int u = mine[static_cast<std::size_t>(i)];
+    if (ck && ck->stop_requested()) continue;  // stopping: units not started stay so
     try {
       double* out = data.data() + per_unit * static_cast<std::size_t>(u);
       Autocorrelator* c = corr.data() + static_cast<std::size_t>(u * NT * 3);
       const auto uu = static_cast<std::uint32_t>(u);
       const bool q = plan.params().quartic();  // quartic.hpp: Strang splitting
       if (NT == 2)
-        q ? run_unit<2, true>(plan, uu, bl, tick, out, c) : run_unit<2>(plan, uu, bl, tick, out, c);
+        q ? run_unit<2, true>(plan, uu, bl, tick, out, c, ck, run)
+          : run_unit<2>(plan, uu, bl, tick, out, c, ck, run);
       else
-        q ? run_unit<1, true>(plan, uu, bl, tick, out, c) : run_unit<1>(plan, uu, bl, tick, out, c);
+        q ? run_unit<1, true>(plan, uu, bl, tick, out, c, ck, run)
+          : run_unit<1>(plan, uu, bl, tick, out, c, ck, run);
     } catch (const std::exception& e) {
 #pragma omp critical(synctur_simulate_failure)
       if (failure.empty()) failure = e.what();
@@ -428,6 +484,14 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   }
   if (dist) failure = dist->first_failure(failure);
   if (!failure.empty()) throw std::runtime_error(failure);
+  if (ck) {  // every process gets every unit's record; a stop anywhere stops all
+    const std::size_t len = 16 + static_cast<std::size_t>(NT * (kStateDim + 2 * kNObs + 2)) +
+                            static_cast<std::size_t>(3 * NT) * corr[0].state_size() + per_unit;
+    if (dist && dist->size() > 1) share_records(*dist, *ck, run, U, len);
+    const bool stopped = ck->stop_requested();
+    if (dist ? !dist->first_failure(stopped ? "stop" : "").empty() : stopped)
+      throw RunInterrupted("simulate: stopped on request");
+  }
   if (dist && dist->size() > 1) share_unit_data(*dist, U, per_unit, data, corr);
 
   auto block = [&](int u, int t, std::int64_t b) {
@@ -863,8 +927,20 @@ std::uint64_t SimulationJob::progress_ticks() const {
   return t;
 }
 
-Results SimulationJob::run(int threads, const ProgressCallback& tick,
-                           const Distribution* dist) const {
+Results SimulationJob::run(int threads, const ProgressCallback& tick, const Distribution* dist,
+                           RunCheckpoint* ck) const {
+  if (!ck) return run_all(threads, tick, dist, nullptr);
+  try {
+    Results r = run_all(threads, tick, dist, ck);
+    return r;
+  } catch (const RunInterrupted&) {
+    ck->write_now();
+    throw;
+  }
+}
+
+Results SimulationJob::run_all(int threads, const ProgressCallback& tick, const Distribution* dist,
+                               RunCheckpoint* ck) const {
   // The scheme offsets are those of a linear scheme (scheme_expectation.hpp): none for a
   // quartic potential (quartic.hpp), whose runs carry the discretisation error uncorrected.
   const bool quartic = p_.quartic();
@@ -877,8 +953,16 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick,
     bias_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     return o;
   };
-  UnitAggregates a0;
-  Results r = simulate(*main_, threads, tick, &a0, dist);
+  // Sampling first (all runs: a stop then loses no post-processing), then the estimates.
+  UnitAggregates a0, ap, am;
+  Results r = simulate(*main_, threads, tick, &a0, dist, ck, 0);
+  Results q, rp, rm;
+  if (off_) q = simulate(*off_, threads, tick, nullptr, dist, ck, 1);
+  if (plus_) {
+    rp = simulate(*plus_, threads, tick, &ap, dist, ck, 2);
+    rm = simulate(*minus_, threads, tick, &am, dist, ck, 3);
+  }
+  if (ck) ck->write_now();  // the final state
   if (bias_on) {
     const Offsets o = offsets(*main_, exact_means(main_->params()));
     apply_offsets(r, o, correct);
@@ -886,7 +970,6 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick,
     if (!correct) warn_visible_offsets(r, o, false, r);
   }
   if (off_) {
-    Results q = simulate(*off_, threads, tick, nullptr, dist);
     // Bath 2 alone: theory's static covariances are exact at gamma_1 = 0.
     if (bias_on) {
       const Offsets o = offsets(*off_, theory_point(with_unit_mass(p_)));
@@ -972,9 +1055,6 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick,
     return r;
   }
 
-  UnitAggregates ap, am;
-  const Results rp = simulate(*plus_, threads, tick, &ap, dist);
-  const Results rm = simulate(*minus_, threads, tick, &am, dist);
   if (correct) {
     correct_unit_means(ap, offsets(*plus_, exact_means(plus_->params())));
     correct_unit_means(am, offsets(*minus_, exact_means(minus_->params())));

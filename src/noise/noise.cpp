@@ -466,6 +466,14 @@ const double* NoiseStream::next_block() {
   return out_ + p.M_;
 }
 
+void NoiseStream::seek(const std::array<std::uint64_t, 3>& pos) {
+  if (pos[2] == 0) return reset(key_, pos[0]);
+  if (pos[0] == 0 || pos[1] > plan_->B_) throw std::invalid_argument("NoiseStream: bad position");
+  reset(key_, pos[0] - 1);
+  next_block();
+  pos_ = static_cast<std::size_t>(pos[1]);
+}
+
 void NoiseStream::fill(double* out, std::size_t n) {
   const std::size_t B = plan_->B_, M = plan_->M_;
   while (n > 0) {

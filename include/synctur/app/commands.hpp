@@ -75,9 +75,10 @@ void add_references(Results& r, const ModelParams& p, const io::Config& cfg);
 /// threads, plus the references.  `start` gets the number of chunk ticks before the run,
 /// `sampled` is called when the sampling is done (before the references are computed).
 /// With `dist` (distribution.hpp, MPI) the units are shared by the processes (collective).
+/// With `checkpoint` the run resumes from and writes checkpoints (engines/checkpoint.hpp).
 Results simulate_point(const ModelParams& p, const io::Config& cfg, int threads,
                        const Tick& tick = {}, const Start& start = {}, const Tick& sampled = {},
-                       const Distribution* dist = nullptr);
+                       const Distribution* dist = nullptr, RunCheckpoint* checkpoint = nullptr);
 /// `synctur simulate` over a sweep, one point after the other; a point without a periodic
 /// steady state is a row with steady_state = 0 and floquet_slowest_rate.  `point_tick` after
 /// each point, `chunk_tick` after each chunk of steps.

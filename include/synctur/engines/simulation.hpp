@@ -26,6 +26,7 @@
 
 #include "synctur/dynamics/floquet.hpp"
 #include "synctur/dynamics/propagator.hpp"
+#include "synctur/engines/checkpoint.hpp"
 #include "synctur/engines/distribution.hpp"
 #include "synctur/engines/simulation_options.hpp"
 #include "synctur/noise/noise.hpp"
@@ -110,8 +111,11 @@ using ProgressCallback = std::function<void()>;
 /// With the driven bath off only the covariances and Pearson coefficients are meaningful.
 /// With a Distribution (distribution.hpp) this process runs only its share of the units and
 /// every process returns the same, bit-identical Results (collective: all processes call it).
+/// With a RunCheckpoint (checkpoint.hpp) the units resume from and publish their states as
+/// run number `run` of the checkpoint; throws RunInterrupted when its stop flag was raised.
 Results simulate(const SimulationPlan& plan, int threads = 0, const ProgressCallback& tick = {},
-                 UnitAggregates* aggregates = nullptr, const Distribution* dist = nullptr);
+                 UnitAggregates* aggregates = nullptr, const Distribution* dist = nullptr,
+                 RunCheckpoint* checkpoint = nullptr, int run = 0);
 
 /// A whole `synctur simulate` point: the driven run, plus (opt.pearson) the driven-bath-off
 /// run for Eqs. 11, 25, plus (opt.omega_derivative) the paired runs at Omega (1 +- h) with the
@@ -126,12 +130,16 @@ class SimulationJob {
   ///   runs), each with _se by a delete-one-unit jackknife over the runs together.
   ///   With a Distribution every run's units are shared by the processes (collective); the
   ///   deterministic parts (offsets, D_comm) are computed by every process (no communication).
+  ///   With a RunCheckpoint: every run resumes from and publishes to it, the final state is
+  ///   written when the sampling is done; a stop writes it and rethrows RunInterrupted.
   Results run(int threads = 0, const ProgressCallback& tick = {},
-              const Distribution* dist = nullptr) const;
+              const Distribution* dist = nullptr, RunCheckpoint* checkpoint = nullptr) const;
   /// Progress ticks this process reports (its share of the units of every run).
   std::uint64_t progress_ticks(const Distribution* dist) const;
 
  private:
+  Results run_all(int threads, const ProgressCallback& tick, const Distribution* dist,
+                  RunCheckpoint* ck) const;
   ModelParams p_;
   SimulationOptions opt_;
   std::unique_ptr<SimulationPlan> main_, off_, plus_, minus_;

@@ -29,6 +29,7 @@
 
 #include <fftw3.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -205,6 +206,14 @@ class NoiseStream {
 
   std::size_t block_size() const { return plan_->B_; }
   std::uint64_t next_block_index() const { return block_; }  ///< block next_block() returns
+
+  /// Read position for checkpoints (engines/checkpoint.hpp): (next block index, samples of the
+  /// current block handed out by fill(), whether a block is loaded).  seek() restores it on a
+  /// stream of the same plan and key, regenerating the loaded block from its white inputs
+  /// (a pure function of the key and the sample index), so the following samples are
+  /// bit-identical to those of the uninterrupted stream.
+  std::array<std::uint64_t, 3> position() const { return {block_, pos_, have_block_ ? 1u : 0u}; }
+  void seek(const std::array<std::uint64_t, 3>& pos);
   const NoisePlan& plan() const { return *plan_; }
   const RngKey& key() const { return key_; }
 
