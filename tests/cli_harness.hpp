@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -48,6 +50,14 @@ inline std::vector<std::string> lines(const std::string& s) {
   std::istringstream in(s);
   for (std::string l; std::getline(in, l);) v.push_back(l);
   return v;
+}
+
+/// The number after "key": in a JSON text (NaN if absent or null).
+inline double json_number(const std::string& json, const std::string& key) {
+  const std::regex re("\"" + key + "\": ([-+0-9.eE]+|null)");
+  std::smatch m;
+  if (!std::regex_search(json, m, re) || m[1] == "null") return NAN;
+  return std::stod(m[1]);
 }
 
 inline std::vector<std::string> split(const std::string& s, char sep = ',') {

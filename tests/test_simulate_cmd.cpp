@@ -15,14 +15,6 @@ namespace {
 
 class SimulateCmd : public CliHarness {};
 
-/// The number after "key": in a JSON text (NaN if absent).
-double json_number(const std::string& json, const std::string& key) {
-  const std::regex re("\"" + key + "\": ([-+0-9.eE]+|null)");
-  std::smatch m;
-  if (!std::regex_search(json, m, re) || m[1] == "null") return NAN;
-  return std::stod(m[1]);
-}
-
 const std::vector<std::string> kShort = {
     "--set", "simulation.periods=300", "--set", "simulation.trajectories=4", "--threads", "2"};
 

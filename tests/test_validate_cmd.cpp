@@ -16,14 +16,6 @@ namespace {
 
 class ValidateCmd : public CliHarness {};
 
-/// The number after "key": in a JSON text (NaN if absent or null).
-double json_number(const std::string& json, const std::string& key) {
-  const std::regex re("\"" + key + "\": ([-+0-9.eE]+|null)");
-  std::smatch m;
-  if (!std::regex_search(json, m, re) || m[1] == "null") return NAN;
-  return std::stod(m[1]);
-}
-
 const char* kQuantities[] = {"P_A",      "P_B",      "P",        "J_1",     "J_2",  "S_dot",
                              "cov_xAxA", "cov_xBxB", "cov_xAxB", "pearson", "D_PA", "D_PB",
                              "D_P",      "Q_PA",     "Q_PB",     "Q_P"};
