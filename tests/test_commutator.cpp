@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
-#include <chrono>
 #include <cmath>
 #include <complex>
 #include <iomanip>
