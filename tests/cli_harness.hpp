@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -77,10 +78,16 @@ class CliHarness : public testing::Test {
     ASSERT_TRUE(fs::exists(bin_)) << "synctur binary not found: " << bin_;
     ASSERT_TRUE(fs::exists(fs::path(src_) / "inputs" / "quickstart.toml")) << src_;
     const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(testing::TempDir()) /
-           ("synctur_" + std::string(info->test_suite_name()) + "_" + info->name());
+    // The process id keeps concurrent runs of the suite (other checkouts, CI) apart.
+    dir_ = fs::path(testing::TempDir()) / ("synctur_" + std::string(info->test_suite_name()) + "_" +
+                                           info->name() + "_" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+  }
+
+  // Kept after a failure, for inspection.
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
   }
 
   Outcome run(const std::vector<std::string>& args) {
