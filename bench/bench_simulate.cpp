@@ -6,6 +6,12 @@
 //   BM_NoiseOnly                             the two baths' noise alone, per step (the floor)
 //   BM_Speedup                               the same run on 1 and 2 threads, timed back to
 //                                            back in each iteration: counter "speedup"
+//   BM_PropagatorSetup/Om:W                  the step maps of the production grid (n = 2000)
+//                                            at gamma_2 = 100, Omega = W (counter substeps)
+//   BM_Commutator/g2:G/n:N                   D_comm (commutator.hpp) on n steps per period at
+//                                            gamma_2 = G, Omega = 2 (the maps built outside)
+// (the last two were wall-clock assertions in tests/test_propagator.cpp, < 0.5 s, and
+// tests/test_commutator.cpp, < 1 s per point; speed is measured here, not asserted there.)
 // Model: the quick-start point (gamma_2 = 1, gamma_1 = 0.01, w_c = 1.2, Omega = 2, T = 0.5),
 // automatic dt (122 steps per period).  Run:
 //   cmake -B build -DSYNCTUR_BUILD_BENCH=ON && cmake --build build -j2 && ./build/bench_simulate
@@ -15,6 +21,8 @@
 #include <chrono>
 #include <vector>
 
+#include "synctur/dynamics/commutator.hpp"
+#include "synctur/dynamics/propagator.hpp"
 #include "synctur/engines/simulation.hpp"
 #include "synctur/physics/spectra.hpp"
 
@@ -98,6 +106,41 @@ void BM_Speedup(benchmark::State& state) {
   state.counters["speedup"] = t1 / t2;
 }
 BENCHMARK(BM_Speedup)->Unit(benchmark::kSecond)->Iterations(3)->UseRealTime();
+
+ModelParams driven(double gamma_2, double Omega) {
+  ModelParams p;  // gamma_1 = 0.01, w_c = 1.2, T = 0.5
+  p.gamma_2 = gamma_2;
+  p.Omega = Omega;
+  return p;
+}
+
+void BM_PropagatorSetup(benchmark::State& state) {
+  const ModelParams p = driven(100.0, static_cast<double>(state.range(0)));
+  int substeps = 0;
+  for (auto _ : state) {
+    const Propagator pr(p, 2000);
+    substeps = pr.substeps();
+    benchmark::DoNotOptimize(pr.accuracy_estimate());
+  }
+  state.counters["substeps"] = substeps;
+}
+BENCHMARK(BM_PropagatorSetup)->ArgName("Om")->Arg(2)->Arg(200)->Unit(benchmark::kMillisecond);
+
+void BM_Commutator(benchmark::State& state) {
+  const Propagator prop(driven(static_cast<double>(state.range(0)), 2.0),
+                        static_cast<int>(state.range(1)));
+  long long products = 0;
+  for (auto _ : state) {
+    const CommutatorResult r = commutator_fluctuations(prop);
+    products = r.matrix_products;
+    benchmark::DoNotOptimize(r.D_PA_comm);
+  }
+  state.counters["matrix_products"] = static_cast<double>(products);
+}
+BENCHMARK(BM_Commutator)
+    ->ArgNames({"g2", "n"})
+    ->ArgsProduct({{1, 100}, {50, 100, 200, 400}})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -9,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -73,6 +75,11 @@ class CliHarness : public testing::Test {
                                            info->name() + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+  }
+
+  // Kept after a failure, for inspection.
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
   }
 
   Outcome run(const std::vector<std::string>& args) {

@@ -1,6 +1,8 @@
 // Shared builders of the test suite (one definition instead of a copy per test file).
 #pragma once
 
+#include <numbers>
+
 #include "synctur/engines/exact.hpp"
 #include "synctur/physics/model.hpp"
 
@@ -27,14 +29,32 @@ phi = 1.5707963267948966
 r = 0.0
 )";
 
-/// The paper's pair (m = 1, w_A = 1, w_B = 0.6, gamma_1 = 0.01, w_c = 1.2, phi = pi/2, r = 0)
-/// at static damping gamma_2, isothermal T_1 = T_2 = T and drive frequency Omega.
-inline ModelParams isothermal_point(double gamma_2, double T, double Omega) {
+/// The paper's pair (m = 1, w_A = 1, w_B = 0.6; phi = pi/2, r = 0 unless given) at static
+/// damping gamma_2, driven damping gamma_1, drive frequency Omega and Drude cutoff w_c;
+/// T_1 = T_2 = 0.5 (the ModelParams defaults).
+inline ModelParams model(double gamma_2, double gamma_1, double Omega, double cutoff,
+                         double phi = std::numbers::pi / 2, double r = 0.0) {
   ModelParams p;
   p.gamma_2 = gamma_2;
-  p.T_1 = p.T_2 = T;
+  p.gamma_1 = gamma_1;
   p.Omega = Omega;
+  p.cutoff = cutoff;
+  p.phi = phi;
+  p.r = r;
   return p;
+}
+
+/// The same pair, isothermal T_1 = T_2 = T.
+inline ModelParams point(double gamma_2, double gamma_1, double T, double Omega,
+                         double cutoff = 1.2) {
+  ModelParams p = model(gamma_2, gamma_1, Omega, cutoff);
+  p.T_1 = p.T_2 = T;
+  return p;
+}
+
+/// The same pair at the paper's gamma_1 = 0.01, isothermal T_1 = T_2 = T.
+inline ModelParams isothermal_point(double gamma_2, double T, double Omega, double cutoff = 1.2) {
+  return point(gamma_2, 0.01, T, Omega, cutoff);
 }
 
 /// The exact steady state's means only (no fluctuations, no Omega derivative).

@@ -2,6 +2,7 @@
 // error, JSON for a point, CSV rows of a sweep in order and independent of --threads.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,10 +11,13 @@
 #include <vector>
 
 #include "cli_harness.hpp"
+#include "synctur/engines/theory.hpp"
 
 namespace {
 
 using namespace synctur::test;
+using synctur::ModelParams;
+using synctur::theory_point;
 namespace fs = std::filesystem;
 
 class Cli : public CliHarness {};
@@ -157,7 +161,16 @@ y = { key = "static_bath.gamma", values = [1.0, 10.0] }
       ASSERT_EQ(row.size(), head.size());
       EXPECT_NEAR(std::stod(row[jO]), Om[ix], 1e-12);
       EXPECT_EQ(std::stod(row[jg]), g[iy]);
-      EXPECT_FALSE(row[jP].empty());
+      // The row's P_A is the theory value at the row's point (the quick-start point, whose
+      // values are the ModelParams defaults, with this Omega and gamma_2), finite and to the
+      // last digit (shortest round-trip output): not "nan", not another row's value.
+      ModelParams p;
+      p.Omega = std::stod(row[jO]);
+      p.gamma_2 = g[iy];
+      const double want = theory_point(p).get("P_A"), got = std::stod(row[jP]);
+      ASSERT_TRUE(std::isfinite(want));
+      EXPECT_TRUE(std::isfinite(got)) << row[jP];
+      EXPECT_NEAR(got, want, 1e-13 * std::abs(want)) << "Omega=" << p.Omega << " gamma_2=" << g[iy];
     }
   // No temporary files are left beside the outputs.
   int n = 0;

@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
-#include <chrono>
 #include <cmath>
 #include <complex>
 #include <iomanip>
@@ -19,6 +18,7 @@
 #include <numbers>
 #include <vector>
 
+#include "support.hpp"
 #include "synctur/dynamics/commutator.hpp"
 #include "synctur/dynamics/floquet.hpp"
 #include "synctur/numerics/quadrature.hpp"
@@ -32,16 +32,7 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 
-ModelParams model(double g2, double g1, double W, double wc, double phi = kPi / 2, double r = 0.0) {
-  ModelParams p;  // w_A = 1, w_B = 0.6, m = 1
-  p.gamma_2 = g2;
-  p.gamma_1 = g1;
-  p.Omega = W;
-  p.cutoff = wc;
-  p.phi = phi;
-  p.r = r;
-  return p;
-}
+using test::model;
 
 /// The "-1" part of Eqs. (18), (B20) with the sign of D_comm (D = D_sym - D_comm):
 ///   D_Pl,comm^(1) = Omega^2 f_l^2 / (4 pi m) int dw J_1(w + Omega) chi^(ll)''(w),

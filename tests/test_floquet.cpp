@@ -10,6 +10,7 @@
 #include <numbers>
 #include <vector>
 
+#include "support.hpp"
 #include "synctur/dynamics/floquet.hpp"
 #include "synctur/physics/response.hpp"
 
@@ -18,14 +19,7 @@ using cplx = std::complex<double>;
 
 namespace {
 
-ModelParams model(double g2, double g1, double W, double wc) {
-  ModelParams p;  // w_A = 1, w_B = 0.6, phi = pi/2, r = 0, m = 1
-  p.gamma_2 = g2;
-  p.gamma_1 = g1;
-  p.Omega = W;
-  p.cutoff = wc;
-  return p;
-}
+using test::model;
 
 // Monodromy by classical RK4 of U' = A(t) U over one period (independent of the Magnus code).
 StateMat rk4_monodromy(const ModelParams& p, int steps) {

@@ -10,6 +10,7 @@
 #include <unsupported/Eigen/MatrixFunctions>
 #include <vector>
 
+#include "support.hpp"
 #include "synctur/dynamics/propagator.hpp"
 
 using namespace synctur;
@@ -18,14 +19,7 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 
-ModelParams model(double g2, double g1, double W, double wc) {
-  ModelParams p;  // w_A = 1, w_B = 0.6, phi = pi/2, r = 0, m = 1
-  p.gamma_2 = g2;
-  p.gamma_1 = g1;
-  p.Omega = W;
-  p.cutoff = wc;
-  return p;
-}
+using test::model;
 
 // Classical RK4 for s' = A(t) s + B(t) xi(t) with a continuous input xi(t).
 template <class Xi>

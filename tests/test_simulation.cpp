@@ -9,6 +9,7 @@
 #include <cmath>
 #include <string>
 
+#include "support.hpp"
 #include "synctur/dynamics/commutator.hpp"
 #include "synctur/engines/simulation.hpp"
 #include "synctur/engines/theory.hpp"
@@ -18,10 +19,7 @@ using namespace synctur;
 namespace {
 
 ModelParams quick(double T, double Omega) {
-  ModelParams p;  // m = 1, w_A = 1, w_B = 0.6, gamma_2 = 1, gamma_1 = 0.01, w_c = 1.2, phi = pi/2
-  p.T_1 = p.T_2 = T;
-  p.Omega = Omega;
-  return p;
+  return test::isothermal_point(1.0, T, Omega);
 }
 
 SimulationOptions opts(int traj, long periods, unsigned seed = 7) {

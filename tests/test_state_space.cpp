@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "support.hpp"
 #include "synctur/physics/response.hpp"
 #include "synctur/physics/state_space.hpp"
 
@@ -19,19 +20,11 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 
-ModelParams model(double g2, double g1, double W, double wc, double r = 0.0) {
-  ModelParams p;  // w_A = 1, w_B = 0.6, phi = pi/2, m = 1
-  p.gamma_2 = g2;
-  p.gamma_1 = g1;
-  p.Omega = W;
-  p.cutoff = wc;
-  p.r = r;
-  return p;
-}
+using test::model;
 
 // A generic parameter set: every term of the equations has a distinct, O(1) coefficient.
 ModelParams generic() {
-  ModelParams p = model(0.7, 0.3, 1.7, 2.3, 0.5);
+  ModelParams p = model(0.7, 0.3, 1.7, 2.3, kPi / 2, 0.5);
   p.mass = 1.9;
   p.phi = 0.9;
   p.omega_A = 1.1;

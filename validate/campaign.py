@@ -6,11 +6,11 @@
 
 Options: --bin PATH (default build/synctur), --threads N (default 2), --only a,b,c,d.
 Writes validate/REPORT.md and validate/report_figures/*.png.  Restartable: every synctur run
-is cached as JSON under validate/cache/<sha256>.json, keyed by (command line, contents of the
-input file, synctur --version, a hash of the sources under src/ and include/), so an
-interrupted campaign resumes where it stopped, a finished one re-renders the report in
-seconds, and an engine change reruns everything.  Needs numpy and matplotlib (Debian's
-/usr/bin/python3).
+goes through validate/runner.py, which caches it under validate/cache/ keyed by (command line,
+contents of the input file, synctur --version, a hash of the binary's bytes, a hash of the
+sources under src/ and include/), so an interrupted campaign resumes where it stopped, a
+finished one re-renders the report in seconds, and a rebuilt binary or an engine change reruns
+everything.  Needs numpy and matplotlib (Debian's /usr/bin/python3).
 
 Parts: (a) `synctur validate --format json` at >= 12 points (adiabatic/diabatic Omega up to
 200, gamma_2 in {0.01, 1, 100}, w_c in {1.2, 1000}, isothermal and dT/Tbar = 1.8, r in {0, 0.5},
@@ -25,13 +25,9 @@ estimate against the measured deviation:
     /usr/bin/python3 validate/campaign.py --only f --report validate/REPORT_LONG.md
 """
 import argparse
-import csv
-import hashlib
-import io
 import json
 import math
 import os
-import shlex
 import subprocess
 import sys
 import time
@@ -44,85 +40,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 
+sys.dont_write_bytecode = True  # no validate/__pycache__ from the import below
+from runner import Runner, read_csv_text  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CACHE = os.path.join(HERE, "cache")
 FIGS = os.path.join(HERE, "report_figures")
 
 QUANTITIES = ["P_A", "P_B", "P", "J_1", "J_2", "S_dot", "eta", "cov_xAxA", "cov_xBxB",
               "cov_xAxB", "pearson_driven", "pearson_tilde_driven", "D_PA", "D_PB", "D_P", "Q_PA",
               "Q_PB", "Q_P"]
 SHOWN = ["P_A", "P_B", "P", "J_1", "S_dot", "D_PA", "Q_PA"]
-
-
-def engine_hash():
-    """sha256 of every file under src/ and include/ (names and contents): any change to the
-    engine's code makes the cached results stale (the version string alone did not: results of
-    a fixed bug were reused). Assumes --bin was built from this checkout's sources."""
-    h = hashlib.sha256()
-    for top in ("src", "include"):
-        for d, dirs, files in sorted(os.walk(os.path.join(ROOT, top))):
-            dirs.sort()
-            for f in sorted(files):
-                path = os.path.join(d, f)
-                h.update(os.path.relpath(path, ROOT).encode() + b"\0")
-                with open(path, "rb") as fh:
-                    h.update(fh.read())
-    return h.hexdigest()[:16]
-
-
-class Runner:
-    """Runs synctur with a disk cache keyed by (args, input file contents, version)."""
-
-    def __init__(self, binary, threads, launcher=""):
-        self.bin = binary
-        self.threads = threads
-        # e.g. "mpirun -np 4": every synctur call runs under it (results are bit-identical to a
-        # single process, so the cache is shared; docs/CLUSTER.md)
-        self.launcher = shlex.split(launcher)
-        self.version = subprocess.run([binary, "--version"], capture_output=True, text=True,
-                                      check=True).stdout.strip()
-        self.engine = engine_hash()
-        self.commands = []  # (label, shell command) for the report
-        self.ran = 0
-        self.cached = 0
-        os.makedirs(CACHE, exist_ok=True)
-
-    def run(self, args, label=None, record=True):
-        """synctur args... -o tmp; returns {"rc", "out", "err", "wall"} (out = file text)."""
-        inputs = [a for a in args if a.endswith(".toml")]
-        blob = json.dumps({"args": args, "inputs": [open(os.path.join(ROOT, p)).read()
-                                                     for p in inputs],
-                           "version": self.version, "engine": self.engine,
-                           "threads_independent": True},
-                          sort_keys=True)
-        key = hashlib.sha256(blob.encode()).hexdigest()[:24]
-        path = os.path.join(CACHE, key + ".json")
-        shown = "build/synctur " + " ".join(shlex.quote(a) for a in args)
-        if record:
-            self.commands.append((label or args[0], shown))
-        if os.path.exists(path):
-            self.cached += 1
-            with open(path) as f:
-                return json.load(f)
-        tmp = os.path.join(CACHE, key + ".out.tmp")
-        t0 = time.time()
-        p = subprocess.run(self.launcher + [self.bin] + args +
-                           ["--threads", str(self.threads), "-o", tmp],
-                           cwd=ROOT, capture_output=True, text=True)
-        wall = time.time() - t0
-        out = open(tmp).read() if os.path.exists(tmp) else ""
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        res = {"rc": p.returncode, "out": out, "err": p.stderr, "wall": wall, "cmd": shown}
-        if p.returncode not in (0, 1, 3):
-            sys.exit(f"campaign: {shown} failed (exit {p.returncode}): {p.stderr.strip()}")
-        with open(path + ".tmp", "w") as f:
-            json.dump(res, f)
-        os.replace(path + ".tmp", path)
-        self.ran += 1
-        print(f"  [{wall:6.1f} s] {shown}", file=sys.stderr, flush=True)
-        return res
 
 
 def save_fig(fig, name, dpi=80):
@@ -138,19 +66,6 @@ def sets(d):
     for k, v in d.items():
         out += ["--set", f"{k}={v}"]
     return out
-
-
-def read_csv(text):
-    rows = [l for l in text.splitlines() if not l.startswith("#")]
-    r = csv.DictReader(io.StringIO("\n".join(rows)))
-    cols = {k: [] for k in r.fieldnames}
-    for row in r:
-        for k in r.fieldnames:
-            try:
-                cols[k].append(float(row[k]))
-            except (TypeError, ValueError):
-                cols[k].append(float("nan"))
-    return {k: np.array(v) for k, v in cols.items()}
 
 
 def fmt(v, digits=4):
@@ -318,7 +233,7 @@ def map_runs(R, quick, g1):
                label=f"(b) exact map gamma_1 = {g1}")
     th = R.run(["theory", "inputs/fig3_wc1.2.toml", "--format", "csv"] + grid,
                label=f"(b) theory map gamma_1 = {g1}")
-    return read_csv(ex["out"]), read_csv(th["out"]), n
+    return read_csv_text(ex["out"]), read_csv_text(th["out"]), n
 
 
 def part_b(R, quick, md):
@@ -415,10 +330,10 @@ def part_c(R, quick, md, maps):
     # Fig. 4: Q vs gamma_2 at Omega = 200, T = 0.1
     npts = 13 if quick else 41
     g = sets({"sweep.x.points": npts})
-    th4 = read_csv(R.run(["theory", "inputs/fig4.toml", "--format", "csv"], label="(c) Fig. 4 theory")["out"])
+    th4 = read_csv_text(R.run(["theory", "inputs/fig4.toml", "--format", "csv"], label="(c) Fig. 4 theory")["out"])
     ex4 = {}
     for g1 in ([0.01, 1e-4]):
-        ex4[g1] = read_csv(R.run(["exact", "inputs/fig4.toml", "--format", "csv"] + g +
+        ex4[g1] = read_csv_text(R.run(["exact", "inputs/fig4.toml", "--format", "csv"] + g +
                                  sets({"driven_bath.gamma": g1}),
                                  label=f"(c) Fig. 4 exact gamma_1 = {g1}")["out"])
     sim_g2 = [0.01, 1.0] if quick else [0.01, 0.1, 1.0, 10.0, 100.0]
@@ -474,15 +389,18 @@ def part_c(R, quick, md, maps):
             f"{fmt(j[q + '_simulation_se'], 2)} ({fmt(j[q + '_z'], 3)})" for q in head) +
             f" | {j.get('failed') or '-'} |")
     md.append("")
-    # P_A at Omega = 200 vs time step (and with it the noise band limit, w_b ~ pi/(2 dt)).
+    # P_A at Omega = 200 vs time step (and with it the noise band limit, w_b ~ pi/(2 dt)), at
+    # gamma_2 = 1: the simulation point with that gamma_2 gives exact and theory (not
+    # sims[-1], which is gamma_2 = 100 in the full mode).
+    at_g1 = next((j for g2, j in sims if g2 == 1.0), None)
     md.append("P_A at the Fig. 4 point gamma_2 = 1 (Omega = 200, T = 0.1) against the time step "
               "(the automatic band limit w_b = pi/(2 dt) grows with it); exact "
-              f"{fmt(sims[-1][1]['P_A_exact'], 6) if sims else '-'}, theory "
-              f"{fmt(sims[-1][1]['P_A_theory'], 6) if sims else '-'}:\n")
+              f"{fmt(at_g1['P_A_exact'], 6) if at_g1 else '-'}, theory "
+              f"{fmt(at_g1['P_A_theory'], 6) if at_g1 else '-'}:\n")
     md.append("| steps/period | dt | band limit | P_A | +- se | z vs exact | batches per unit | "
               "P = P_A + P_B | +- se |")
     md.append("|---|---|---|---|---|---|---|---|---|")
-    pa_exact = sims[-1][1]["P_A_exact"] if sims else float("nan")
+    pa_exact = at_g1["P_A_exact"] if at_g1 else float("nan")
     for n in ([82, 164, 328] if quick else [41, 82, 164, 328, 656]):
         r = R.run(["simulate", "inputs/fig4.toml", "--no-sweep", "--quiet", "--seed", "1"] +
                   sets({"static_bath.gamma": 1, "simulation.periods": 100000 if quick else 300000,
@@ -735,7 +653,8 @@ def main():
     ap.add_argument("--report", default=os.path.join(HERE, "REPORT.md"))
     a = ap.parse_args()
     os.makedirs(FIGS, exist_ok=True)
-    R = Runner(os.path.abspath(a.bin), a.threads, a.mpirun)
+    # exit 1 (validate: some |z| >= Z) and 3 (no steady state) are results, cached too
+    R = Runner(a.bin, a.threads, launcher=a.mpirun, ok=(0, 1, 3))
     t0 = time.time()
     parts = set(a.only.split(","))
     md = [f"# Validation report ({'QUICK mode' if a.quick else 'full mode'})\n",

@@ -575,7 +575,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     tf.add_common_args(p)
     a = p.parse_args(argv)
-    runner = tf.Runner(a.synctur, a.out, a.threads, a.quick, verbose=True)
+    runner = tf.FigureRunner(a.synctur, a.out, a.threads, a.quick, verbose=True)
     m = Maps(runner)
     print("== running / reusing synctur (commands below)", flush=True)
     for n in THEORY_RUNS + ["fig2a"]:

@@ -7,25 +7,29 @@ Usage (Debian's python3, which has numpy and matplotlib):
                                                 [--quick] [--only fig3,fig8 ...]
 
 For each inputs/fig*.toml the script runs synctur with the CSV output written into the
-output directory (default validate/figures/), then draws the figure as a PNG there.  A run is
-skipped when its CSV already exists and is newer than both the TOML and the synctur binary,
-so an interrupted run can simply be restarted.  `--quick` coarsens the sweeps with
+output directory (default validate/figures/), then draws the figure as a PNG there.  Every run
+goes through validate/runner.py's cache (validate/cache/, keyed by the arguments, the input's
+contents, the binary's bytes and the sources), so an interrupted run can simply be restarted
+and a rebuilt binary or an edited input reruns what it affects.  `--quick` coarsens the sweeps with
 `--set sweep.x.points=...` overrides (maps 50 x 50, lines 100 points) and writes
 `*.quick.csv` / `*.quick.png`, so quick and full results never mix.
 
-The module is also imported by validate/theory_claims.py (CSV reading, running synctur).
+The module is also imported by validate/theory_claims.py (FigureRunner, read_csv).
 """
 
 import argparse
 import math
 import os
-import shlex
-import subprocess
+import shutil
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.dont_write_bytecode = True  # no validate/__pycache__ from the import below
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from runner import Runner, read_csv, read_csv_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 INPUTS = REPO / "inputs"
@@ -67,20 +71,18 @@ FIGURES = {
 
 
 # ----------------------------------------------------------------------------------------
-# running synctur
+# running synctur (validate/runner.py: one runner and one cache for every validate script)
 
 
-class Runner:
-    """Runs synctur into an output directory, skipping runs whose CSV is up to date."""
+class FigureRunner:
+    """Runs synctur through runner.Runner (cached in validate/cache/) and writes each named
+    output as OUT/<name>[.quick].csv."""
 
     def __init__(self, synctur, out, threads=2, quick=False, verbose=True):
-        self.synctur = Path(synctur).resolve()
         self.out = Path(out).resolve()
-        self.threads = int(threads)
         self.quick = quick
         self.verbose = verbose
-        if not self.synctur.is_file():
-            sys.exit(f"error: synctur binary not found: {self.synctur} (build it or pass --synctur)")
+        self.synctur = Runner(synctur, threads, log=self.log)
         self.out.mkdir(parents=True, exist_ok=True)
 
     def suffix(self):
@@ -89,45 +91,19 @@ class Runner:
     def csv_path(self, name):
         return self.out / f"{name}{self.suffix()}.csv"
 
-    def _fresh(self, csv, toml, sets):
-        """The CSV exists, is newer than the TOML and the binary, and its header comment
-        ('# synctur VERSION COMMAND INPUT OVERRIDES...') records the same --set overrides."""
-        if not csv.exists():
-            return False
-        t = csv.stat().st_mtime
-        if not (t > toml.stat().st_mtime and t > self.synctur.stat().st_mtime):
-            return False
-        with open(csv) as f:
-            head = f.readline()
-        if not head.startswith("# synctur"):
-            return False
-        recorded = head.split(None, 5)[5] if len(head.split(None, 5)) > 5 else ""
-        return "".join(recorded.split()) == "".join(" ".join(sets).split())
-
     def run(self, name, command, toml, extra=(), quick_extra=()):
-        """Run `synctur COMMAND TOML [extra] [quick_extra if --quick] -o CSV`; return CSV path.
-
-        `name` fixes the CSV file name (plus `.quick` with --quick).  extra/quick_extra may
-        only hold `--set k=v` pairs (they are compared with the CSV header to decide whether
-        an existing CSV can be reused)."""
+        """`synctur COMMAND TOML [extra] [quick_extra if --quick] --format csv`, written to
+        the CSV of `name` (plus `.quick` with --quick); returns that path."""
         toml = Path(toml)
         if not toml.is_absolute():
             toml = INPUTS / toml
         csv = self.csv_path(name)
         sets = list(extra) + (list(quick_extra) if self.quick else [])
-        args = [str(self.synctur), command, str(toml), *sets]
-        args += ["--threads", str(self.threads), "-o", str(csv)]
-        shown = " ".join(shlex.quote(a) for a in args)
-        if self._fresh(csv, toml, sets):
-            self.log(f"[skip, up to date] {shown}")
-            return csv
-        self.log(f"[run] {shown}")
-        t0 = time.time()
-        proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
-            raise RuntimeError(f"synctur failed (exit {proc.returncode}): {shown}")
-        self.log(f"      done in {time.time() - t0:.1f} s -> {csv}")
+        res = self.synctur.run([command, str(toml), *sets, "--format", "csv"])
+        if res["cached"]:
+            self.log(f"[cached] {res['cmd']}")
+        _place(Path(res["out_path"]), csv)
+        self.log(f"      -> {csv}")
         return csv
 
     def run_figure_input(self, name):
@@ -148,15 +124,10 @@ class Runner:
         toml = Path(toml)
         if not toml.is_absolute():
             toml = INPUTS / toml
-        args = [str(self.synctur), "theory", str(toml), "--no-sweep", "--format", "csv"]
+        args = ["theory", str(toml), "--no-sweep", "--format", "csv"]
         for s in sets:
             args += ["--set", s]
-        self.log("[run] " + " ".join(shlex.quote(a) for a in args))
-        proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
-            raise RuntimeError("synctur failed: " + " ".join(args))
-        d = parse_csv_lines(proc.stdout.splitlines())
+        d = read_csv_text(self.synctur.run(args)["out"])
         return {k: v[0] for k, v in d.items()}
 
     def log(self, msg):
@@ -164,32 +135,19 @@ class Runner:
             print(msg, flush=True)
 
 
-# ----------------------------------------------------------------------------------------
-# reading the CSVs
-
-
-def _num(s):
-    s = s.strip()
-    if s in ("nan", "null", ""):
-        return math.nan
-    return float(s)
-
-
-def parse_csv_lines(lines):
-    """synctur CSV -> {column: numpy array}.  Comment lines start with '#'.
-
-    (numpy.genfromtxt(names=True, comments='#') takes the '# synctur ...' comment line as the
-    header, so we parse by hand.)"""
-    rows = [l for l in lines if l.strip() and not l.startswith("#")]
-    names = rows[0].strip().split(",")
-    data = np.array([[_num(x) for x in r.split(",")] for r in rows[1:]], dtype=float)
-    data = data.reshape(len(rows) - 1, len(names))
-    return {n: data[:, i] for i, n in enumerate(names)}
-
-
-def read_csv(path):
-    with open(path) as f:
-        return parse_csv_lines(f.read().splitlines())
+def _place(src, dst):
+    """dst becomes the cached output src: a hard link (no second copy of a large CSV), or a
+    copy where links are not possible; nothing to do when it already is."""
+    if dst.exists() and os.path.samefile(src, dst):
+        return
+    tmp = dst.with_name(dst.name + ".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
 
 
 def unique_ordered(a):
@@ -520,7 +478,7 @@ def main(argv=None):
     add_common_args(p)
     p.add_argument("--only", default="", help="comma-separated figures, e.g. fig3,fig8")
     a = p.parse_args(argv)
-    runner = Runner(a.synctur, a.out, a.threads, a.quick)
+    runner = FigureRunner(a.synctur, a.out, a.threads, a.quick)
     figs = [f.strip() for f in a.only.split(",") if f.strip()] or list(FIGURES)
     for f in figs:
         if f not in FIGURES:

@@ -157,7 +157,8 @@ void print_command_help(std::ostream& os, const std::string& command, const std:
                      [&](const OptionSpec& e) { return e.name == o.name; }))
       line(o);
   os << "\nInput keys and the [sweep] syntax: docs/INPUTS.md.  Exit status: 0 success, 1 runtime\n"
-        "failure, 2 bad command line or bad input (one line on stderr, no output file).\n";
+        "failure, 2 bad command line or bad input (one line on stderr, no output file), 3 no\n"
+        "periodic steady state (theory, exact, simulate, validate; one line naming the rate).\n";
 }
 
 io::Config load(const Args& a, const std::vector<OptionSet>& option_sets) {

@@ -46,7 +46,7 @@ void usage(std::ostream& os) {
   }
   os << "\nInputs: docs/INPUTS.md.  Example: synctur theory inputs/quickstart.toml\n"
         "Exit status: 0 success, 1 runtime failure, 2 bad command line or bad input,\n"
-        "3 no periodic steady state (simulate, exact).\n";
+        "3 no periodic steady state (theory: of the static problem; exact, simulate, validate).\n";
 }
 
 int run_command(const std::vector<std::string>& words);

@@ -396,7 +396,7 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
     warnings_.push_back(
         "noise: band limit " + std::to_string(wb) + " < 3 w_c = " + std::to_string(3.0 * p.cutoff) +
         ": the Drude noise and memory are not resolved up to the cutoff; J_1 and the powers can "
-        "be biased (validate campaign: -44% on P_B at w_c = 1000): leave "
+        "be biased (docs/SIMULATION.md, \"Known limits\"): leave "
         "simulation.steps_per_period = 0 (automatic) with simulation.cutoff_band = 6");
   const double dt_noise = dt / opt.noise_decimation;
   if (!off_) noise1_ = std::make_unique<NoisePlan>(driven_bath(p), dt_noise, wb, opt.noise);

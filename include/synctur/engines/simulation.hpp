@@ -97,8 +97,9 @@ struct UnitAggregates {
   double mean_without(int u, int c) const;
 };
 
-/// Called after each chunk of steps of any unit (from any thread, serialised by the caller's
-/// implementation); argument: number of ticks done so far.
+/// Called once after each chunk of steps of any unit (from any thread, serialised by the
+/// caller's implementation); no argument: the callback counts the ticks itself (the total is
+/// SimulationPlan::progress_ticks()).
 using ProgressCallback = std::function<void()>;
 
 /// Run the plan with `threads` OpenMP threads (0 = OpenMP default).  Results (docs/KEYS.md):

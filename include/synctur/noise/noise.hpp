@@ -51,7 +51,7 @@ enum class TaperShape { Cosine, Smooth };
 const char* to_string(TaperShape s);                                  ///< "cosine" / "smooth"
 bool taper_shape_from_string(const std::string& s, TaperShape* out);  ///< false if unknown
 
-/// Options of the noise generator (future TOML table [noise]; keys in comments).
+/// Options of the noise generator (TOML table [noise], docs/INPUTS.md; keys in comments).
 struct NoiseOptions {
   /// noise.band_limit  w_b, where W reaches 0 [frequency]; 0 = automatic (default_band_limit).
   double band_limit = 0.0;
