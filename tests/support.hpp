@@ -2,8 +2,11 @@
 #pragma once
 
 #include <numbers>
+#include <string>
 
 #include "synctur/engines/exact.hpp"
+#include "synctur/engines/simulation_options.hpp"
+#include "synctur/numerics/results.hpp"
 #include "synctur/physics/model.hpp"
 
 namespace synctur::test {
@@ -63,6 +66,22 @@ inline Results exact_means(const ModelParams& p) {
   eo.fluctuations = false;
   eo.omega_derivative = false;
   return exact_point(p, eo);
+}
+
+/// Simulation options of the engine tests: traj trajectories x periods, the given seed, no
+/// bath-off (Pearson) run.
+inline SimulationOptions sim_options(int traj, long periods, unsigned seed) {
+  SimulationOptions o;
+  o.trajectories = traj;
+  o.periods = periods;
+  o.seed = seed;
+  o.pearson = false;
+  return o;
+}
+
+/// z of a simulated key against a reference: (value - ref) / its standard error.
+inline double z_score(const Results& r, const std::string& key, double ref) {
+  return (r.get(key) - ref) / r.get(key + "_se");
 }
 
 }  // namespace synctur::test

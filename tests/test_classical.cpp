@@ -21,6 +21,7 @@
 #include <numbers>
 #include <string>
 
+#include "support.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/simulation.hpp"
 #include "synctur/engines/theory.hpp"
@@ -44,16 +45,11 @@ ModelParams classical_point(double T, double Omega, double gamma_1 = 0.01) {
 }
 
 SimulationOptions opts(int traj, long periods, unsigned seed = 11) {
-  SimulationOptions o;
-  o.trajectories = traj;
-  o.periods = periods;
-  o.seed = seed;
-  o.pearson = false;
-  return o;
+  return test::sim_options(traj, periods, seed);
 }
 
 double z(const Results& r, const std::string& key, double ref) {
-  return (r.get(key) - ref) / r.get(key + "_se");
+  return test::z_score(r, key, ref);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli_harness.hpp"
+#include "support.hpp"
 #include "synctur/dynamics/quartic.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/simulation.hpp"
@@ -35,11 +36,7 @@ ModelParams point(double T, double lA, double lB, bool classical = true) {
 }
 
 SimulationOptions opts(int traj, long periods, unsigned seed = 5) {
-  SimulationOptions o;
-  o.trajectories = traj;
-  o.periods = periods;
-  o.seed = seed;
-  o.pearson = false;
+  SimulationOptions o = test::sim_options(traj, periods, seed);
   o.commutator = false;
   o.bias = "off";
   return o;
@@ -61,7 +58,7 @@ std::array<double, 2> boltzmann(double m, double w, double lambda, double T) {
 }
 
 double z(const Results& r, const std::string& key, double ref) {
-  return (r.get(key) - ref) / r.get(key + "_se");
+  return test::z_score(r, key, ref);
 }
 
 }  // namespace

@@ -23,16 +23,11 @@ ModelParams quick(double T, double Omega) {
 }
 
 SimulationOptions opts(int traj, long periods, unsigned seed = 7) {
-  SimulationOptions o;
-  o.trajectories = traj;
-  o.periods = periods;
-  o.seed = seed;
-  o.pearson = false;
-  return o;
+  return test::sim_options(traj, periods, seed);
 }
 
 double z(const Results& r, const std::string& key, double ref) {
-  return (r.get(key) - ref) / r.get(key + "_se");
+  return test::z_score(r, key, ref);
 }
 
 }  // namespace
