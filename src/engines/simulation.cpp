@@ -439,23 +439,40 @@ double UnitAggregates::mean_without(int u, int c) const {
   return s / w;
 }
 
-Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback& tick,
-                 UnitAggregates* agg, const Distribution* dist, RunCheckpoint* ck, int run) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const ModelParams& p = plan.params();
-  const SimulationOptions& opt = plan.options();
-  const int U = plan.units(), NT = plan.trajectories_per_unit();
+namespace {
+
+/// The raw data of one simulate() call: every unit's block means and streaming autocovariances.
+struct SampledRun {
+  int U = 0, NT = 1;
   BlockLayout bl;
+  std::size_t per_unit = 0;          // doubles of block means per unit
+  std::vector<double> data;          // [unit][traj][block][obs]
+  std::vector<Autocorrelator> corr;  // [unit][traj][P_A, P_B, P]
+  const double* block(int u, int t, std::int64_t b) const {
+    return data.data() + per_unit * static_cast<std::size_t>(u) +
+           static_cast<std::size_t>((t * bl.count + b) * kNObs);
+  }
+};
+
+/// Runs the units of this process (all without a Distribution; round-robin over ranks) on the
+/// threads, then shares every unit's data with every process (and, with a checkpoint, every
+/// unit's record; a stop anywhere stops all: RunInterrupted).
+SampledRun sample_units(const SimulationPlan& plan, int threads, const ProgressCallback& tick,
+                        const Distribution* dist, RunCheckpoint* ck, int run) {
+  const SimulationOptions& opt = plan.options();
+  SampledRun sr;
+  sr.U = plan.units();
+  sr.NT = plan.trajectories_per_unit();
+  const int U = sr.U, NT = sr.NT;
+  BlockLayout& bl = sr.bl;
   bl.len = block_length(opt.periods);
   if (ck) bl.len = ck->begin_run(run, U, bl.len);  // an extended run keeps its block length
   bl.count = (opt.periods + bl.len - 1) / bl.len;
-  const std::size_t per_unit = static_cast<std::size_t>(NT * bl.count * kNObs);
-  std::vector<double> data(per_unit * static_cast<std::size_t>(U), kNaN);
-  std::vector<Autocorrelator> corr(
-      static_cast<std::size_t>(U * NT * 3),
-      Autocorrelator(static_cast<std::size_t>(plan.correlation_lags())));
-
-  // The units this process runs (all of them without a Distribution; round-robin over ranks).
+  sr.per_unit = static_cast<std::size_t>(NT * bl.count * kNObs);
+  const std::size_t per_unit = sr.per_unit;
+  sr.data.assign(per_unit * static_cast<std::size_t>(U), kNaN);
+  sr.corr.assign(static_cast<std::size_t>(U * NT * 3),
+                 Autocorrelator(static_cast<std::size_t>(plan.correlation_lags())));
   std::vector<int> mine;
   for (int u = 0; u < U; ++u)
     if (!dist || dist->owns(u)) mine.push_back(u);
@@ -467,8 +484,8 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     const int u = mine[static_cast<std::size_t>(i)];
     if (ck && ck->stop_requested()) continue;  // stopping: units not started stay so
     try {
-      double* out = data.data() + per_unit * static_cast<std::size_t>(u);
-      Autocorrelator* c = corr.data() + static_cast<std::size_t>(u * NT * 3);
+      double* out = sr.data.data() + per_unit * static_cast<std::size_t>(u);
+      Autocorrelator* c = sr.corr.data() + static_cast<std::size_t>(u * NT * 3);
       const auto uu = static_cast<std::uint32_t>(u);
       const bool q = plan.params().quartic();  // quartic.hpp: Strang splitting
       if (NT == 2)
@@ -484,90 +501,298 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
   }
   if (dist) failure = dist->first_failure(failure);
   if (!failure.empty()) throw std::runtime_error(failure);
-  if (ck) {  // every process gets every unit's record; a stop anywhere stops all
+  if (ck) {
     const std::size_t len = 16 + static_cast<std::size_t>(NT * (kStateDim + 2 * kNObs + 2)) +
-                            static_cast<std::size_t>(3 * NT) * corr[0].state_size() + per_unit;
+                            static_cast<std::size_t>(3 * NT) * sr.corr[0].state_size() + per_unit;
     if (dist && dist->size() > 1) share_records(*dist, *ck, run, U, len);
     const bool stopped = ck->stop_requested();
     if (dist ? !dist->first_failure(stopped ? "stop" : "").empty() : stopped)
       throw RunInterrupted("simulate: stopped on request");
   }
-  if (dist && dist->size() > 1) share_unit_data(*dist, U, per_unit, data, corr);
+  if (dist && dist->size() > 1) share_unit_data(*dist, U, per_unit, sr.data, sr.corr);
+  return sr;
+}
 
-  auto block = [&](int u, int t, std::int64_t b) {
-    return data.data() + per_unit * static_cast<std::size_t>(u) +
-           static_cast<std::size_t>((t * bl.count + b) * kNObs);
-  };
-
-  // Integrated autocorrelation time of the unit-averaged block series (max over observables).
+/// Integrated autocorrelation time of the unit-averaged block series (max over observables)
+/// [blocks].
+double tau_int_blocks(const SampledRun& sr) {
   double tau_blocks = 0.5;
   for (int o : {kPA, kPB, kJ1, kXAXA, kXBXB, kXAXB}) {
-    std::vector<std::vector<double>> series(U, std::vector<double>(bl.count));
-    for (int u = 0; u < U; ++u)
-      for (std::int64_t b = 0; b < bl.count; ++b) {
+    std::vector<std::vector<double>> series(sr.U, std::vector<double>(sr.bl.count));
+    for (int u = 0; u < sr.U; ++u)
+      for (std::int64_t b = 0; b < sr.bl.count; ++b) {
         double v = 0.0;
-        for (int t = 0; t < NT; ++t) v += block(u, t, b)[o];
-        series[u][b] = v / NT;
+        for (int t = 0; t < sr.NT; ++t) v += sr.block(u, t, b)[o];
+        series[u][b] = v / sr.NT;
       }
     const double tau = integrated_autocorr_time(series);
     if (std::isfinite(tau)) tau_blocks = std::max(tau_blocks, tau);
   }
-  const double tau_periods = tau_blocks * static_cast<double>(bl.len);
+  return tau_blocks;
+}
 
-  // Batch length (whole blocks).
+/// Batch length in whole blocks: simulation.batch_periods, or at least 10 tau_int and 20
+/// relaxation times 1/(2 |slowest rate|) of the second moments (a slow mode of small amplitude
+/// can dominate the variance of a mean while being invisible to the estimate of tau_int;
+/// gamma_2 = 100: relaxation ~1300 time units) and periods/32.
+std::int64_t batch_blocks_of(const SimulationPlan& plan, const BlockLayout& bl,
+                             double tau_periods) {
+  const SimulationOptions& opt = plan.options();
   std::int64_t batch_blocks;
   if (opt.batch_periods > 0) {
     batch_blocks = std::max<std::int64_t>(1, opt.batch_periods / bl.len);
   } else {
-    // At least 10 tau_int and 20 relaxation times 1/(2 |slowest rate|) of the second moments:
-    // a slow mode of small amplitude can dominate the variance of a mean while being invisible
-    // to the estimate of tau_int (gamma_2 = 100: relaxation ~1300 time units).
-    const double relax_periods = 1.0 / (2.0 * -plan.floquet().slowest_rate) / p.period();
+    const double relax_periods =
+        1.0 / (2.0 * -plan.floquet().slowest_rate) / plan.params().period();
     const double want = std::max(
         {static_cast<double>(opt.periods) / 32.0, 10.0 * tau_periods, 20.0 * relax_periods});
     batch_blocks = static_cast<std::int64_t>(std::ceil(want / static_cast<double>(bl.len)));
   }
-  batch_blocks = std::clamp<std::int64_t>(batch_blocks, 1, bl.count);
-  const std::int64_t batches = bl.count / batch_blocks;  // remainder joins the last batch
+  return std::clamp<std::int64_t>(batch_blocks, 1, bl.count);
+}
 
-  SampleSet unit_samples(kNObs), traj_samples(kNObs);
+/// Batch means per unit (unit_samples) and per trajectory (traj_samples), and the consecutive
+/// batch means of P_A within a unit (lag-1 pairs).
+struct BatchMeans {
+  SampleSet unit_samples{kNObs}, traj_samples{kNObs};
   std::vector<double> lag1_x, lag1_y;
-  for (int u = 0; u < U; ++u) {
+};
+
+BatchMeans batch_means(const SampledRun& sr, std::int64_t batch_blocks, std::int64_t periods) {
+  BatchMeans bm;
+  const int NT = sr.NT;
+  const std::int64_t batches = sr.bl.count / batch_blocks;  // remainder joins the last batch
+  for (int u = 0; u < sr.U; ++u) {
     std::vector<double> prev;
     for (std::int64_t q = 0; q < batches; ++q) {
       const std::int64_t b0 = q * batch_blocks;
-      const std::int64_t b1 = (q + 1 == batches) ? bl.count : b0 + batch_blocks;
+      const std::int64_t b1 = (q + 1 == batches) ? sr.bl.count : b0 + batch_blocks;
       double w_total = 0.0;
       std::array<double, kNObs> um{};
       for (int t = 0; t < NT; ++t) {
         std::array<double, kNObs> tm{};
         double w = 0.0;
         for (std::int64_t b = b0; b < b1; ++b) {
-          const double wb = static_cast<double>(bl.periods_in(b, opt.periods));
-          for (int o = 0; o < kNObs; ++o) tm[o] += wb * block(u, t, b)[o];
+          const double wb = static_cast<double>(sr.bl.periods_in(b, periods));
+          for (int o = 0; o < kNObs; ++o) tm[o] += wb * sr.block(u, t, b)[o];
           w += wb;
         }
         for (int o = 0; o < kNObs; ++o) {
           tm[o] /= w;
           um[o] += tm[o] / NT;
         }
-        traj_samples.add(tm.data(), w);
+        bm.traj_samples.add(tm.data(), w);
         w_total = w;
       }
-      unit_samples.add(um.data(), w_total);
+      bm.unit_samples.add(um.data(), w_total);
       if (!prev.empty()) {
-        lag1_x.push_back(prev[kPA]);
-        lag1_y.push_back(um[kPA]);
+        bm.lag1_x.push_back(prev[kPA]);
+        bm.lag1_y.push_back(um[kPA]);
       }
       prev.assign(um.begin(), um.end());
     }
   }
+  return bm;
+}
+
+/// Each unit's means of P_A, P_B, J_1 over the whole run (for the jackknife of the scheme
+/// offsets and of D_comm).
+void fill_unit_aggregates(const SampledRun& sr, std::int64_t periods, UnitAggregates& agg) {
+  const int U = sr.U, NT = sr.NT;
+  agg.means.assign(static_cast<std::size_t>(U), {});
+  agg.weights.assign(static_cast<std::size_t>(U), 0.0);
+  for (int u = 0; u < U; ++u)
+    for (std::int64_t b = 0; b < sr.bl.count; ++b) {
+      const double w = static_cast<double>(sr.bl.periods_in(b, periods));
+      for (int t = 0; t < NT; ++t) {
+        const double* v = sr.block(u, t, b);
+        agg.means[u][0] += w * v[kPA] / NT;
+        agg.means[u][1] += w * v[kPB] / NT;
+        agg.means[u][2] += w * v[kJ1] / NT;
+      }
+      agg.weights[u] += w;
+    }
+  for (int u = 0; u < U; ++u)
+    for (auto& m : agg.means[u]) m /= agg.weights[u];
+}
+
+/// The known poles of a power's autocovariance beyond the window: nu = (mu_i mu_j)^g (pairs of
+/// Floquet multipliers, g periods per sample), one of each conjugate pair.
+std::vector<std::complex<double>> autocovariance_poles(const SimulationPlan& plan) {
+  std::vector<std::complex<double>> poles;
+  const auto& mu = plan.floquet().multipliers;
+  const double g = static_cast<double>(plan.correlation_periods());
+  for (std::size_t i = 0; i < mu.size(); ++i)
+    for (std::size_t j = i; j < mu.size(); ++j) {
+      std::complex<double> nu = std::pow(mu[i] * mu[j], g);
+      if (!(std::abs(nu) > 0.0)) continue;
+      if (nu.imag() < 0.0) nu = std::conj(nu);
+      bool seen = false;
+      for (const auto& q : poles) seen = seen || std::abs(q - nu) <= 1e-12 * std::abs(nu);
+      if (!seen) poles.push_back(nu);
+    }
+  return poles;
+}
+
+/// D_sym of one power (which = 0: P_A, 1: P_B, 2: P) from the streaming autocovariances, with
+/// the window-tail check and the batch-means check.  Returns the window used [samples].
+std::size_t D_sym_of(const SimulationPlan& plan, const SampledRun& sr, int which, const char* key,
+                     std::int64_t batch_blocks, Results& r, UnitAggregates* agg, bool& truncated,
+                     std::vector<std::string>& warnings) {
+  const SimulationOptions& opt = plan.options();
+  const ModelParams& p = plan.params();
+  const int U = sr.U, NT = sr.NT;
+  const BlockLayout& bl = sr.bl;
+  const std::int64_t nb = (opt.periods % bl.len == 0) ? bl.count : bl.count - 1;
+  const double block_time = static_cast<double>(bl.len) * p.period();
+  const double sample_time = static_cast<double>(plan.correlation_periods()) * p.period();
+  std::vector<std::vector<const Autocorrelator*>> units(U);
+  for (int u = 0; u < U; ++u)
+    for (int t = 0; t < NT; ++t)
+      units[u].push_back(&sr.corr[static_cast<std::size_t>((u * NT + t) * 3 + which)]);
+  std::size_t W = 0;
+  bool trunc = false;
+  // Window: Sokal's W >= 10 tau_int, and at least x decay times 1/(2 |slowest rate|) of the
+  // second moments (a slow tail of small amplitude is invisible to tau_int).  Beyond the
+  // window the autocovariance of a power decays like the products of the slowest Floquet
+  // multipliers (Wick: products of two-point functions), so a plain window misses e^-x of
+  // the slow part of D_sym (5% at x = 3: -8.7% on D_PA_sym at gamma_2 = 60, Omega = 2.5;
+  // docs/SIMULATION.md section 4).  x = simulation.D_window (plain window), or with 0 (the
+  // default) x = 3 plus that tail: c_k = sum Re(b nu^k) with the known poles that still
+  // matter there, amplitudes fitted to the window's second half.
+  const double relax = 1.0 / (2.0 * -plan.floquet().slowest_rate);
+  const bool auto_window = opt.D_window == 0.0;
+  const double x0 = auto_window ? kMinWindowX : opt.D_window;
+  const auto w_min = static_cast<std::size_t>(std::ceil(x0 * relax / sample_time));
+  const std::vector<std::complex<double>> poles =
+      auto_window ? autocovariance_poles(plan) : std::vector<std::complex<double>>{};
+  std::vector<double> reps;
+  double fit = 0.0;
+  const Estimate d = variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps, poles, &fit);
+  r.set(std::string(key) + "_sym_tail", fit);
+  {  // Check on the same data: the plain window out to kTailWindowX relaxation times minus
+     // the reported value, with the jackknife error of the difference.
+    const double xt = std::max(kTailWindowX, x0);
+    const auto w_tail = static_cast<std::size_t>(std::ceil(xt * relax / sample_time));
+    std::size_t Wt = 0;
+    bool tt = false;
+    std::vector<double> reps_t;
+    const Estimate dt = variance_rate(units, sample_time, 10.0, &Wt, &tt, w_tail, &reps_t);
+    std::vector<double> diff(reps.size());
+    for (std::size_t u = 0; u < reps.size(); ++u) diff[u] = reps_t[u] - reps[u];
+    const double tail = dt.value - d.value, tail_se = jackknife_se(diff);
+    const bool significant = Wt > W && std::isfinite(tail_se) && std::abs(tail) > 3.0 * tail_se &&
+                             std::abs(tail) > 0.25 * d.se;
+    r.set(std::string(key) + "_sym_window_tail", tail, tail_se);
+    if (significant)
+      warnings.push_back(
+          "fluctuations: " + std::string(key) + "_sym's autocovariance out to " + fmt_g(xt) +
+          " relaxation times differs from the reported value (window " + fmt_g(x0) +
+          (auto_window ? " + fitted tail" : "") + ") by " + fmt_g(tail) + " +- " + fmt_g(tail_se) +
+          " (" + fmt_g(tail / d.se) + " se of " + key + ")" +
+          (auto_window ? ": report this" : ": set simulation.D_window = 0 (automatic)"));
+  }
+  r.set(std::string(key) + "_sym", d.value, d.se);
+  r.set(std::string(key) + "_sym_window", x0);
+  if (agg) {
+    agg->D_sym[static_cast<std::size_t>(which)] = d.value;
+    agg->D_sym_replicas[static_cast<std::size_t>(which)] = reps;
+  }
+  truncated = truncated || trunc;
+  UnitSeries s(U, std::vector<std::vector<double>>(NT, std::vector<double>(nb)));
+  for (int u = 0; u < U; ++u)
+    for (int t = 0; t < NT; ++t)
+      for (std::int64_t b = 0; b < nb; ++b) {
+        const double* v = sr.block(u, t, b);
+        s[u][t][b] = which == 0 ? v[kPA] : which == 1 ? v[kPB] : v[kPA] + v[kPB];
+      }
+  const Estimate db = variance_rate_batch(s, block_time, static_cast<std::size_t>(batch_blocks));
+  r.set(std::string(key) + "_sym_batch", db.value, db.se);
+  return W;
+}
+
+/// Symmetrised (classical-sampling) part of the long-time variance rates, Eq. 6:
+/// D_sym = lim Var(int P)/t from the autocovariance of the block means (main estimate) and
+/// from batch means (check).  Only whole blocks of equal length enter.
+void D_sym_estimates(const SimulationPlan& plan, const SampledRun& sr, std::int64_t batch_blocks,
+                     Results& r, UnitAggregates* agg, std::vector<std::string>& warnings) {
+  std::size_t window = 0;
+  bool truncated = false;
+  for (auto [which, key] : {std::pair{0, "D_PA"}, {1, "D_PB"}, {2, "D_P"}}) {
+    const std::size_t W = D_sym_of(plan, sr, which, key, batch_blocks, r, agg, truncated, warnings);
+    if (which == 0) window = W;
+  }
+  r.set("D_window_periods", static_cast<double>(window * plan.correlation_periods()));
+  r.set("D_sample_periods", static_cast<double>(plan.correlation_periods()));
+  if (truncated)
+    warnings.push_back(
+        "fluctuations: the correlation window reached the largest stored lag; D_*_sym may miss "
+        "the tail (longer runs do not help: report this)");
+}
+
+/// Lag-1 correlation of consecutive batch means of P_A within a unit (should be ~0).
+double lag1_correlation(const std::vector<double>& x, const std::vector<double>& y) {
+  double mx = 0, my = 0;
+  const std::size_t L = x.size();
+  for (std::size_t i = 0; i < L; ++i) {
+    mx += x[i];
+    my += y[i];
+  }
+  double sxy = 0, sxx = 0, syy = 0;
+  if (L > 2) {
+    mx /= L;
+    my /= L;
+    for (std::size_t i = 0; i < L; ++i) {
+      sxy += (x[i] - mx) * (y[i] - my);
+      sxx += (x[i] - mx) * (x[i] - mx);
+      syy += (y[i] - my) * (y[i] - my);
+    }
+  }
+  return (L > 2 && sxx > 0 && syy > 0) ? sxy / std::sqrt(sxx * syy) : kNaN;
+}
+
+/// The run description keys: grid, lengths, seed, noise plans, batches.
+void describe_run(const SimulationPlan& plan, const SampledRun& sr, std::int64_t batch_blocks,
+                  const BatchMeans& bm, Results& r) {
+  const SimulationOptions& opt = plan.options();
+  r.set("dt", plan.dt());
+  r.set("steps_per_period", plan.steps_per_period());
+  r.set("periods", static_cast<double>(opt.periods));
+  r.set("warmup_periods", static_cast<double>(plan.warmup_periods()));
+  r.set("warmup_time", static_cast<double>(plan.warmup_periods()) * plan.params().period());
+  r.set("trajectories", opt.trajectories);
+  r.set("seed", static_cast<double>(opt.seed));
+  r.set("antithetic", opt.antithetic ? 1.0 : 0.0);
+  r.set("jackknife_units", sr.U);  // independent units behind every _se (antithetic pair = 1)
+  r.set("simpson_quadrature", plan.half_step_propagator() ? 1.0 : 0.0);
+  r.set("floquet_slowest_rate", plan.floquet().slowest_rate);
+  r.set("band_limit", plan.static_noise().band_limit());
+  r.set("noise_taps_static", static_cast<double>(plan.static_noise().taps()));
+  if (plan.driven_noise())
+    r.set("noise_taps_driven", static_cast<double>(plan.driven_noise()->taps()));
+  r.set("propagator_substeps", plan.propagator().substeps());
+  r.set("batch_periods", static_cast<double>(batch_blocks * sr.bl.len));
+  r.set("n_batches", static_cast<double>(bm.unit_samples.size()));
+}
+
+}  // namespace
+
+Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback& tick,
+                 UnitAggregates* agg, const Distribution* dist, RunCheckpoint* ck, int run) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const ModelParams& p = plan.params();
+  const SimulationOptions& opt = plan.options();
+  const SampledRun sr = sample_units(plan, threads, tick, dist, ck, run);
+  const int U = sr.U, NT = sr.NT;
+  const double tau_periods = tau_int_blocks(sr) * static_cast<double>(sr.bl.len);
+  const std::int64_t batch_blocks = batch_blocks_of(plan, sr.bl, tau_periods);
+  const BatchMeans bm = batch_means(sr, batch_blocks, opt.periods);
 
   Results r;
   std::vector<std::string> extra_warnings;
   auto est = [&](const std::string& key,
                  const std::function<double(const std::vector<double>&)>& f) {
-    const Estimate e = jackknife(unit_samples, f);
+    const Estimate e = jackknife(bm.unit_samples, f);
     r.set(key, e.value, e.se);
   };
   const bool off = plan.driven_bath_off();
@@ -576,174 +801,23 @@ Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback
     est("J_2_direct", [](const auto& m) { return m[kJ2d]; });
     est("first_law_residual", [](const auto& m) { return m[kPA] + m[kPB] + m[kJ1] + m[kJ2d]; });
   }
+  if (agg && !off) fill_unit_aggregates(sr, opt.periods, *agg);
+  if (!off) D_sym_estimates(plan, sr, batch_blocks, r, agg, extra_warnings);
 
-  if (agg && !off) {
-    agg->means.assign(static_cast<std::size_t>(U), {});
-    agg->weights.assign(static_cast<std::size_t>(U), 0.0);
-    for (int u = 0; u < U; ++u)
-      for (std::int64_t b = 0; b < bl.count; ++b) {
-        const double w = static_cast<double>(bl.periods_in(b, opt.periods));
-        for (int t = 0; t < NT; ++t) {
-          const double* v = block(u, t, b);
-          agg->means[u][0] += w * v[kPA] / NT;
-          agg->means[u][1] += w * v[kPB] / NT;
-          agg->means[u][2] += w * v[kJ1] / NT;
-        }
-        agg->weights[u] += w;
-      }
-    for (int u = 0; u < U; ++u)
-      for (auto& m : agg->means[u]) m /= agg->weights[u];
-  }
-
-  // Symmetrised (classical-sampling) part of the long-time variance rates, Eq. 6:
-  // D_sym = lim Var(int P)/t from the autocovariance of the block means (main estimate) and
-  // from batch means (check).  Only whole blocks of equal length enter.
-  if (!off) {
-    const std::int64_t nb = (opt.periods % bl.len == 0) ? bl.count : bl.count - 1;
-    const double block_time = static_cast<double>(bl.len) * p.period();
-    std::size_t window = 0;
-    bool truncated = false;
-    const double sample_time = static_cast<double>(plan.correlation_periods()) * p.period();
-    for (auto [which, key] : {std::pair{0, "D_PA"}, {1, "D_PB"}, {2, "D_P"}}) {
-      std::vector<std::vector<const Autocorrelator*>> units(U);
-      for (int u = 0; u < U; ++u)
-        for (int t = 0; t < NT; ++t)
-          units[u].push_back(&corr[static_cast<std::size_t>((u * NT + t) * 3 + which)]);
-      std::size_t W = 0;
-      bool trunc = false;
-      // Window: Sokal's W >= 10 tau_int, and at least x decay times 1/(2 |slowest rate|) of the
-      // second moments (a slow tail of small amplitude is invisible to tau_int).  Beyond the
-      // window the autocovariance of a power decays like the products of the slowest Floquet
-      // multipliers (Wick: products of two-point functions), so a plain window misses e^-x of
-      // the slow part of D_sym (5% at x = 3: -8.7% on D_PA_sym at gamma_2 = 60, Omega = 2.5;
-      // docs/SIMULATION.md section 4).  x = simulation.D_window (plain window), or with 0 (the
-      // default) x = 3 plus that tail: c_k = sum Re(b nu^k) with the known poles
-      // nu = (mu_i mu_j)^g (pairs of Floquet multipliers, g periods per sample) that still
-      // matter there, amplitudes fitted to the window's second half.
-      const double relax = 1.0 / (2.0 * -plan.floquet().slowest_rate);
-      const bool auto_window = opt.D_window == 0.0;
-      const double x0 = auto_window ? kMinWindowX : opt.D_window;
-      const auto w_min = static_cast<std::size_t>(std::ceil(x0 * relax / sample_time));
-      std::vector<std::complex<double>> poles;  // (mu_i mu_j)^g, one of each conjugate pair
-      if (auto_window) {
-        const auto& mu = plan.floquet().multipliers;
-        const double g = static_cast<double>(plan.correlation_periods());
-        for (std::size_t i = 0; i < mu.size(); ++i)
-          for (std::size_t j = i; j < mu.size(); ++j) {
-            std::complex<double> nu = std::pow(mu[i] * mu[j], g);
-            if (!(std::abs(nu) > 0.0)) continue;
-            if (nu.imag() < 0.0) nu = std::conj(nu);
-            bool seen = false;
-            for (const auto& q : poles) seen = seen || std::abs(q - nu) <= 1e-12 * std::abs(nu);
-            if (!seen) poles.push_back(nu);
-          }
-      }
-      std::vector<double> reps;
-      double fit = 0.0;
-      const Estimate d =
-          variance_rate(units, sample_time, 10.0, &W, &trunc, w_min, &reps, poles, &fit);
-      r.set(std::string(key) + "_sym_tail", fit);
-      {  // Check on the same data: the plain window out to kTailWindowX relaxation times minus
-         // the reported value, with the jackknife error of the difference.
-        const double xt = std::max(kTailWindowX, x0);
-        const auto w_tail = static_cast<std::size_t>(std::ceil(xt * relax / sample_time));
-        std::size_t Wt = 0;
-        bool tt = false;
-        std::vector<double> reps_t;
-        const Estimate dt = variance_rate(units, sample_time, 10.0, &Wt, &tt, w_tail, &reps_t);
-        std::vector<double> diff(reps.size());
-        for (std::size_t u = 0; u < reps.size(); ++u) diff[u] = reps_t[u] - reps[u];
-        const double tail = dt.value - d.value, tail_se = jackknife_se(diff);
-        const bool significant = Wt > W && std::isfinite(tail_se) &&
-                                 std::abs(tail) > 3.0 * tail_se && std::abs(tail) > 0.25 * d.se;
-        r.set(std::string(key) + "_sym_window_tail", tail, tail_se);
-        if (significant)
-          extra_warnings.push_back(
-              "fluctuations: " + std::string(key) + "_sym's autocovariance out to " + fmt_g(xt) +
-              " relaxation times differs from the reported value (window " + fmt_g(x0) +
-              (auto_window ? " + fitted tail" : "") + ") by " + fmt_g(tail) + " +- " +
-              fmt_g(tail_se) + " (" + fmt_g(tail / d.se) + " se of " + key + ")" +
-              (auto_window ? ": report this" : ": set simulation.D_window = 0 (automatic)"));
-      }
-      r.set(std::string(key) + "_sym", d.value, d.se);
-      r.set(std::string(key) + "_sym_window", x0);
-      if (agg) {
-        agg->D_sym[static_cast<std::size_t>(which)] = d.value;
-        agg->D_sym_replicas[static_cast<std::size_t>(which)] = reps;
-      }
-      if (which == 0) window = W;
-      truncated = truncated || trunc;
-      UnitSeries s(U, std::vector<std::vector<double>>(NT, std::vector<double>(nb)));
-      for (int u = 0; u < U; ++u)
-        for (int t = 0; t < NT; ++t)
-          for (std::int64_t b = 0; b < nb; ++b) {
-            const double* v = block(u, t, b);
-            s[u][t][b] = which == 0 ? v[kPA] : which == 1 ? v[kPB] : v[kPA] + v[kPB];
-          }
-      const Estimate db =
-          variance_rate_batch(s, block_time, static_cast<std::size_t>(batch_blocks));
-      r.set(std::string(key) + "_sym_batch", db.value, db.se);
-    }
-    r.set("D_window_periods", static_cast<double>(window * plan.correlation_periods()));
-    r.set("D_sample_periods", static_cast<double>(plan.correlation_periods()));
-    if (truncated)
-      extra_warnings.push_back(
-          "fluctuations: the correlation window reached the largest stored lag; D_*_sym may miss "
-          "the tail (longer runs do not help: report this)");
-  }
-
-  // Run description.
-  r.set("dt", plan.dt());
-  r.set("steps_per_period", plan.steps_per_period());
-  r.set("periods", static_cast<double>(opt.periods));
-  r.set("warmup_periods", static_cast<double>(plan.warmup_periods()));
-  r.set("warmup_time", static_cast<double>(plan.warmup_periods()) * p.period());
-  r.set("trajectories", opt.trajectories);
-  r.set("seed", static_cast<double>(opt.seed));
-  r.set("antithetic", opt.antithetic ? 1.0 : 0.0);
-  r.set("jackknife_units", U);  // independent units behind every _se (antithetic pair = 1 unit)
-  r.set("simpson_quadrature", plan.half_step_propagator() ? 1.0 : 0.0);
-  r.set("floquet_slowest_rate", plan.floquet().slowest_rate);
-  r.set("band_limit", plan.static_noise().band_limit());
-  r.set("noise_taps_static", static_cast<double>(plan.static_noise().taps()));
-  if (plan.driven_noise())
-    r.set("noise_taps_driven", static_cast<double>(plan.driven_noise()->taps()));
-  r.set("propagator_substeps", plan.propagator().substeps());
-  r.set("batch_periods", static_cast<double>(batch_blocks * bl.len));
-  r.set("n_batches", static_cast<double>(unit_samples.size()));
-  // Few batches per unit make the errors themselves uncertain, and low: at the Fig. 4 point
-  // (gamma_2 = 1, Omega = 200) with 3 batches per unit the scatter of P_A over 36 seeds was
-  // 1.35x the mean reported se; with 14 per unit 1.14x (12 seeds, consistent with 1).
-  if (U > 0 && static_cast<double>(unit_samples.size()) / U < kMinBatchesPerUnit)
+  describe_run(plan, sr, batch_blocks, bm, r);
+  // Few batches per unit make the errors themselves uncertain, and low (docs/SIMULATION.md).
+  if (U > 0 && static_cast<double>(bm.unit_samples.size()) / U < kMinBatchesPerUnit)
     extra_warnings.push_back(
-        "errors: only " + std::to_string(unit_samples.size() / static_cast<std::size_t>(U)) +
+        "errors: only " + std::to_string(bm.unit_samples.size() / static_cast<std::size_t>(U)) +
         " batches per unit (batches must span >= 20 relaxation times and 10 tau_int): the "
         "standard errors are uncertain and tend to be low: run more periods");
   r.set("tau_int_periods", tau_periods);
-  r.set("batch_over_tau", static_cast<double>(batch_blocks * bl.len) / tau_periods);
+  r.set("batch_over_tau", static_cast<double>(batch_blocks * sr.bl.len) / tau_periods);
   r.set("n_eff", static_cast<double>(U) * static_cast<double>(opt.periods) / (2.0 * tau_periods));
-  {  // lag-1 correlation of consecutive batch means of P_A within a unit (should be ~0)
-    double mx = 0, my = 0;
-    const std::size_t L = lag1_x.size();
-    for (std::size_t i = 0; i < L; ++i) {
-      mx += lag1_x[i];
-      my += lag1_y[i];
-    }
-    double sxy = 0, sxx = 0, syy = 0;
-    if (L > 2) {
-      mx /= L;
-      my /= L;
-      for (std::size_t i = 0; i < L; ++i) {
-        sxy += (lag1_x[i] - mx) * (lag1_y[i] - my);
-        sxx += (lag1_x[i] - mx) * (lag1_x[i] - mx);
-        syy += (lag1_y[i] - my) * (lag1_y[i] - my);
-      }
-    }
-    r.set("batch_lag1_corr", (L > 2 && sxx > 0 && syy > 0) ? sxy / std::sqrt(sxx * syy) : kNaN);
-  }
+  r.set("batch_lag1_corr", lag1_correlation(bm.lag1_x, bm.lag1_y));
   if (NT == 2 && !off) {
     for (auto [o, key] : {std::pair{kPA, "P_A"}, {kPB, "P_B"}, {kJ1, "J_1"}}) {
-      const double vs = traj_samples.variance(o), vp = unit_samples.variance(o);
+      const double vs = bm.traj_samples.variance(o), vp = bm.unit_samples.variance(o);
       r.set(std::string("antithetic_vrf_") + key, vs / 2.0 / vp);
       if (o == kPA && vs / 2.0 / vp < 1.0)
         extra_warnings.push_back(
