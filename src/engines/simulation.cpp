@@ -1013,6 +1013,104 @@ Results SimulationJob::run(int threads, const ProgressCallback& tick, const Dist
   }
 }
 
+namespace {
+
+/// Sets key to f(-1) (all units) with the jackknife error of f(u) (unit u deleted), u < U.
+void set_jackknifed(Results& r, const std::string& key, int U,
+                    const std::function<double(int)>& f) {
+  std::vector<double> reps(static_cast<std::size_t>(U));
+  for (int u = 0; u < U; ++u) reps[static_cast<std::size_t>(u)] = f(u);
+  r.set(key, f(-1), jackknife_se(reps));
+}
+
+/// The band-limit part of D_sym's offset (D_comm is exact on the grid): D_*_sym_bias, removed
+/// from D_*_sym and its replicas when correcting.
+void D_sym_band_offsets(const SimulationPlan& plan, bool correct, Results& r, UnitAggregates& a0) {
+  const std::array<double, 3> b = band_offsets_of_D(plan);
+  const char* keys[3] = {"D_PA_sym", "D_PB_sym", "D_P_sym"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string K = keys[i];
+    r.set(K + "_bias", b[i]);
+    if (!correct) continue;
+    r.set(K + "_uncorrected", r.get(K));
+    r.set(K, r.get(K) - b[i], r.get(K + "_se"));
+    a0.D_sym[i] -= b[i];
+    for (double& v : a0.D_sym_replicas[i]) v -= b[i];
+  }
+}
+
+/// Quantum fluctuations D = D_sym - D_comm (docs/FLUCTUATIONS.md) and the TUR ratios
+/// Q = S_dot D / O^2 (Eq. 7), errors by the joint jackknife (covariances of S_dot, D, O).
+/// Classical statistics: no commutator part, D = D_sym (D_*_comm = 0 exactly).
+void fluctuation_keys(const ModelParams& p, const SimulationPlan& plan, const UnitAggregates& a0,
+                      bool correct, Results& r) {
+  const int U = static_cast<int>(a0.means.size());
+  const CommutatorResult c =
+      p.classical ? CommutatorResult{} : commutator_fluctuations(plan.propagator());
+  const double comm[3] = {c.D_PA_comm, c.D_PB_comm, c.D_P_comm};
+  const double err[3] = {c.D_PA_err, c.D_PB_err, c.D_P_err};
+  const char* keys[3] = {"D_PA", "D_PB", "D_P"};
+  const double T1 = p.T_1, T2 = p.T_2;
+  auto sdot = [&](int u) {  // S_dot as in mean_estimators (+-inf at a zero temperature)
+    const double PA = a0.mean_without(u, 0), PB = a0.mean_without(u, 1);
+    const double J1 = a0.mean_without(u, 2), J2 = -(PA + PB) - J1;
+    return -J1 / T1 - J2 / T2;
+  };
+  for (int i = 0; i < 3; ++i) {
+    const std::string K = keys[i];
+    const double comm_err = std::isfinite(err[i]) ? err[i] : 0.0;
+    r.set(K + "_comm", comm[i]);
+    r.set(K + "_comm_err", comm_err);
+    // D_comm is deterministic: its error bar is the numerical one (no sampling error).
+    r.set(K + "_comm_se", comm_err);
+    auto D = [&, i](int u) {
+      const double s = u < 0 ? a0.D_sym[i] : a0.D_sym_replicas[i][static_cast<std::size_t>(u)];
+      return s - comm[i];
+    };
+    set_jackknifed(r, K, U, D);
+    r.set(K + "_se", std::hypot(r.get(K + "_se"), comm_err));
+    if (r.has(K + "_sym_bias")) {  // D = D_sym - D_comm: the offset is D_sym's
+      r.set(K + "_bias", r.get(K + "_sym_bias"));
+      if (correct) r.set(K + "_uncorrected", r.get(K) + r.get(K + "_sym_bias"));
+    }
+    auto O = [&, i](int u) {
+      return i == 2 ? a0.mean_without(u, 0) + a0.mean_without(u, 1) : a0.mean_without(u, i);
+    };
+    set_jackknifed(r,
+                   std::string("Q_") + (i == 0   ? "PA"
+                                        : i == 1 ? "PB"
+                                                 : "P"),
+                   U, [&](int u) {
+                     const double o = O(u);
+                     return sdot(u) * D(u) / (o * o);
+                   });
+  }
+}
+
+/// Eq. 26 from the runs at Omega (1 +- h): dP_l/dOmega and V_Pl with joint jackknife errors.
+void omega_derivative_keys(double Omega, double h, const UnitAggregates& a0,
+                           const UnitAggregates& ap, const UnitAggregates& am, Results& r) {
+  const int U = static_cast<int>(a0.means.size());
+  for (int l = 0; l < 2; ++l) {
+    const std::string L = l == 0 ? "A" : "B";
+    auto deriv = [&, l](int u) {
+      return (ap.mean_without(u, l) - am.mean_without(u, l)) / (2.0 * h * Omega);
+    };
+    set_jackknifed(r, "dP_" + L + "_dOmega", U, deriv);
+    set_jackknifed(r, "V_P" + L, U, [&, l](int u) {
+      const double x = 1.0 - Omega * deriv(u) / a0.mean_without(u, l);
+      return 2.0 * x * x;
+    });
+  }
+  r.set("omega_step", h);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
 Results SimulationJob::run_all(int threads, const ProgressCallback& tick, const Distribution* dist,
                                RunCheckpoint* ck) const {
   // The scheme offsets are those of a linear scheme (scheme_expectation.hpp): none for a
@@ -1024,7 +1122,7 @@ Results SimulationJob::run_all(int threads, const ProgressCallback& tick, const 
   auto offsets = [&](const SimulationPlan& plan, const Results& reference) {
     const auto t = std::chrono::steady_clock::now();
     Offsets o = scheme_offsets(plan, reference, threads);
-    bias_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    bias_seconds += seconds_since(t);
     return o;
   };
   // Sampling first (all runs: a stop then loses no post-processing), then the estimates.
@@ -1054,100 +1152,25 @@ Results SimulationJob::run_all(int threads, const ProgressCallback& tick, const 
   }
   r.set("bias_corrected", correct ? 1.0 : 0.0);
   statistics_notes(r, p_, opt_);
-  const int U = static_cast<int>(a0.means.size());
-  // f(u) evaluated with unit u deleted from every run (u = -1: all units), jackknife error.
-  auto jack = [&](const std::string& key, const std::function<double(int)>& f) {
-    std::vector<double> reps(static_cast<std::size_t>(U));
-    for (int u = 0; u < U; ++u) reps[static_cast<std::size_t>(u)] = f(u);
-    r.set(key, f(-1), jackknife_se(reps));
-  };
-
-  // Quantum fluctuations D = D_sym - D_comm (docs/FLUCTUATIONS.md) and the TUR ratios
-  // Q = S_dot D / O^2 (Eq. 7), errors by the joint jackknife (covariances of S_dot, D, O).
   if (opt_.commutator) {
-    if (bias_on) {  // the band-limit part of D_sym's offset (D_comm is exact on the grid)
+    if (bias_on) {
       const auto t = std::chrono::steady_clock::now();
-      const std::array<double, 3> b = band_offsets_of_D(*main_);
-      bias_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-      const char* keys[3] = {"D_PA_sym", "D_PB_sym", "D_P_sym"};
-      for (std::size_t i = 0; i < 3; ++i) {
-        const std::string K = keys[i];
-        r.set(K + "_bias", b[i]);
-        if (!correct) continue;
-        r.set(K + "_uncorrected", r.get(K));
-        r.set(K, r.get(K) - b[i], r.get(K + "_se"));
-        a0.D_sym[i] -= b[i];
-        for (double& v : a0.D_sym_replicas[i]) v -= b[i];
-      }
+      D_sym_band_offsets(*main_, correct, r, a0);
+      bias_seconds += seconds_since(t);
     }
     const auto c0 = std::chrono::steady_clock::now();
-    // Classical statistics: no commutator part, D = D_sym (D_*_comm = 0 exactly).
-    const CommutatorResult c =
-        p_.classical ? CommutatorResult{} : commutator_fluctuations(main_->propagator());
-    const double comm[3] = {c.D_PA_comm, c.D_PB_comm, c.D_P_comm};
-    const double err[3] = {c.D_PA_err, c.D_PB_err, c.D_P_err};
-    const char* keys[3] = {"D_PA", "D_PB", "D_P"};
-    const double T1 = p_.T_1, T2 = p_.T_2;
-    auto sdot = [&](int u) {  // S_dot as in mean_estimators (+-inf at a zero temperature)
-      const double PA = a0.mean_without(u, 0), PB = a0.mean_without(u, 1);
-      const double J1 = a0.mean_without(u, 2), J2 = -(PA + PB) - J1;
-      return -J1 / T1 - J2 / T2;
-    };
-    for (int i = 0; i < 3; ++i) {
-      const std::string K = keys[i];
-      r.set(K + "_comm", comm[i]);
-      r.set(K + "_comm_err", std::isfinite(err[i]) ? err[i] : 0.0);
-      // D_comm is deterministic: its error bar is the numerical one (no sampling error).
-      r.set(K + "_comm_se", r.get(K + "_comm_err"));
-      auto D = [&, i](int u) {
-        const double s = u < 0 ? a0.D_sym[i] : a0.D_sym_replicas[i][static_cast<std::size_t>(u)];
-        return s - comm[i];
-      };
-      jack(K, D);
-      r.set(K + "_se", std::hypot(r.get(K + "_se"), r.get(K + "_comm_err")));
-      if (r.has(K + "_sym_bias")) {  // D = D_sym - D_comm: the offset is D_sym's
-        r.set(K + "_bias", r.get(K + "_sym_bias"));
-        if (correct) r.set(K + "_uncorrected", r.get(K) + r.get(K + "_sym_bias"));
-      }
-      auto O = [&, i](int u) {
-        return i == 2 ? a0.mean_without(u, 0) + a0.mean_without(u, 1) : a0.mean_without(u, i);
-      };
-      jack(std::string("Q_") + (i == 0   ? "PA"
-                                : i == 1 ? "PB"
-                                         : "P"),
-           [&](int u) {
-             const double o = O(u);
-             return sdot(u) * D(u) / (o * o);
-           });
+    fluctuation_keys(p_, *main_, a0, correct, r);
+    r.set("commutator_seconds", seconds_since(c0));
+  }
+  if (plus_) {
+    if (correct) {
+      correct_unit_means(ap, offsets(*plus_, exact_means(plus_->params())));
+      correct_unit_means(am, offsets(*minus_, exact_means(minus_->params())));
     }
-    r.set("commutator_seconds",
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count());
+    r.set("wall_s", r.get("wall_s") + rp.get("wall_s") + rm.get("wall_s"));
+    r.set("steps_total", r.get("steps_total") + rp.get("steps_total") + rm.get("steps_total"));
+    omega_derivative_keys(p_.Omega, opt_.omega_step, a0, ap, am, r);
   }
-  if (!plus_) {
-    if (bias_on) r.set("bias_seconds", bias_seconds);
-    rescale_from_unit_mass(r, p_.mass);  // plans at m = 1 (constructor)
-    return r;
-  }
-
-  if (correct) {
-    correct_unit_means(ap, offsets(*plus_, exact_means(plus_->params())));
-    correct_unit_means(am, offsets(*minus_, exact_means(minus_->params())));
-  }
-  r.set("wall_s", r.get("wall_s") + rp.get("wall_s") + rm.get("wall_s"));
-  r.set("steps_total", r.get("steps_total") + rp.get("steps_total") + rm.get("steps_total"));
-  const double W = p_.Omega, h = opt_.omega_step;
-  for (int l = 0; l < 2; ++l) {
-    const std::string L = l == 0 ? "A" : "B";
-    auto deriv = [&, l](int u) {
-      return (ap.mean_without(u, l) - am.mean_without(u, l)) / (2.0 * h * W);
-    };
-    jack("dP_" + L + "_dOmega", deriv);
-    jack("V_P" + L, [&, l](int u) {
-      const double x = 1.0 - W * deriv(u) / a0.mean_without(u, l);
-      return 2.0 * x * x;
-    });
-  }
-  r.set("omega_step", h);
   if (bias_on) r.set("bias_seconds", bias_seconds);
   rescale_from_unit_mass(r, p_.mass);  // plans at m = 1 (constructor)
   return r;
