@@ -400,32 +400,11 @@ double pearson_coefficient(double c_AB, double c_AA, double c_BB) {
   return C;
 }
 
-Results theory_point(const ModelParams& p, const TheoryOptions& opt,
-                     std::string* stability_message) {
-  if (const auto bad = p.validate(); !bad.empty())
-    throw std::invalid_argument("theory: " + bad.front().first + " " + bad.front().second);
-  if (p.quartic()) throw InputRefusedError(quartic_refusal("theory", p));
-  if (p.mass != 1.0) {  // mass-scaled coordinates (model.hpp): solve at m = 1, rescale
-    Results r = theory_point(with_unit_mass(p), opt, stability_message);
-    rescale_from_unit_mass(r, p.mass);
-    return r;
-  }
-  const StabilityReport st = lowest_order_stability(p);
-  if (stability_message) *stability_message = st.message;
-  // Without a steady state every integral is NaN, and so is every key built from them.
-  Core c{};
-  Static s{};
-  if (st.stable) {
-    c = driven_integrals(p, opt);
-    s = static_integrals(p, opt);
-  } else {
-    c = Core{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, 0, false};
-    s.I.fill(kNaN);
-  }
-  const double pre = 1.0 / (4.0 * kPi * p.mass);
-  const double Om = p.Omega, fA = p.f_A(), fB = p.f_B();
+namespace {
 
-  Results r;
+/// The driven problem's keys: powers, currents, S_dot, D, Q, V, dP/dOmega, eta (Eqs. 14-20).
+void set_driven_keys(const ModelParams& p, const Core& c, Results& r) {
+  const double Om = p.Omega;
   const double PA = c.P0_A + c.dP_A, PB = c.P0_B + c.dP_B, P = c.P0_A + c.P0_B;
   r.set("P_A", PA);
   r.set("P_B", PB);
@@ -453,7 +432,10 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt,
   r.set("dP_A_dOmega", c.dPA_dOmega);
   r.set("dP_B_dOmega", c.dPB_dOmega);
   r.set("eta", (PA < 0.0 && PB > 0.0) ? -PA / PB : kNaN);
+}
 
+/// The static problem's covariances and correlation coefficients (Eqs. 11, 12, 25).
+void set_static_keys(const Static& s, double pre, Results& r) {
   // Eq. (12) with the fluctuation-dissipation prefactor 1/(2 pi m) (twice the printed one).
   const double covAA = 2.0 * pre * s.I[kCovAA], covBB = 2.0 * pre * s.I[kCovBB],
                covAB = 2.0 * pre * s.I[kCovAB];
@@ -462,7 +444,11 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt,
   r.set("cov_xAxB", covAB);
   r.set("pearson", pearson_coefficient(covAB, covAA, covBB));
   r.set("pearson_tilde", covAB / covAA);
+}
 
+/// Appendix D coefficients and the asymptotic forms at this Omega (Eqs. 21-24, D5, D10).
+void set_appendix_d_keys(const ModelParams& p, const Static& s, double pre, Results& r) {
+  const double Om = p.Omega, fA = p.f_A(), fB = p.f_B();
   // Appendix D coefficients (printed 1/(4 pi m) convention, as the power formulas).
   const double alpha_ad_A = -pre * s.I[kAdAA], alpha_ad_B = -pre * s.I[kAdBB];
   const double dalpha_ad_A = -pre * s.I[kAdDelta];
@@ -495,6 +481,39 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt,
   const double Ct = dalpha_dia_A / alpha_dia_A;
   r.set("Q_PA_dia", Om / p.T_1 * (1.0 + fB * fB * alpha_dia_B / alpha_dia_A) /
                         std::pow(1.0 + Ct * fB * Om / p.cutoff, 2));
+}
+
+}  // namespace
+
+Results theory_point(const ModelParams& p, const TheoryOptions& opt,
+                     std::string* stability_message) {
+  if (const auto bad = p.validate(); !bad.empty())
+    throw std::invalid_argument("theory: " + bad.front().first + " " + bad.front().second);
+  if (p.quartic()) throw InputRefusedError(quartic_refusal("theory", p));
+  if (p.mass != 1.0) {  // mass-scaled coordinates (model.hpp): solve at m = 1, rescale
+    Results r = theory_point(with_unit_mass(p), opt, stability_message);
+    rescale_from_unit_mass(r, p.mass);
+    return r;
+  }
+  const StabilityReport st = lowest_order_stability(p);
+  if (stability_message) *stability_message = st.message;
+  // Without a steady state every integral is NaN, and so is every key built from them.
+  Core c{};
+  Static s{};
+  if (st.stable) {
+    c = driven_integrals(p, opt);
+    s = static_integrals(p, opt);
+  } else {
+    c = Core{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, 0, false};
+    s.I.fill(kNaN);
+  }
+  const double pre = 1.0 / (4.0 * kPi * p.mass);
+  const double fB = p.f_B();
+
+  Results r;
+  set_driven_keys(p, c, r);
+  set_static_keys(s, pre, r);
+  set_appendix_d_keys(p, s, pre, r);
   r.set("f_B", fB);
   if (p.classical) r.set("classical", 1.0);  // D = D_sym: no commutator part
 
