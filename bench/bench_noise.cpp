@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "noise/noise_stream.hpp"
 #include "synctur/noise/noise.hpp"
 #include "synctur/numerics/rng.hpp"
 

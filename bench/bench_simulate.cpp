@@ -21,6 +21,7 @@
 #include <chrono>
 #include <vector>
 
+#include "noise/noise_stream.hpp"
 #include "synctur/dynamics/commutator.hpp"
 #include "synctur/dynamics/propagator.hpp"
 #include "synctur/engines/simulation.hpp"

@@ -21,6 +21,7 @@
 #include <numbers>
 #include <string>
 
+#include "noise/noise_stream.hpp"
 #include "support.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/simulation.hpp"

@@ -15,6 +15,7 @@
 #include <numeric>
 #include <vector>
 
+#include "noise/noise_stream.hpp"
 #include "synctur/noise/noise.hpp"
 #include "synctur/numerics/rng.hpp"
 

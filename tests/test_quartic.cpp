@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli_harness.hpp"
+#include "noise/noise_stream.hpp"
 #include "support.hpp"
 #include "synctur/dynamics/quartic.hpp"
 #include "synctur/engines/exact.hpp"

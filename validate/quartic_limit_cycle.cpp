@@ -10,7 +10,7 @@
 // how long it takes.
 //
 // Build (from the repository root, after building the libraries in build/):
-//   g++ -O2 -march=native -std=c++20 -fopenmp -Iinclude -I/usr/include/eigen3
+//   g++ -O2 -march=native -std=c++20 -fopenmp -Iinclude -Isrc -I/usr/include/eigen3
 //   validate/quartic_limit_cycle.cpp \
 //     -Lbuild -lsynctur_engines -lsynctur_noise -lsynctur_dynamics -lsynctur_physics
 //     -lsynctur_numerics -lfftw3 \ -o build/quartic_limit_cycle
@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "noise/noise_stream.hpp"
 #include "synctur/dynamics/propagator.hpp"
 #include "synctur/dynamics/quartic.hpp"
 #include "synctur/engines/simulation_options.hpp"

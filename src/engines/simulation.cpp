@@ -15,6 +15,7 @@
 
 #include "dynamics/step_sampling.hpp"
 #include "engines/unit_record.hpp"
+#include "noise/noise_stream.hpp"
 #include "synctur/dynamics/commutator.hpp"
 #include "synctur/dynamics/quartic.hpp"
 #include "synctur/engines/exact.hpp"

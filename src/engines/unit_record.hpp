@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "noise/noise_stream.hpp"
 #include "synctur/noise/noise.hpp"
 #include "synctur/numerics/batch_stats.hpp"
 

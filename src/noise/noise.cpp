@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "noise/noise_stream.hpp"
+
 namespace synctur {
 
 namespace {
