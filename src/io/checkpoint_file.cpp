@@ -45,7 +45,7 @@ struct Out {
   }
   void reals(const std::vector<double>& v) {
     pod<std::uint64_t>(v.size());
-    b.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+    if (!v.empty()) b.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
   }
 };
 
@@ -77,7 +77,8 @@ struct In {
     const auto n = pod<std::uint64_t>();
     if (n > static_cast<std::uint64_t>(end - p) / sizeof(double)) bad();
     std::vector<double> v(n);
-    std::memcpy(v.data(), p, n * sizeof(double));
+    if (n > 0)
+      std::memcpy(v.data(), p, n * sizeof(double));  // an empty vector's data() may be null
     p += n * sizeof(double);
     return v;
   }
