@@ -276,16 +276,17 @@ def check_fig3(m):
               f"rows off: {bad.size} (T >= {g(bad.min()) if bad.size else 'n/a'}); crossover "
               f"Omega* = |dalpha_A^ad|/alpha_A^ad at T = {g(y[-1])}: "
               f"{g(abs(m.data(name)['dalpha_ad_A'][-1] / m.data(name)['alpha_ad_A'][-1]))}")
-        # the same limit taken properly: Omega = 1e-5, 1e-4 (<< Omega*) for T = 0.1 .. 2
+        # the same limit taken properly: Omega = 1e-4, 3e-4 (<< Omega*; 1e-4 is the smallest
+        # drive.Omega synctur accepts) for T = 0.1 .. 2
         e = m.extra(f"claims_adiabatic_{name}", f"{name}.toml",
-                    ['sweep.x={key="drive.Omega", values=[1e-5, 1e-4]}',
+                    ['sweep.x={key="drive.Omega", values=[1e-4, 3e-4]}',
                      'sweep.y={key="T", values=[0.1, 0.5, 1.0, 2.0]}'])
-        o1, o2 = e["drive.Omega"] == 1e-5, e["drive.Omega"] == 1e-4
-        sl = np.log(e["Q_PA"][o2] / e["Q_PA"][o1]) / np.log(10.0)
-        rr = e["Q_PA"][o2] / e["Q_PA_ad"][o2]
+        o1, o2 = e["drive.Omega"] == 1e-4, e["drive.Omega"] == 3e-4
+        sl = np.log(e["Q_PA"][o2] / e["Q_PA"][o1]) / np.log(3.0)
+        rr = e["Q_PA"][o1] / e["Q_PA_ad"][o1]
         claim(np.all(np.abs(sl - 2) < 0.1) and np.all(np.abs(rr - 1) < 0.05),
               f"Eq22 ({name}, limit Omega -> 0): Q_PA ~ Omega^2 and Q_PA -> Q_PA^ad (Omega = "
-              "1e-5, 1e-4; T = 0.1..2; slope within 0.1, ratio within 5%)",
+              "1e-4, 3e-4; T = 0.1..2; slope within 0.1, ratio within 5%)",
               f"slope {g(sl.min())}..{g(sl.max())}; Q_PA/Q_PA^ad at Omega=1e-4: "
               f"{g(rr.min())}..{g(rr.max())}")
         if wc > 100:
