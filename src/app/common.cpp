@@ -11,13 +11,9 @@ SimulationJob make_job(const ModelParams& p, const io::Config& cfg) {
   try {
     return SimulationJob(p, cfg.simulation);
   } catch (const InputRefusedError& e) {
-    const std::string msg = e.what(), key = msg.substr(0, msg.find(':'));
-    for (const auto& s : cfg.overrides) {
-      std::string k = s.substr(0, s.find('='));
-      k.erase(k.find_last_not_of(" \t") + 1);
-      k.erase(0, k.find_first_not_of(" \t"));
-      if (k == key) throw InputRefusedError("--set " + msg);
-    }
+    const std::string msg = e.what();
+    if (io::set_by_override(cfg, msg.substr(0, msg.find(':'))))
+      throw InputRefusedError("--set " + msg);
     throw;
   }
 }

@@ -44,12 +44,8 @@ double typical_max_abs_z(std::size_t n) {
 /// A bad combination of keys: the same one-line form as the config loader's errors (exit 2).
 [[noreturn]] void key_error(const io::Config& cfg, const std::string& key,
                             const std::string& detail) {
-  for (const auto& s : cfg.overrides) {
-    std::string k = s.substr(0, s.find('='));
-    k.erase(k.find_last_not_of(" \t") + 1);
-    k.erase(0, k.find_first_not_of(" \t"));
-    if (k == key) throw io::ConfigError("--set " + key + ": " + detail, "--set", key);
-  }
+  if (io::set_by_override(cfg, key))
+    throw io::ConfigError("--set " + key + ": " + detail, "--set", key);
   throw io::ConfigError(cfg.source + ": " + key + ": " + detail, cfg.source, key);
 }
 

@@ -139,13 +139,6 @@ std::string read_text(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
-/// The key of a "key=value" override.
-std::string override_key(const std::string& s) {
-  std::string k = s.substr(0, s.find('='));
-  while (!k.empty() && std::isspace(static_cast<unsigned char>(k.back()))) k.pop_back();
-  return k;
-}
-
 }  // namespace
 
 int simulate_main(const std::vector<std::string>& words) {
@@ -174,8 +167,9 @@ int simulate_main(const std::vector<std::string>& words) {
       for (const auto& o : extra) now.push_back(o.key + "=" + o.value);
       std::vector<std::string> sets;
       for (const auto& o : meta.overrides)
-        if (std::none_of(now.begin(), now.end(),
-                         [&](const std::string& n) { return override_key(n) == override_key(o); }))
+        if (std::none_of(now.begin(), now.end(), [&](const std::string& n) {
+              return io::override_key(n) == io::override_key(o);
+            }))
           sets.push_back(o);
       sets.insert(sets.end(), now.begin(), now.end());
       cfg = io::parse_config(meta.config_text, meta.source, sets);

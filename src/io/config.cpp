@@ -870,4 +870,13 @@ Config load_config(const std::string& path, const std::vector<std::string>& set_
   return parse_config(text, path, set_overrides);
 }
 
+std::string override_key(const std::string& set_arg) {
+  return trim(set_arg.substr(0, set_arg.find('=')));
+}
+
+bool set_by_override(const Config& cfg, const std::string& key) {
+  return std::any_of(cfg.overrides.begin(), cfg.overrides.end(),
+                     [&](const std::string& s) { return override_key(s) == key; });
+}
+
 }  // namespace synctur::io

@@ -97,6 +97,11 @@ struct Config {
 /// applied before validation.  Throws ConfigError.
 Config load_config(const std::string& path, const std::vector<std::string>& set_overrides = {});
 
+/// The key of a --set argument "section.key=value", trimmed as the loader trims it.
+std::string override_key(const std::string& set_arg);
+/// Whether key was given by one of cfg's --set overrides (so a message names `--set key`).
+bool set_by_override(const Config& cfg, const std::string& key);
+
 /// The same from TOML text; `source_name` is used in error messages.
 Config parse_config(std::string_view toml_text, const std::string& source_name,
                     const std::vector<std::string>& set_overrides = {});
