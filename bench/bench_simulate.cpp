@@ -58,7 +58,7 @@ void BM_Simulate(benchmark::State& state) {
   const SimulationPlan plan(quick(), options(anti, 2, 20000, state.range(1) != 0));
   double steps = 0;
   for (auto _ : state) {
-    const Results r = simulate(plan, 1);
+    const Results r = simulate(plan, ExecutionContext{1});
     benchmark::DoNotOptimize(r.get("P_A"));
     steps += r.get("steps_total");
   }
@@ -95,9 +95,9 @@ void BM_Speedup(benchmark::State& state) {
   double t1 = 0, t2 = 0;
   for (auto _ : state) {
     auto s = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(simulate(plan, 1).get("P_A"));
+    benchmark::DoNotOptimize(simulate(plan, ExecutionContext{1}).get("P_A"));
     auto m = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(simulate(plan, 2).get("P_A"));
+    benchmark::DoNotOptimize(simulate(plan, ExecutionContext{2}).get("P_A"));
     auto e = std::chrono::steady_clock::now();
     t1 += std::chrono::duration<double>(m - s).count();
     t2 += std::chrono::duration<double>(e - m).count();

@@ -6,8 +6,8 @@
 // calling thread, with the GIL released, waits in slices of kPoll; between slices it takes the
 // GIL back and calls PyErr_CheckSignals() (Ctrl-C: Python's C handler only sets a flag; the
 // KeyboardInterrupt is raised here, on the main thread) and the optional progress callable.  On
-// an interrupt it sets an atomic flag that the engine's per-chunk callback (and the sweeps'
-// per-point wrapper) polls: they throw, the engine collects the failure and returns early, the
+// an interrupt it sets an atomic flag that the engine's ticks and polls (ProgressSink, per chunk
+// and per sweep point) check: they throw, the engine collects the failure and returns early, the
 // worker is joined, and the Python exception propagates.  Nothing of the run is kept.
 #include <omp.h>
 #include <pybind11/numpy.h>
@@ -49,31 +49,26 @@ struct Interrupted : std::runtime_error {
   Interrupted() : std::runtime_error("interrupted") {}
 };
 
-/// Shared between the calling thread and the computation.
-struct Control {
+/// Shared between the calling thread and the computation: the computation's ProgressSink.
+struct Control : ProgressSink {
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> done{0}, total{0};
 
-  /// Per unit of work: counts, and stops the run once an interrupt was requested.
-  app::Tick tick() {
-    return [this] {
-      done.fetch_add(1, std::memory_order_relaxed);
-      if (stop.load(std::memory_order_relaxed)) throw Interrupted();
-    };
+  void begin(std::uint64_t n) override { total.store(n, std::memory_order_relaxed); }
+  /// Per counted piece of work: counts, and stops the run once an interrupt was requested.
+  void tick() override {
+    done.fetch_add(1, std::memory_order_relaxed);
+    poll();
   }
-  /// Counts only: for callers that must not throw (app::run_sweep calls it outside its
-  /// try block, inside the OpenMP region).
-  app::Tick count() {
-    return [this] { done.fetch_add(1, std::memory_order_relaxed); };
+  void poll() override {
+    if (stop.load(std::memory_order_relaxed)) throw Interrupted();
   }
-  /// Checks only (work not counted in `total`).
-  app::Tick check() {
-    return [this] {
-      if (stop.load(std::memory_order_relaxed)) throw Interrupted();
-    };
-  }
-  app::Start start() {
-    return [this](std::uint64_t n) { total.store(n, std::memory_order_relaxed); };
+  /// The context of a computation on n threads reporting here.
+  ExecutionContext context(int n) {
+    ExecutionContext ctx;
+    ctx.threads = n;
+    ctx.progress = this;
+    return ctx;
   }
 };
 
@@ -227,16 +222,8 @@ std::pair<std::vector<SweepPoint>, std::vector<Results>> solver_sweep(
   Control c;
   std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
   c.total = pts.size();
-  auto res = run_interruptible(c, progress, [&] {
-    auto check = c.check();
-    return app::run_sweep(
-        pts, n,
-        [&](const ModelParams& p) {
-          check();
-          return solve(p);
-        },
-        c.count());
-  });
+  auto res =
+      run_interruptible(c, progress, [&] { return app::run_sweep(pts, c.context(n), solve); });
   return {std::move(pts), std::move(res)};
 }
 
@@ -286,13 +273,13 @@ py::dict py_simulate(const io::Config& cfg, std::optional<int> threads, bool swe
   Control c;
   if (!use_sweep(cfg, sweep)) {
     const Results r = run_interruptible(
-        c, progress, [&] { return app::simulate_point(cfg.model, cfg, n, c.tick(), c.start()); });
+        c, progress, [&] { return app::simulate_point(cfg.model, cfg, c.context(n)); });
     return point_dict("simulate", cfg, r);
   }
   const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
   c.total = pts.size();
-  const auto res = run_interruptible(
-      c, progress, [&] { return app::simulate_sweep(pts, cfg, n, c.tick(), c.check()); });
+  const auto res =
+      run_interruptible(c, progress, [&] { return app::simulate_sweep(pts, cfg, c.context(n)); });
   return table_dict(table_head("simulate", cfg), app::sweep_table(cfg, pts, res));
 }
 
@@ -304,9 +291,8 @@ py::dict py_validate(const io::Config& cfg, std::optional<int> threads, const py
   app::ValidateOptions vo;
   vo.tolerance_z = tolerance_z;
   vo.gamma1_levels = gamma1_levels;
-  const app::ValidateReport rep = run_interruptible(c, progress, [&] {
-    return app::validate_point(cfg, vo, n, c.tick(), c.start(), {}, c.check());
-  });
+  const app::ValidateReport rep =
+      run_interruptible(c, progress, [&] { return app::validate_point(cfg, vo, c.context(n)); });
   py::dict d = point_dict("validate", cfg, rep.out);
   d["text"] = rep.text;
   py::list messages;
@@ -324,7 +310,7 @@ py::dict py_noise(const io::Config& cfg, std::optional<int> threads) {
   const int n = resolve_threads(threads);
   Control c;
   const app::NoiseReport rep =
-      run_interruptible(c, py::none(), [&] { return app::noise_report(cfg, n); });
+      run_interruptible(c, py::none(), [&] { return app::noise_report(cfg, c.context(n)); });
   io::Config base = cfg;  // the base point: [sweep] is not used by this command
   base.sweep.reset();
   py::dict d = table_dict(table_head("noise", base), rep.table);
@@ -352,10 +338,9 @@ int sleep_ticks(double seconds, int steps) {
   Control c;
   c.total = static_cast<std::uint64_t>(steps);
   return run_interruptible(c, py::none(), [&] {
-    auto tick = c.tick();
     for (int i = 0; i < steps; ++i) {
       std::this_thread::sleep_for(std::chrono::duration<double>(seconds / steps));
-      tick();
+      c.tick();
     }
     return steps;
   });

@@ -49,7 +49,7 @@ TEST(Checkpoint, StoppedAndResumedRunIsBitIdentical) {
   const ModelParams p;  // the quick-start physics
   for (bool anti : {true, false}) {
     const SimulationPlan plan(p, opts(anti ? 6 : 3, 300, anti));
-    const Results ref = simulate(plan, 2);
+    const Results ref = simulate(plan, ExecutionContext{2});
     std::atomic<bool> stop{false};
     int writes = 0;
     RunCheckpoint ck(
@@ -58,16 +58,16 @@ TEST(Checkpoint, StoppedAndResumedRunIsBitIdentical) {
           stop = true;
         },
         1e-12, &stop);
-    EXPECT_THROW(simulate(plan, 2, {}, nullptr, nullptr, &ck, 0), RunInterrupted);
+    EXPECT_THROW(simulate(plan, ExecutionContext{2}, nullptr, &ck, 0), RunInterrupted);
     EXPECT_GE(writes, 1);
     int started = 0;
     for (const auto& rec : ck.image().runs.at(0).units) started += rec.empty() ? 0 : 1;
     EXPECT_GE(started, 1) << "no unit state in the image";
     RunCheckpoint resume(kNoWriter, 0.0, nullptr, ck.image());
-    expect_bit_identical(ref, simulate(plan, 1, {}, nullptr, nullptr, &resume, 0));
+    expect_bit_identical(ref, simulate(plan, ExecutionContext{1}, nullptr, &resume, 0));
     // The final image of the resumed run reproduces the result without any stepping.
     RunCheckpoint again(kNoWriter, 0.0, nullptr, resume.image());
-    expect_bit_identical(ref, simulate(plan, 2, {}, nullptr, nullptr, &again, 0));
+    expect_bit_identical(ref, simulate(plan, ExecutionContext{2}, nullptr, &again, 0));
   }
 }
 
@@ -76,11 +76,12 @@ TEST(Checkpoint, StoppedAndResumedRunIsBitIdentical) {
 TEST(Checkpoint, ExtensionContinuesThePartialBlock) {
   const ModelParams p;
   RunCheckpoint ck(kNoWriter, 0.0, nullptr);
-  simulate(SimulationPlan(p, opts(2, 4097, true)), 2, {}, nullptr, nullptr, &ck, 0);
+  simulate(SimulationPlan(p, opts(2, 4097, true)), ExecutionContext{2}, nullptr, &ck, 0);
   EXPECT_EQ(ck.image().runs.at(0).block_len, 2);
   const SimulationPlan longer(p, opts(2, 4101, true));
   RunCheckpoint ext(kNoWriter, 0.0, nullptr, ck.image());
-  expect_bit_identical(simulate(longer, 2), simulate(longer, 1, {}, nullptr, nullptr, &ext, 0));
+  expect_bit_identical(simulate(longer, ExecutionContext{2}),
+                       simulate(longer, ExecutionContext{1}, nullptr, &ext, 0));
 }
 
 // 4000 -> 5000 periods: a fresh run uses blocks of 2 periods, the extension keeps blocks of 1.
@@ -89,11 +90,11 @@ TEST(Checkpoint, ExtensionContinuesThePartialBlock) {
 TEST(Checkpoint, ExtensionAcrossABlockLengthChangeAgreesToRounding) {
   const ModelParams p;
   RunCheckpoint ck(kNoWriter, 0.0, nullptr);
-  simulate(SimulationPlan(p, opts(2, 4000, true)), 2, {}, nullptr, nullptr, &ck, 0);
+  simulate(SimulationPlan(p, opts(2, 4000, true)), ExecutionContext{2}, nullptr, &ck, 0);
   const SimulationPlan longer(p, opts(2, 5000, true));
   RunCheckpoint ext(kNoWriter, 0.0, nullptr, ck.image());
-  const Results fresh = simulate(longer, 2);
-  const Results e = simulate(longer, 2, {}, nullptr, nullptr, &ext, 0);
+  const Results fresh = simulate(longer, ExecutionContext{2});
+  const Results e = simulate(longer, ExecutionContext{2}, nullptr, &ext, 0);
   EXPECT_EQ(ext.image().runs.at(0).block_len, 1);
   for (const char* k : {"P_A", "P_B", "J_1", "cov_xAxA", "cov_xBxB", "cov_xAxB"}) {
     EXPECT_NEAR(e.get(k), fresh.get(k), 1e-12 * std::abs(fresh.get(k))) << k;

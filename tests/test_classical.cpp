@@ -120,7 +120,7 @@ TEST(Classical, TimeDomainEquilibrium) {
   const double T = 0.5;
   const ModelParams p = classical_point(T, 2.0);
   const SimulationPlan plan(p, opts(8, 3000), /*driven_bath_off=*/true);
-  const Results r = simulate(plan, 2);
+  const Results r = simulate(plan, ExecutionContext{2});
   EXPECT_EQ(r.get("band_limit"), plan.static_noise().band_limit());
   EXPECT_LT(std::abs(z(r, "cov_xAxA", T)), 4.0) << r.get("cov_xAxA");
   EXPECT_LT(std::abs(z(r, "cov_xBxB", T / 0.36)), 4.0) << r.get("cov_xBxB");
@@ -176,7 +176,7 @@ TEST(Classical, ZeroTemperatureHasNoNoise) {
   const Results th = theory_point(p);
   EXPECT_EQ(th.get("P_A"), 0.0);
   EXPECT_EQ(th.get("cov_xAxA"), 0.0);
-  const Results r = simulate(SimulationPlan(p, opts(2, 50)), 1);
+  const Results r = simulate(SimulationPlan(p, opts(2, 50)), ExecutionContext{1});
   EXPECT_EQ(r.get("P_A"), 0.0);
   EXPECT_EQ(r.get("cov_xBxB"), 0.0);
 }
@@ -213,7 +213,7 @@ TEST(Classical, SimulateAgreesWithExact) {
   const Results e = exact_point(p, eo);
   SimulationOptions o = opts(8, 3000);
   o.commutator = false;
-  const Results r = SimulationJob(p, o).run(2);
+  const Results r = SimulationJob(p, o).run(ExecutionContext{2});
   EXPECT_EQ(r.get("classical"), 1.0);
   for (const char* k : {"P_A", "P_B", "J_1", "cov_xAxA", "cov_xBxB", "cov_xAxB"})
     EXPECT_LT(std::abs(z(r, k, e.get(k))), 4.0)

@@ -26,7 +26,7 @@ Results simulate_point(const ModelParams& p, long periods) {
   o.periods = periods;
   o.seed = 2026;
   o.pearson = false;
-  return simulate(p, o, 2);
+  return simulate(p, o, ExecutionContext{2});
 }
 
 void expect_agree(const Results& sim, const Results& ex, const std::string& key,
@@ -88,10 +88,11 @@ TEST(CrossValidation, HeatCurrentsNeedTheInStepQuadrature) {
   o.commutator = false;
   o.cutoff_band = 3.0;  // w_c dt = 0.52 (the default 6 halves it and the left bias with it)
   o.bias = "estimate";  // report the scheme's offset (K_bias), do not remove it
-  const Results simpson = simulate(p, o, 2);  // "auto": Simpson here, w_c dt = 0.52
+  const Results simpson =
+      simulate(p, o, ExecutionContext{2});  // "auto": Simpson here, w_c dt = 0.52
   EXPECT_EQ(simpson.get("simpson_quadrature"), 1.0);
   o.quadrature = "left";
-  const Results left = simulate(p, o, 2);
+  const Results left = simulate(p, o, ExecutionContext{2});
   EXPECT_EQ(simpson.get("dt"), left.get("dt"));
   EXPECT_NEAR(simpson.get("dt") * p.cutoff, 0.52, 0.01);
   for (const char* k : {"P_A", "P_B", "J_1", "J_2", "S_dot"})

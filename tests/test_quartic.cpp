@@ -93,7 +93,7 @@ TEST(Quartic, ClassicalEquilibriumIsBoltzmannInTheBarePotential) {
   SimulationOptions o = opts(8, 3000);
   o.steps_per_period = 256;  // dt = 0.012: the O(dt^2) error far below the statistical one
   const SimulationPlan plan(p, o, /*driven_bath_off=*/true);
-  const Results r = simulate(plan, 2);
+  const Results r = simulate(plan, ExecutionContext{2});
   const auto bA = boltzmann(1.0, 1.0, lA, T), bB = boltzmann(1.0, 0.6, lB, T);
   EXPECT_LT(bA[0], 0.7 * T);         // far from the harmonic value T/w_A^2
   EXPECT_LT(bB[0], 0.7 * T / 0.36);  // and T/w_B^2
@@ -158,7 +158,7 @@ TEST(Quartic, ApproachesTheLinearResultLinearly) {
     p.gamma_2 = 0.3;
     return p;
   };
-  for (double l : lams) r.push_back(simulate(SimulationPlan(at(0.25, l), o), 2));
+  for (double l : lams) r.push_back(simulate(SimulationPlan(at(0.25, l), o), ExecutionContext{2}));
   for (const char* k : {"P_A", "P_B", "cov_xAxA", "cov_xBxB"}) {
     const double d1 = r[1].get(k) - r[0].get(k), d2 = r[2].get(k) - r[0].get(k),
                  d3 = r[3].get(k) - r[0].get(k);
@@ -192,7 +192,7 @@ TEST(Quartic, SecondOrderConvergenceInDtWithCommonRandomNumbers) {
       o.noise_decimation = 8 >> i;
       o.noise.band_limit = 10.6;
       o.quadrature = rule;
-      const Results r = simulate(SimulationPlan(p, o), 2);
+      const Results r = simulate(SimulationPlan(p, o), ExecutionContext{2});
       v[i][0] = r.get("P_A");
       v[i][1] = r.get("cov_xAxA");
       v[i][2] = r.get("cov_xBxB");
@@ -211,7 +211,7 @@ TEST(Quartic, SemiclassicalKeyAndWarning) {
   SimulationOptions o = opts(2, 100);
   o.bias = "correct";
   o.commutator = true;
-  const Results q = SimulationJob(point(0.5, 0.2, 0.2, false), o).run(2);
+  const Results q = SimulationJob(point(0.5, 0.2, 0.2, false), o).run(ExecutionContext{2});
   EXPECT_EQ(q.get("semiclassical"), 1.0);
   EXPECT_FALSE(q.has("classical"));
   EXPECT_FALSE(q.has("P_A_bias"));
@@ -221,7 +221,7 @@ TEST(Quartic, SemiclassicalKeyAndWarning) {
     if (k == "warnings") w = v;
   EXPECT_NE(w.find("semiclassical:"), std::string::npos) << w;
   EXPECT_NE(q.get("D_PA_comm"), 0.0);
-  const Results c = SimulationJob(point(0.5, 0.2, 0.2, true), o).run(2);
+  const Results c = SimulationJob(point(0.5, 0.2, 0.2, true), o).run(ExecutionContext{2});
   EXPECT_FALSE(c.has("semiclassical"));
   EXPECT_EQ(c.get("classical"), 1.0);
   EXPECT_EQ(c.get("D_PA_comm"), 0.0);

@@ -332,8 +332,7 @@ TEST(MassScaling, TheoryExactSimulateAgreeAtAnyMass) {
   so.periods = 20;
   so.trajectories = 2;
   so.seed = 7;
-  so.progress = "never";
-  const Results s1 = simulate(p, so, 1);
+  const Results s1 = simulate(p, so, ExecutionContext{1});
   EXPECT_EQ(mass_exponent("cov_xAxB"), -1);
   EXPECT_EQ(mass_exponent("cov_xAxA_static_se"), -1);
   EXPECT_EQ(mass_exponent("alpha_dia_A"), -1);
@@ -344,7 +343,7 @@ TEST(MassScaling, TheoryExactSimulateAgreeAtAnyMass) {
     q.mass = m;
     expect_mass_scaling(t1, theory_point(q), m, "theory");
     expect_mass_scaling(e1, exact_point(q, eo), m, "exact");
-    expect_mass_scaling(s1, simulate(q, so, 1), m, "simulate");
+    expect_mass_scaling(s1, simulate(q, so, ExecutionContext{1}), m, "simulate");
   }
   // The physics check behind it: x~ = sqrt(m) x, so m <x^2> is mass-independent; P_A of the
   // quick start is the known lowest-order value at every mass.

@@ -64,8 +64,8 @@ TEST(SchemeExpectation, SimulationConvergesToTheScheme) {
     o.noise_decimation = c.decimation;
     if (c.decimation > 1) o.noise.band_limit = 1.5 * p.cutoff;
     const SimulationPlan plan(p, o);
-    const SchemeExpectation e = scheme_expectation(plan, 2);
-    const Results sim = simulate(plan, 2);
+    const SchemeExpectation e = scheme_expectation(plan, ExecutionContext{2});
+    const Results sim = simulate(plan, ExecutionContext{2});
     const std::string where = std::string(c.quadrature) + " q=" + std::to_string(c.decimation);
     for (const char* k : {"P_A", "P_B", "J_1", "J_2_direct", "cov_xAxA", "cov_xBxB", "cov_xAxB"}) {
       const double z = (sim.get(k) - value(e, k)) / sim.get(std::string(k) + "_se");
@@ -83,7 +83,8 @@ TEST(SchemeExpectation, SimulationConvergesToTheScheme) {
 // Bitwise the same for any thread count (responses summed in input order).
 TEST(SchemeExpectation, IndependentOfThreadCount) {
   const SimulationPlan plan(point(1.0, 0.5, 2.0), plain_options(2));
-  const SchemeExpectation a = scheme_expectation(plan, 1), b = scheme_expectation(plan, 2);
+  const SchemeExpectation a = scheme_expectation(plan, ExecutionContext{1}),
+                          b = scheme_expectation(plan, ExecutionContext{2});
   for (const char* k : {"P_A", "P_B", "J_1", "J_2_direct", "cov_xAxA", "cov_xBxB", "cov_xAxB"})
     EXPECT_EQ(value(a, k), value(b, k)) << k;
   EXPECT_EQ(a.steps, b.steps);
@@ -103,7 +104,7 @@ TEST(SchemeExpectation, StrongDampingBandLimitOffsetFallsLikeInverseBand) {
   double prev = 0.0;
   for (double wb : {50.0, 100.0, 200.0}) {
     o.noise.band_limit = wb;
-    const SchemeExpectation e = scheme_expectation(SimulationPlan(p, o), 2);
+    const SchemeExpectation e = scheme_expectation(SimulationPlan(p, o), ExecutionContext{2});
     const double rel = (e.P_A - ex.get("P_A")) / std::abs(ex.get("P_A"));
     EXPECT_LT(rel, -2e-3) << "w_b = " << wb;  // P_A more negative than the continuum
     if (prev != 0.0) {
@@ -122,11 +123,11 @@ TEST(SchemeExpectation, JobCorrectsTheMeans) {
   SimulationOptions o;
   o.periods = 200;
   o.trajectories = 4;
-  const Results c = simulate(p, o, 2);
+  const Results c = simulate(p, o, ExecutionContext{2});
   o.bias = "estimate";
-  const Results e = simulate(p, o, 2);
+  const Results e = simulate(p, o, ExecutionContext{2});
   o.bias = "off";
-  const Results n = simulate(p, o, 2);
+  const Results n = simulate(p, o, ExecutionContext{2});
   EXPECT_EQ(c.get("bias_corrected"), 1.0);
   EXPECT_EQ(e.get("bias_corrected"), 0.0);
   for (const char* k :
@@ -172,11 +173,11 @@ TEST(SchemeExpectation, EstimateModeWarnsAboutVisibleOffsets) {
       if (k == "warnings") return v;
     return std::string();
   };
-  const Results e = simulate(p, o, 2);
+  const Results e = simulate(p, o, ExecutionContext{2});
   const std::string w = warnings(e);
   EXPECT_NE(w.find("bias: the discretisation offsets of"), std::string::npos) << w;
   EXPECT_NE(w.find("cov_xAxA ("), std::string::npos) << w;
   EXPECT_NE(w.find("cov_xAxA_static ("), std::string::npos) << w;
   o.bias = "correct";
-  EXPECT_EQ(warnings(simulate(p, o, 2)).find("bias:"), std::string::npos);
+  EXPECT_EQ(warnings(simulate(p, o, ExecutionContext{2})).find("bias:"), std::string::npos);
 }

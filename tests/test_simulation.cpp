@@ -39,7 +39,7 @@ TEST(Simulation, StaticCovariancesMatchFluctuationDissipation) {
     const ModelParams p = quick(T, 2.0);
     const Results th = theory_point(p);
     const SimulationPlan plan(p, opts(8, 3000), /*driven_bath_off=*/true);
-    const Results r = simulate(plan, 2);
+    const Results r = simulate(plan, ExecutionContext{2});
     for (const char* k : {"cov_xAxA", "cov_xBxB", "cov_xAxB"}) {
       EXPECT_LT(std::abs(z(r, k, th.get(k))), 4.0)
           << "T=" << T << " " << k << ": " << r.get(k) << " +- " << r.get(std::string(k) + "_se")
@@ -58,7 +58,7 @@ TEST(Simulation, ClassicalEquipartitionAtHighTemperature) {
   const double T = 10.0;
   const ModelParams p = quick(T, 2.0);
   const SimulationPlan plan(p, opts(8, 2000), /*driven_bath_off=*/true);
-  const Results r = simulate(plan, 2);
+  const Results r = simulate(plan, ExecutionContext{2});
   EXPECT_LT(std::abs(z(r, "cov_xAxA", T / (p.omega_A * p.omega_A))), 4.0) << r.get("cov_xAxA");
   EXPECT_LT(std::abs(z(r, "cov_xBxB", T / (p.omega_B * p.omega_B))), 4.0) << r.get("cov_xBxB");
   EXPECT_LT(std::abs(z(r, "cov_xAxB", 0.0)), 4.0) << r.get("cov_xAxB");
@@ -73,7 +73,8 @@ TEST(Simulation, MeanPowersMatchTheoryAtWeakCoupling) {
   for (const Case c : {Case{0.5, 2.0}, Case{0.1, 2.0}, Case{0.5, 0.7}}) {
     const ModelParams p = quick(c.T, c.Omega);
     const Results th = theory_point(p);
-    const Results r = simulate(SimulationPlan(p, opts(8, c.Omega < 1 ? 1500 : 3000)), 2);
+    const Results r =
+        simulate(SimulationPlan(p, opts(8, c.Omega < 1 ? 1500 : 3000)), ExecutionContext{2});
     for (const char* k : {"P_A", "P_B", "J_1", "P", "J_2", "S_dot"}) {
       EXPECT_LT(std::abs(z(r, k, th.get(k))), 4.0)
           << "T=" << c.T << " Omega=" << c.Omega << " " << k << ": " << r.get(k) << " +- "
@@ -92,7 +93,7 @@ TEST(Simulation, MeanPowersMatchTheoryAtWeakCoupling) {
 TEST(Simulation, BitIdenticalAcrossThreadCounts) {
   const ModelParams p = quick(0.5, 2.0);
   const SimulationPlan plan(p, opts(6, 200));
-  const Results r1 = simulate(plan, 1), r2 = simulate(plan, 2);
+  const Results r1 = simulate(plan, ExecutionContext{1}), r2 = simulate(plan, ExecutionContext{2});
   ASSERT_EQ(r1.numbers().size(), r2.numbers().size());
   for (std::size_t i = 0; i < r1.numbers().size(); ++i) {
     const auto& [k, v] = r1.numbers()[i];
@@ -103,7 +104,7 @@ TEST(Simulation, BitIdenticalAcrossThreadCounts) {
     else
       EXPECT_EQ(v, r2.numbers()[i].second) << k;  // bitwise
   }
-  const Results r3 = simulate(SimulationPlan(p, opts(6, 200, 8)), 2);
+  const Results r3 = simulate(SimulationPlan(p, opts(6, 200, 8)), ExecutionContext{2});
   EXPECT_NE(r1.get("P_A"), r3.get("P_A"));
   EXPECT_LT(std::abs(r1.get("P_A") - r3.get("P_A")),
             4.0 * std::hypot(r1.get("P_A_se"), r3.get("P_A_se")));
@@ -148,7 +149,7 @@ TEST(Simulation, SecondOrderConvergenceInDtWithCommonRandomNumbers) {
       o.noise_decimation = 8 >> i;
       o.noise.band_limit = 10.6;
       o.quadrature = rule;
-      const Results r = simulate(SimulationPlan(p, o), 2);
+      const Results r = simulate(SimulationPlan(p, o), ExecutionContext{2});
       v[i][0] = r.get("P_A");
       v[i][1] = r.get("cov_xAxA");
     }
@@ -171,7 +172,7 @@ TEST(Simulation, ConvergesInTheNoiseBandLimitWithCommonRandomNumbers) {
     SimulationOptions o = opts(2, 300);
     o.steps_per_period = 192;
     o.noise.band_limit = wb;
-    const Results r = simulate(SimulationPlan(p, o), 2);
+    const Results r = simulate(SimulationPlan(p, o), ExecutionContext{2});
     cov.push_back(r.get("cov_xAxA"));
     pa.push_back(r.get("P_A"));
     se.push_back(r.get("cov_xAxA_se"));
@@ -187,11 +188,11 @@ TEST(Simulation, ConvergesInTheNoiseBandLimitWithCommonRandomNumbers) {
 // run without pairs.
 TEST(Simulation, AntitheticPairsReduceVariance) {
   const ModelParams p = quick(0.5, 2.0);
-  const Results a = simulate(SimulationPlan(p, opts(8, 1000)), 2);
+  const Results a = simulate(SimulationPlan(p, opts(8, 1000)), ExecutionContext{2});
   EXPECT_GT(a.get("antithetic_vrf_P_A"), 3.0);
   SimulationOptions o = opts(8, 1000);
   o.antithetic = false;
-  const Results b = simulate(SimulationPlan(p, o), 2);
+  const Results b = simulate(SimulationPlan(p, o), ExecutionContext{2});
   EXPECT_FALSE(b.has("antithetic_vrf_P_A"));
   EXPECT_LT(std::abs(a.get("P_A") - b.get("P_A")),
             4.0 * std::hypot(a.get("P_A_se"), b.get("P_A_se")));
@@ -203,7 +204,7 @@ TEST(Simulation, AntitheticPairsReduceVariance) {
 // is positive and precise.
 TEST(Simulation, FluctuationEstimatorsAgree) {
   const ModelParams p = quick(0.5, 2.0);
-  const Results r = simulate(SimulationPlan(p, opts(8, 20000)), 2);
+  const Results r = simulate(SimulationPlan(p, opts(8, 20000)), ExecutionContext{2});
   for (const char* k : {"D_PA_sym", "D_PB_sym", "D_P_sym"}) {
     const std::string K(k);
     EXPECT_GT(r.get(K), 0.0);
@@ -222,7 +223,7 @@ TEST(Simulation, OmegaDerivativeAndGeneralizedBound) {
   const Results th = theory_point(p);
   SimulationOptions o = opts(8, 8000);
   o.omega_derivative = true;
-  const Results r = simulate(p, o, 2);
+  const Results r = simulate(p, o, ExecutionContext{2});
   for (const char* k : {"dP_A_dOmega", "dP_B_dOmega", "V_PA", "V_PB"}) {
     EXPECT_LT(std::abs(z(r, k, th.get(k))), 4.0)
         << k << ": " << r.get(k) << " +- " << r.get(std::string(k) + "_se") << " vs " << th.get(k);
@@ -240,7 +241,7 @@ TEST(Simulation, QuantumFluctuationsNeedTheCommutatorTerm) {
   ModelParams p = quick(0.1, 2.0);
   p.gamma_1 = 1e-3;
   const Results th = theory_point(p);
-  const Results r = simulate(p, opts(32, 60000), 2);
+  const Results r = simulate(p, opts(32, 60000), ExecutionContext{2});
   const double eq18 = th.get("D_PA");
   const double without = eq18 + r.get("D_PA_comm");
   const double se = r.get("D_PA_se"), se_sym = r.get("D_PA_sym_se");
@@ -257,13 +258,13 @@ TEST(Simulation, QuantumFluctuationsNeedTheCommutatorTerm) {
 // Q_PA + 4 se < 2.
 TEST(Simulation, TurRatios) {
   {
-    const Results r = simulate(quick(0.1, 2.0), opts(32, 2500), 2);
+    const Results r = simulate(quick(0.1, 2.0), opts(32, 2500), ExecutionContext{2});
     EXPECT_GT(r.get("Q_P") - 4.0 * r.get("Q_P_se"), 2.0) << r.get("Q_P");
   }
   const ModelParams p = quick(0.1, 0.3);
   const Results th = theory_point(p);
   ASSERT_LT(th.get("Q_PA"), 0.5);
-  const Results r = simulate(p, opts(32, 3000), 2);
+  const Results r = simulate(p, opts(32, 3000), ExecutionContext{2});
   EXPECT_LT(r.get("Q_PA") + 4.0 * r.get("Q_PA_se"), 2.0)
       << r.get("Q_PA") << " +- " << r.get("Q_PA_se");
   EXPECT_GT(r.get("Q_P") + 4.0 * r.get("Q_P_se"), 2.0) << r.get("Q_P");
@@ -316,10 +317,12 @@ TEST(Simulation, WarnsWhenFewBatchesPerUnit) {
       if (k == "warnings") return v;
     return std::string();
   };
-  const Results short_run = simulate(SimulationPlan(quick(0.5, 2.0), opts(4, 300)), 2);
+  const Results short_run =
+      simulate(SimulationPlan(quick(0.5, 2.0), opts(4, 300)), ExecutionContext{2});
   EXPECT_LT(short_run.get("n_batches") / short_run.get("jackknife_units"), 8.0);
   EXPECT_NE(warnings(short_run).find("batches per unit"), std::string::npos);
-  const Results long_run = simulate(SimulationPlan(quick(0.5, 2.0), opts(4, 8000)), 2);
+  const Results long_run =
+      simulate(SimulationPlan(quick(0.5, 2.0), opts(4, 8000)), ExecutionContext{2});
   EXPECT_GE(long_run.get("n_batches") / long_run.get("jackknife_units"), 8.0);
   EXPECT_EQ(warnings(long_run).find("batches per unit"), std::string::npos);
 }
@@ -334,13 +337,13 @@ TEST(Simulation, WindowTailIsTheWiderWindowsDifference) {
   o.commutator = false;
   o.bias = "off";
   o.D_window = 3.0;
-  const Results a = simulate(p, o, 2);
+  const Results a = simulate(p, o, ExecutionContext{2});
   o.D_window = 8.0;
-  const Results b = simulate(p, o, 2);
+  const Results b = simulate(p, o, ExecutionContext{2});
   // The automatic window (D_window = 0, the default): x = 3 plus the fitted exponential tail
   // (same data: plain x = 3 + D_*_sym_tail), checked against the plain x = 8 window.
   o.D_window = 0.0;
-  const Results c = simulate(p, o, 2);
+  const Results c = simulate(p, o, ExecutionContext{2});
   for (const char* k : {"D_PA", "D_PB", "D_P"}) {
     const std::string K = std::string(k) + "_sym";
     EXPECT_NEAR(a.get(K) + a.get(K + "_window_tail"), b.get(K), 1e-15 * std::abs(b.get(K))) << K;
@@ -364,7 +367,7 @@ TEST(Simulation, EntropyProductionAtZeroTemperatureIsInfiniteAsInTheory) {
   p.T_2 = 0.0;
   SimulationOptions o = opts(4, 400);
   o.pearson = false;
-  const Results r = SimulationJob(p, o).run(2);
+  const Results r = SimulationJob(p, o).run(ExecutionContext{2});
   const Results th = theory_point(p);
   ASSERT_LT(r.get("J_2") + 4.0 * r.get("J_2_se"), 0.0);
   ASSERT_TRUE(std::isinf(th.get("S_dot")));

@@ -1,6 +1,4 @@
 // Point-or-sweep machinery shared by the solver commands (moved from src/cli/common.cpp).
-#include <omp.h>
-
 #include <stdexcept>
 
 #include "synctur/app/commands.hpp"
@@ -24,21 +22,22 @@ std::vector<double> model_row(const ModelParams& p) {
   return row;
 }
 
-std::vector<Results> run_sweep(const std::vector<SweepPoint>& pts, int threads,
-                               const std::function<Results(const ModelParams&)>& solve,
-                               const Tick& tick) {
+std::vector<Results> run_sweep(const std::vector<SweepPoint>& pts, const ExecutionContext& ctx,
+                               const std::function<Results(const ModelParams&)>& solve) {
   const long n = static_cast<long>(pts.size());
   std::vector<Results> res(pts.size());
   std::string failure;
-#pragma omp parallel for schedule(dynamic) num_threads(threads)
+  ctx.begin(pts.size());
+#pragma omp parallel for schedule(dynamic) num_threads(ctx.thread_count())
   for (long i = 0; i < n; ++i) {
     try {
+      ctx.poll();
       res[i] = solve(pts[i].params);
+      ctx.tick();
     } catch (const std::exception& e) {
 #pragma omp critical(synctur_sweep_failure)
       if (failure.empty()) failure = "sweep point " + std::to_string(i + 1) + ": " + e.what();
     }
-    if (tick) tick();
   }
   if (!failure.empty()) throw std::runtime_error(failure);
   return res;

@@ -3,8 +3,6 @@
 // the body of noise_main between load and emit).
 #include "synctur/noise/noise.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -202,7 +200,7 @@ std::string bath_summary(const BathCase& b, const NoiseDiagnostics& d,
 
 }  // namespace
 
-NoiseReport noise_report(const io::Config& cfg, int threads) {
+NoiseReport noise_report(const io::Config& cfg, const ExecutionContext& ctx) {
   const ModelParams& p = cfg.model;
   const NoiseOptions& opt = cfg.simulation.noise;
   const std::uint64_t seed = cfg.simulation.seed;
@@ -223,7 +221,6 @@ NoiseReport noise_report(const io::Config& cfg, int threads) {
   const std::size_t n_samples = static_cast<std::size_t>(cfg.integer("noise.samples"));
   const std::size_t per = n_samples / dopt.n_trajectories;
 
-  omp_set_num_threads(threads);
   // The streams are the engine's: (seed, trajectory 0..K-1, bath id; rng_streams.hpp).
   const std::vector<BathCase> baths = {
       {"static", "static Ohmic (nu = 2)", static_bath(p), kStaticBathId},
@@ -250,7 +247,7 @@ NoiseReport noise_report(const io::Config& cfg, int threads) {
     try {
       DiagnosticsOptions bo = dopt;
       bo.bath_id = b.bath_id;
-      d = noise_diagnostics(b.bath, dt, band, opt, seed, n_samples, bo);
+      d = noise_diagnostics(b.bath, dt, band, opt, seed, n_samples, bo, ctx);
     } catch (const std::invalid_argument& e) {
       // Only option combinations reach here (e.g. noise.block_log2 too small for the filter).
       throw io::ConfigError(cfg.source + ": noise: " + b.name + " bath: " + e.what(), cfg.source,

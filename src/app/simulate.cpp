@@ -55,30 +55,30 @@ void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
   }
 }
 
-Results simulate_point(const ModelParams& p, const io::Config& cfg, int threads, const Tick& tick,
-                       const Start& start, const Tick& sampled, const Distribution* dist,
+Results simulate_point(const ModelParams& p, const io::Config& cfg, const ExecutionContext& ctx,
                        RunCheckpoint* checkpoint) {
-  const SimulationJob job = make_job(p, cfg);
-  if (start) start(job.progress_ticks(dist));
-  Results r = job.run(threads, tick, dist, checkpoint);
-  if (sampled) sampled();
+  Results r = make_job(p, cfg).run(ctx, checkpoint);
   add_references(r, p, cfg);
   return r;
 }
 
 std::vector<Results> simulate_sweep(const std::vector<SweepPoint>& pts, const io::Config& cfg,
-                                    int threads, const Tick& point_tick, const Tick& chunk_tick) {
+                                    const ExecutionContext& ctx) {
   std::vector<Results> res;
+  ctx.begin(pts.size());
+  PollForwarder chunks(ctx.progress);  // a point's chunks only poll the outer sink
+  ExecutionContext inner = ctx;
+  inner.progress = &chunks;
   for (const auto& pt : pts) {
     try {
-      res.push_back(simulate_point(pt.params, cfg, threads, chunk_tick));
+      res.push_back(simulate_point(pt.params, cfg, inner));
     } catch (const NoSteadyStateError& e) {
       Results r;  // marked, not fatal in a sweep
       r.set("steady_state", 0.0);
       r.set("floquet_slowest_rate", e.slowest_rate());
       res.push_back(r);
     }
-    if (point_tick) point_tick();
+    ctx.tick();
   }
   return res;
 }

@@ -123,8 +123,8 @@ void compare_quantity(const std::string& key, const Results& th, const Results& 
 /// --gamma1-extrapolation K: simulations at gamma_1 / 2^k (k < K; k = 0 is sim), a weighted
 /// straight-line fit of X/gamma_1 in gamma_1 and its intercept compared with theory.
 void gamma1_extrapolation(const io::Config& cfg, long long K, const Results& sim, const Results& th,
-                          int threads, const Tick& level_tick, const Distribution* dist, Verdict& v,
-                          Results& out, std::ostringstream& table) {
+                          const ExecutionContext& ctx, Verdict& v, Results& out,
+                          std::ostringstream& table) {
   if (K < 2 || K > 10) throw OptionError("validate: --gamma1-extrapolation must be 2..10");
   const ModelParams& p = cfg.model;
   const std::vector<std::string> fit_keys = {"P_A", "P_B", "P", "J_1"};
@@ -139,7 +139,10 @@ void gamma1_extrapolation(const io::Config& cfg, long long K, const Results& sim
     } else {
       SimulationOptions ok = cfg.simulation;
       ok.seed = cfg.simulation.seed + static_cast<std::uint64_t>(k);
-      rk = SimulationJob(pk, ok).run(threads, level_tick, dist);
+      PollForwarder levels(ctx.progress);  // the levels' chunks are not counted
+      ExecutionContext level_ctx = ctx;
+      level_ctx.progress = &levels;
+      rk = SimulationJob(pk, ok).run(level_ctx);
     }
     g1s.push_back(pk.gamma_1);
     const std::string lv = "g1fit_level" + std::to_string(k) + "_";
@@ -233,9 +236,8 @@ void table_footer(const Verdict& v, const Results& sim, const Results& out,
 
 }  // namespace
 
-ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt, int threads,
-                              const Tick& tick, const Start& start, const Tick& sampled,
-                              const Tick& level_tick, const Distribution* dist) {
+ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt,
+                              const ExecutionContext& ctx) {
   const ModelParams& p = cfg.model;
   // Exact first: it is cheap and settles whether there is a steady state at all.
   std::string message;
@@ -246,10 +248,7 @@ ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt,
     throw NoSteadyStateError(message, ex.get("floquet_slowest_rate"));
   const Results th = theory_point(p, cfg.theory);
 
-  const SimulationJob job = make_job(p, cfg);
-  if (start) start(job.progress_ticks(dist));
-  const Results sim = job.run(threads, tick, dist);
-  if (sampled) sampled();
+  const Results sim = make_job(p, cfg).run(ctx);
 
   Results out;
   Verdict v;
@@ -260,9 +259,7 @@ ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt,
                 "exact", "simulation", "+- se", "z", "(ex-th)/|th|");
   table << line;
   for (const auto& key : kQuantities) compare_quantity(key, th, ex, sim, v, out, table);
-  if (opt.gamma1_levels)
-    gamma1_extrapolation(cfg, *opt.gamma1_levels, sim, th, threads, level_tick, dist, v, out,
-                         table);
+  if (opt.gamma1_levels) gamma1_extrapolation(cfg, *opt.gamma1_levels, sim, th, ctx, v, out, table);
   summary_keys(v, sim, ex, out);
   table_footer(v, sim, out, table);
 

@@ -2,7 +2,7 @@
 // (src/mpi/), otherwise one process.  Only rank 0 prints and writes (docs/CLUSTER.md).
 #pragma once
 
-#include "synctur/engines/distribution.hpp"
+#include "synctur/numerics/distribution.hpp"
 
 namespace synctur::cli {
 

@@ -193,8 +193,12 @@ std::string format_or(const Args& a, const std::string& fallback) {
   return a.format.empty() ? fallback : a.format;
 }
 
-int thread_count(const Args& a) {
-  return a.threads > 0 ? a.threads : omp_get_max_threads();
+ExecutionContext context(const Args& a, ProgressSink* progress) {
+  ExecutionContext ctx;
+  ctx.threads = a.threads;
+  ctx.progress = progress;
+  ctx.distribution = cluster();
+  return ctx;
 }
 
 std::vector<std::string> input_files(const Args& a) {
@@ -233,17 +237,16 @@ std::vector<Results> collect_points(const std::vector<std::string>& outputs) {
   return res;
 }
 
-std::vector<Results> run_sweep(const Args& a, const std::vector<SweepPoint>& pts,
-                               const std::string& label,
+std::vector<Results> run_sweep(const Args& a, const io::Config& cfg,
+                               const std::vector<SweepPoint>& pts, const std::string& label,
                                const std::function<Results(const ModelParams&)>& solve) {
   if (cluster_size() > 1)  // points over the processes, each with up to thread_count(a) at once
     return collect_points(
-        cluster()->map_tasks(static_cast<long>(pts.size()), thread_count(a), [&](long i) {
+        cluster()->map_tasks(static_cast<long>(pts.size()), context(a).thread_count(), [&](long i) {
           return point_task(i, [&] { return solve(pts[static_cast<std::size_t>(i)].params); });
         }));
-  Progress progress(label, pts.size(), progress_wanted(a));
-  std::vector<Results> res =
-      app::run_sweep(pts, thread_count(a), solve, [&progress] { progress.tick(); });
+  Progress progress(label, progress_wanted(a, cfg));
+  std::vector<Results> res = app::run_sweep(pts, context(a, &progress), solve);
   progress.finish();
   return res;
 }
@@ -297,17 +300,22 @@ long long parse_int(const std::string& option, const std::string& text, long lon
   return v;
 }
 
-bool progress_wanted(const Args& a) {
-  return a.progress || ::isatty(STDERR_FILENO) == 1;
+bool progress_wanted(const Args& a, const io::Config& cfg) {
+  return cfg.progress == "always" ||
+         (cfg.progress == "auto" && (a.progress || ::isatty(STDERR_FILENO) == 1));
 }
 
-Progress::Progress(std::string label, std::size_t total, bool enabled, std::string unit)
+Progress::Progress(std::string label, bool enabled, std::string unit)
     : label_(std::move(label)),
       unit_(std::move(unit)),
-      total_(total),
       enabled_(enabled && is_root()),  // under MPI only rank 0 shows progress
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
+
+void Progress::begin(std::uint64_t total) {
+  total_ = static_cast<std::size_t>(total);
+  start_ = last_ = std::chrono::steady_clock::now();
+}
 
 Progress::~Progress() {
   finish();

@@ -66,8 +66,9 @@ io::Config load(const Args& a, const std::vector<OptionSet>& option_sets = {});
 io::Provenance provenance(const Args& a);
 /// The output format: --format, or `fallback` when not given.
 std::string format_or(const Args& a, const std::string& fallback);
-/// Number of OpenMP threads to use.
-int thread_count(const Args& a);
+/// The execution context of a command: --threads (0 = all cores), the MPI cluster (or none),
+/// and `progress` (may be null).
+ExecutionContext context(const Args& a, ProgressSink* progress = nullptr);
 /// The files a command reads (CONFIG): -o may not name one of them.
 std::vector<std::string> input_files(const Args& a);
 /// Write to -o FILE (io::write_output: a regular file atomically, a FIFO or device in place,
@@ -87,8 +88,8 @@ using app::model_row;
 /// throws the first failure (in point order).
 std::string point_task(long i, const std::function<Results()>& solve);
 std::vector<Results> collect_points(const std::vector<std::string>& outputs);
-std::vector<Results> run_sweep(const Args& a, const std::vector<SweepPoint>& pts,
-                               const std::string& label,
+std::vector<Results> run_sweep(const Args& a, const io::Config& cfg,
+                               const std::vector<SweepPoint>& pts, const std::string& label,
                                const std::function<Results(const ModelParams&)>& solve);
 /// One point: JSON (default) or a one-row CSV, per --format.
 void emit_point(const Args& a, const io::Provenance& prov, const io::Config& cfg, const Results& r);
@@ -107,25 +108,29 @@ long long parse_int(const std::string& option, const std::string& text,
 
 /// "label: 42.0% (840/2000), ETA 12 s" on stderr, updated at most twice a second, only after
 /// the first 2 s and only when enabled (stderr is a terminal, or --progress) and on rank 0 of
-/// an MPI run.  Thread safe.
-class Progress {
+/// an MPI run.  Thread safe.  The engines report to it through an ExecutionContext.
+class Progress : public ProgressSink {
  public:
   /// `unit` names what is counted in the final line ("points", "chunks").
-  Progress(std::string label, std::size_t total, bool enabled, std::string unit = "points");
-  ~Progress();
-  void tick();
+  Progress(std::string label, bool enabled, std::string unit = "points");
+  ~Progress() override;
+  void begin(std::uint64_t total) override;  ///< the count; the clock starts here
+  void tick() override;
+  void sampled() override { finish(); }
   void finish();
 
  private:
   std::string label_, unit_;
-  std::size_t total_;
+  std::size_t total_ = 0;
   bool enabled_;
   std::atomic<std::size_t> done_{0};
   std::chrono::steady_clock::time_point start_, last_;
   std::mutex mutex_;
   bool shown_ = false, finished_ = false;
 };
-bool progress_wanted(const Args& a);
+/// The one rule: simulation.progress = "always", or "auto" and (--progress or stderr is a
+/// terminal).
+bool progress_wanted(const Args& a, const io::Config& cfg);
 
 /// Run a command body: ConfigError, UsageError, io::OutputPathError, InputRefusedError ->
 /// "error: ..." and 2; NoSteadyStateError ->

@@ -36,7 +36,7 @@ int noise_main(const std::vector<std::string>& words) {
       return 0;
     }
     const io::Config cfg = load(a);
-    const app::NoiseReport rep = app::noise_report(cfg, thread_count(a));
+    const app::NoiseReport rep = app::noise_report(cfg, context(a));
 
     io::Config base = cfg;  // the base point: [sweep] is not used by this command
     base.sweep.reset();

@@ -96,20 +96,6 @@ void print_table(std::ostream& os, const Results& r, int threads) {
   }
 }
 
-/// app::simulate_point (the job's run and the references) with a progress line; with `dist`
-/// the units are shared by the processes (a point run under MPI).
-Results run_point(const ModelParams& p, const io::Config& cfg, int threads, bool show_progress,
-                  const Distribution* dist, RunCheckpoint* ck = nullptr) {
-  std::unique_ptr<Progress> progress;
-  Results r = app::simulate_point(
-      p, cfg, threads, [&progress] { progress->tick(); },
-      [&](std::uint64_t total) {
-        progress = std::make_unique<Progress>("simulate", total, show_progress, "chunks");
-      },
-      [&progress] { progress->finish(); }, dist, ck);
-  return r;
-}
-
 // SIGINT / SIGTERM while checkpointing: the first asks the units to stop at their next chunk
 // (the checkpoint is then written, exit status 4), the second ends the process at once (the
 // last checkpoint stays valid: files are replaced atomically).
@@ -216,15 +202,14 @@ int simulate_main(const std::vector<std::string>& words) {
       if (!resuming) ck->write_now();  // a valid (empty) checkpoint at once: the path works
       install_stop_handlers();
     }
-    const int threads = thread_count(a);
+    const int threads = context(a).thread_count();
     const bool quiet = a.extra.count("--quiet") > 0;
-    const bool want_progress = cfg.simulation.progress == "always" ||
-                               (cfg.simulation.progress == "auto" && progress_wanted(a));
 
     if (!cfg.sweep || a.no_sweep) {
       Results r;
       try {
-        r = run_point(cfg.model, cfg, threads, want_progress, cluster(), ck.get());
+        Progress progress("simulate", progress_wanted(a, cfg), "chunks");
+        r = app::simulate_point(cfg.model, cfg, context(a, &progress), ck.get());
       } catch (const RunInterrupted&) {
         if (is_root())
           std::cerr << "simulate: interrupted; state saved in " << ck_path
@@ -242,12 +227,14 @@ int simulate_main(const std::vector<std::string>& words) {
     if (cluster_size() > 1) {  // whole points over the processes, one at a time per process
       res = collect_points(cluster()->map_tasks(static_cast<long>(pts.size()), 1, [&](long i) {
         return point_task(i, [&] {
-          return app::simulate_sweep({pts[static_cast<std::size_t>(i)]}, cfg, threads).at(0);
+          ExecutionContext one = context(a);
+          one.distribution = nullptr;  // this process runs the whole point
+          return app::simulate_sweep({pts[static_cast<std::size_t>(i)]}, cfg, one).at(0);
         });
       }));
     } else {
-      Progress progress("simulate", pts.size(), want_progress);
-      res = app::simulate_sweep(pts, cfg, threads, [&progress] { progress.tick(); });
+      Progress progress("simulate", progress_wanted(a, cfg));
+      res = app::simulate_sweep(pts, cfg, context(a, &progress));
       progress.finish();
     }
     emit_sweep(a, prov, cfg, pts, res);

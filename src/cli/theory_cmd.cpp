@@ -55,7 +55,7 @@ int theory_main(const std::vector<std::string>& words) {
     }
     const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
     const std::vector<Results> res = run_sweep(
-        a, pts, "theory", [&](const ModelParams& p) { return theory_point(p, cfg.theory); });
+        a, cfg, pts, "theory", [&](const ModelParams& p) { return theory_point(p, cfg.theory); });
     std::size_t unstable = 0;
     for (const auto& r : res)
       if (r.has("steady_state")) ++unstable;

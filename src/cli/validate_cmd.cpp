@@ -71,21 +71,13 @@ int validate_main(const std::vector<std::string>& words) {
           {"--seed", "simulation.seed", std::to_string(parse_int("--seed", a.extra.at("--seed")))});
     const io::Config cfg = load(a, extra);
     const io::Provenance prov = provenance(a);
-    const int threads = thread_count(a);
     app::ValidateOptions vo;
     vo.tolerance_z = zmax;
     if (K > 0) vo.gamma1_levels = K;
-    const bool want_progress = cfg.simulation.progress == "always" ||
-                               (cfg.simulation.progress == "auto" && progress_wanted(a));
-    std::unique_ptr<Progress> progress;
+    Progress progress("validate", progress_wanted(a, cfg), "chunks");
     app::ValidateReport rep;
     try {
-      rep = app::validate_point(
-          cfg, vo, threads, [&progress] { progress->tick(); },
-          [&](std::uint64_t total) {
-            progress = std::make_unique<Progress>("validate", total, want_progress, "chunks");
-          },
-          [&progress] { progress->finish(); }, {}, cluster());
+      rep = app::validate_point(cfg, vo, context(a, &progress));
     } catch (const app::OptionError& e) {
       throw UsageError(e.what());
     }

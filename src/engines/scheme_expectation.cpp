@@ -125,9 +125,9 @@ std::int64_t respond(const Scheme& sc, const std::vector<double>& h, int c, std:
 
 }  // namespace
 
-SchemeExpectation scheme_expectation(const SimulationPlan& plan, int threads) {
+SchemeExpectation scheme_expectation(const SimulationPlan& plan, const ExecutionContext& ctx) {
   const auto t0 = std::chrono::steady_clock::now();
-  const int nthreads = threads > 0 ? threads : omp_get_max_threads();
+  const int nthreads = ctx.thread_count();
   Scheme sc;
   sc.prop = &plan.propagator();
   sc.half = plan.half_step_propagator();

@@ -96,7 +96,7 @@ struct BlockLayout {
 /// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].
 template <int NT, bool Quartic = false>
 void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout& bl,
-              const ProgressCallback& tick, double* out, Autocorrelator* corr,
+              const ExecutionContext& ctx, double* out, Autocorrelator* corr,
               RunCheckpoint* ck = nullptr, int run = 0) {
   const Propagator& prop = plan.propagator();
   const ModelParams& p = plan.params();
@@ -237,7 +237,7 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
     }
     xi1[0] = xi1[c];
     xi2[0] = xi2[c];
-    if (tick) tick();
+    ctx.tick();
     if (ck && j < total && ck->poll(run, static_cast<int>(unit), save)) return;
   }
   // The last block when shorter than bl.len: written, but its running sums stay in the state
@@ -337,9 +337,10 @@ std::vector<MeanEstimator> mean_estimators(const ModelParams& p, bool driven_bat
 }  // namespace
 
 std::vector<std::pair<std::string, double>> scheme_offsets(const SimulationPlan& plan,
-                                                           const Results& reference, int threads,
+                                                           const Results& reference,
+                                                           const ExecutionContext& ctx,
                                                            SchemeExpectation* expectation) {
-  const SchemeExpectation e = scheme_expectation(plan, threads);
+  const SchemeExpectation e = scheme_expectation(plan, ctx);
   if (expectation) *expectation = e;
   std::vector<double> m(kNObs, 0.0);
   m[kPA] = e.P_A;
@@ -458,8 +459,9 @@ struct SampledRun {
 /// Runs the units of this process (all without a Distribution; round-robin over ranks) on the
 /// threads, then shares every unit's data with every process (and, with a checkpoint, every
 /// unit's record; a stop anywhere stops all: RunInterrupted).
-SampledRun sample_units(const SimulationPlan& plan, int threads, const ProgressCallback& tick,
-                        const Distribution* dist, RunCheckpoint* ck, int run) {
+SampledRun sample_units(const SimulationPlan& plan, const ExecutionContext& ctx, RunCheckpoint* ck,
+                        int run) {
+  const Distribution* dist = ctx.distribution;
   const SimulationOptions& opt = plan.options();
   SampledRun sr;
   sr.U = plan.units();
@@ -479,8 +481,7 @@ SampledRun sample_units(const SimulationPlan& plan, int threads, const ProgressC
     if (!dist || dist->owns(u)) mine.push_back(u);
   const int M = static_cast<int>(mine.size());
   std::string failure;
-#pragma omp parallel for schedule(dynamic, 1) \
-    num_threads(threads > 0 ? threads : omp_get_max_threads())
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ctx.thread_count())
   for (int i = 0; i < M; ++i) {
     const int u = mine[static_cast<std::size_t>(i)];
     if (ck && ck->stop_requested()) continue;  // stopping: units not started stay so
@@ -490,11 +491,11 @@ SampledRun sample_units(const SimulationPlan& plan, int threads, const ProgressC
       const auto uu = static_cast<std::uint32_t>(u);
       const bool q = plan.params().quartic();  // quartic.hpp: Strang splitting
       if (NT == 2)
-        q ? run_unit<2, true>(plan, uu, bl, tick, out, c, ck, run)
-          : run_unit<2>(plan, uu, bl, tick, out, c, ck, run);
+        q ? run_unit<2, true>(plan, uu, bl, ctx, out, c, ck, run)
+          : run_unit<2>(plan, uu, bl, ctx, out, c, ck, run);
       else
-        q ? run_unit<1, true>(plan, uu, bl, tick, out, c, ck, run)
-          : run_unit<1>(plan, uu, bl, tick, out, c, ck, run);
+        q ? run_unit<1, true>(plan, uu, bl, ctx, out, c, ck, run)
+          : run_unit<1>(plan, uu, bl, ctx, out, c, ck, run);
     } catch (const std::exception& e) {
 #pragma omp critical(synctur_simulate_failure)
       if (failure.empty()) failure = e.what();
@@ -778,12 +779,12 @@ void describe_run(const SimulationPlan& plan, const SampledRun& sr, std::int64_t
 
 }  // namespace
 
-Results simulate(const SimulationPlan& plan, int threads, const ProgressCallback& tick,
-                 UnitAggregates* agg, const Distribution* dist, RunCheckpoint* ck, int run) {
+Results simulate(const SimulationPlan& plan, const ExecutionContext& ctx, UnitAggregates* agg,
+                 RunCheckpoint* ck, int run) {
   const auto t0 = std::chrono::steady_clock::now();
   const ModelParams& p = plan.params();
   const SimulationOptions& opt = plan.options();
-  const SampledRun sr = sample_units(plan, threads, tick, dist, ck, run);
+  const SampledRun sr = sample_units(plan, ctx, ck, run);
   const int U = sr.U, NT = sr.NT;
   const double tau_periods = tau_int_blocks(sr) * static_cast<double>(sr.bl.len);
   const std::int64_t batch_blocks = batch_blocks_of(plan, sr.bl, tau_periods);
@@ -988,11 +989,12 @@ SimulationJob::SimulationJob(const ModelParams& p, const SimulationOptions& opt)
   }
 }
 
-std::uint64_t SimulationJob::progress_ticks(const Distribution* dist) const {
+std::uint64_t SimulationJob::progress_ticks(const ExecutionContext& ctx) const {
   const std::uint64_t all = progress_ticks();
-  if (!dist || dist->size() == 1) return all;
+  if (ctx.processes() == 1) return all;
   const int U = main_->units();  // every run of the job has the same units
-  return all / static_cast<std::uint64_t>(U) * static_cast<std::uint64_t>(dist->owned_count(U));
+  return all / static_cast<std::uint64_t>(U) *
+         static_cast<std::uint64_t>(ctx.distribution->owned_count(U));
 }
 
 std::uint64_t SimulationJob::progress_ticks() const {
@@ -1002,11 +1004,11 @@ std::uint64_t SimulationJob::progress_ticks() const {
   return t;
 }
 
-Results SimulationJob::run(int threads, const ProgressCallback& tick, const Distribution* dist,
-                           RunCheckpoint* ck) const {
-  if (!ck) return run_all(threads, tick, dist, nullptr);
+Results SimulationJob::run(const ExecutionContext& ctx, RunCheckpoint* ck) const {
+  ctx.begin(progress_ticks(ctx));
+  if (!ck) return run_all(ctx, nullptr);
   try {
-    Results r = run_all(threads, tick, dist, ck);
+    Results r = run_all(ctx, ck);
     return r;
   } catch (const RunInterrupted&) {
     ck->write_now();
@@ -1112,8 +1114,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-Results SimulationJob::run_all(int threads, const ProgressCallback& tick, const Distribution* dist,
-                               RunCheckpoint* ck) const {
+Results SimulationJob::run_all(const ExecutionContext& ctx, RunCheckpoint* ck) const {
   // The scheme offsets are those of a linear scheme (scheme_expectation.hpp): none for a
   // quartic potential (quartic.hpp), whose runs carry the discretisation error uncorrected.
   const bool quartic = p_.quartic();
@@ -1122,20 +1123,21 @@ Results SimulationJob::run_all(int threads, const ProgressCallback& tick, const 
   // Offsets of a plan's means from the continuum (scheme_expectation.hpp), timed.
   auto offsets = [&](const SimulationPlan& plan, const Results& reference) {
     const auto t = std::chrono::steady_clock::now();
-    Offsets o = scheme_offsets(plan, reference, threads);
+    Offsets o = scheme_offsets(plan, reference, ctx);
     bias_seconds += seconds_since(t);
     return o;
   };
   // Sampling first (all runs: a stop then loses no post-processing), then the estimates.
   UnitAggregates a0, ap, am;
-  Results r = simulate(*main_, threads, tick, &a0, dist, ck, 0);
+  Results r = simulate(*main_, ctx, &a0, ck, 0);
   Results q, rp, rm;
-  if (off_) q = simulate(*off_, threads, tick, nullptr, dist, ck, 1);
+  if (off_) q = simulate(*off_, ctx, nullptr, ck, 1);
   if (plus_) {
-    rp = simulate(*plus_, threads, tick, &ap, dist, ck, 2);
-    rm = simulate(*minus_, threads, tick, &am, dist, ck, 3);
+    rp = simulate(*plus_, ctx, &ap, ck, 2);
+    rm = simulate(*minus_, ctx, &am, ck, 3);
   }
   if (ck) ck->write_now();  // the final state
+  ctx.sampled();
   if (bias_on) {
     const Offsets o = offsets(*main_, exact_means(main_->params()));
     apply_offsets(r, o, correct);
@@ -1177,9 +1179,8 @@ Results SimulationJob::run_all(int threads, const ProgressCallback& tick, const 
   return r;
 }
 
-Results simulate(const ModelParams& p, const SimulationOptions& opt, int threads,
-                 const ProgressCallback& tick) {
-  return SimulationJob(p, opt).run(threads, tick);
+Results simulate(const ModelParams& p, const SimulationOptions& opt, const ExecutionContext& ctx) {
+  return SimulationJob(p, opt).run(ctx);
 }
 
 }  // namespace synctur

@@ -64,7 +64,6 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
   };
   one_of("simulation.quadrature", kQuadratureValues, quadrature);
   one_of("simulation.bias", kBiasValues, bias);
-  one_of("simulation.progress", kProgressValues, progress);
   for (auto& b : noise.validate()) bad.push_back(b);
   return bad;
 }

@@ -268,9 +268,10 @@ std::vector<KeySpec> make_schema() {
              SIM(bias = std::get<std::string>(v)),
              "discretisation offset of the means from the continuum, computed exactly: "
              "correct (subtract, report <key>_bias), estimate (report only), off"),
-      string("simulation.progress", kSim.progress, one_of(kProgressValues),
-             SIM(progress = std::get<std::string>(v)),
-             "progress line on stderr: auto (terminal only), always, never"),
+      string(
+          "simulation.progress", std::string(kProgressValues[0]), one_of(kProgressValues),
+          [](Config& c, const ConfigValue& v) { c.progress = std::get<std::string>(v); },
+          "progress line on stderr: auto (terminal only), always, never"),
       // [noise]: options of the noise synthesis (NoiseOptions, docs/NOISE.md)
       real("noise.band_limit", kSim.noise.band_limit, {}, NOISE(band_limit = real_of(v)),
            "band limit w_b; 0 = automatic [frequency]"),

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "synctur/engines/distribution.hpp"
+#include "synctur/numerics/distribution.hpp"
 
 namespace synctur::mpi {
 

@@ -549,7 +549,8 @@ void stream_statistics(const std::vector<double>& x, std::size_t t, const std::v
 /// Generates the K streams (the engine's: trajectories 0..K-1 of bath dopt.bath_id) in parallel
 /// and accumulates their statistics.
 void sample_streams(const NoisePlan& plan, std::uint64_t seed, std::uint32_t bath_id,
-                    const std::vector<double>& win, double wsum2, double dt, StreamSums& S) {
+                    const std::vector<double>& win, double wsum2, double dt, int threads,
+                    StreamSums& S) {
   fftw_plan seg_plan;
   {
     FftwArray<double> a(S.seg);
@@ -561,7 +562,7 @@ void sample_streams(const NoisePlan& plan, std::uint64_t seed, std::uint32_t bat
   S.p_sum2.resize(S.K * S.nbin);
   S.acf.resize(S.K * S.n_lags);
   S.k4.resize(S.K);
-#pragma omp parallel
+#pragma omp parallel num_threads(threads)
   {
     NoiseStream stream(plan, RngKey{seed, 0, bath_id});
     std::vector<double> x(S.per);
@@ -620,7 +621,8 @@ std::vector<double> expected_welch(const NoisePlan& plan, const std::vector<doub
 
 NoiseDiagnostics noise_diagnostics(const BathSpectrum& bath, double dt, double band_limit,
                                    const NoiseOptions& opt, std::uint64_t seed,
-                                   std::size_t n_samples, const DiagnosticsOptions& dopt) {
+                                   std::size_t n_samples, const DiagnosticsOptions& dopt,
+                                   const ExecutionContext& ctx) {
   const NoisePlan plan(bath, dt, band_limit, opt);
   StreamSums S;
   S.K = std::max<std::size_t>(2, dopt.n_trajectories);
@@ -647,7 +649,7 @@ NoiseDiagnostics noise_diagnostics(const BathSpectrum& bath, double dt, double b
   const std::vector<double> win = hann_window(S.seg);
   double wsum2 = 0.0;
   for (double w : win) wsum2 += w * w;
-  sample_streams(plan, seed, dopt.bath_id, win, wsum2, dt, S);
+  sample_streams(plan, seed, dopt.bath_id, win, wsum2, dt, ctx.thread_count(), S);
 
   // Welch: mean and SE over all K * nseg segment periodograms
   const double nall = static_cast<double>(S.K * S.nseg);

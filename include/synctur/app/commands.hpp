@@ -1,7 +1,8 @@
 // The "Config -> Results / table" step of each command, shared by the command-line front end
 // (src/cli) and the Python module (python/): one implementation, so the CLI's JSON and the
 // module's dicts have the same keys and the same bits.  No printing, no files, no exit codes,
-// no progress display here: callers pass callbacks (counted ticks) and present the outcome.
+// no progress display here: callers pass an ExecutionContext (threads, a ProgressSink for the
+// counted ticks, the process group) and present the outcome.
 //
 // Moved from src/cli without change of behaviour (see docs/ARCHITECTURE.md):
 //   model_row, run_sweep (minus its Progress), the table of emit_sweep  <- src/cli/common.cpp
@@ -21,20 +22,15 @@
 #include <string>
 #include <vector>
 
-#include "synctur/engines/distribution.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/simulation.hpp"
 #include "synctur/engines/sweep.hpp"
 #include "synctur/io/config.hpp"
 #include "synctur/io/output.hpp"
+#include "synctur/numerics/execution_context.hpp"
 #include "synctur/numerics/results.hpp"
 
 namespace synctur::app {
-
-/// Called (from any thread) once per unit of work done: a sweep point or a chunk of steps.
-using Tick = std::function<void()>;
-/// Called once, before the work starts, with the number of ticks that will follow.
-using Start = std::function<void(std::uint64_t total)>;
 
 /// A bad command option (not a bad input): the CLI reports it as a usage error (exit 2).
 struct OptionError : std::invalid_argument {
@@ -44,13 +40,13 @@ struct OptionError : std::invalid_argument {
 // --- point-or-sweep machinery (theory, exact) ----------------------------------------------
 /// The model parameters of a point in model_keys() order (the leading output columns).
 std::vector<double> model_row(const ModelParams& p);
-/// Evaluate `solve` at every sweep point (OpenMP over points, dynamic schedule, `threads`
+/// Evaluate `solve` at every sweep point (OpenMP over points, dynamic schedule, ctx.threads
 /// threads; results in sweep order, so the output does not depend on the thread count).  The
-/// first exception is rethrown as std::runtime_error("sweep point i: ...").  `tick` after
-/// each point.
-std::vector<Results> run_sweep(const std::vector<SweepPoint>& pts, int threads,
-                               const std::function<Results(const ModelParams&)>& solve,
-                               const Tick& tick = {});
+/// first exception is rethrown as std::runtime_error("sweep point i: ...").  Progress:
+/// ctx.begin(points), ctx.poll() before and ctx.tick() after each point.  (ctx.distribution
+/// is not used: the CLI deals whole points to the processes itself.)
+std::vector<Results> run_sweep(const std::vector<SweepPoint>& pts, const ExecutionContext& ctx,
+                               const std::function<Results(const ModelParams&)>& solve);
 /// Sweep rows: model keys, the sweep's derived columns, then the result keys (results_table).
 io::Table sweep_table(const io::Config& cfg, const std::vector<SweepPoint>& pts,
                       const std::vector<Results>& res);
@@ -71,20 +67,18 @@ const std::vector<std::string>& compared_keys();
 /// The references beside the simulation: <key>_theory (lowest order) and <key>_exact (the
 /// exact periodic steady state at the simulated gamma_1).
 void add_references(Results& r, const ModelParams& p, const io::Config& cfg);
-/// `synctur simulate` at one point: SimulationJob(p, cfg.simulation) run with `threads`
-/// threads, plus the references.  `start` gets the number of chunk ticks before the run,
-/// `sampled` is called when the sampling is done (before the references are computed).
-/// With `dist` (distribution.hpp, MPI) the units are shared by the processes (collective).
-/// With `checkpoint` the run resumes from and writes checkpoints (engines/checkpoint.hpp).
-Results simulate_point(const ModelParams& p, const io::Config& cfg, int threads,
-                       const Tick& tick = {}, const Start& start = {}, const Tick& sampled = {},
-                       const Distribution* dist = nullptr, RunCheckpoint* checkpoint = nullptr);
+/// `synctur simulate` at one point: SimulationJob(p, cfg.simulation).run(ctx) (progress: the
+/// job's begin, chunk ticks and sampled(), before the references are computed), plus the
+/// references.  With ctx.distribution (MPI) the units are shared by the processes
+/// (collective).  With `checkpoint` the run resumes from and writes checkpoints
+/// (engines/checkpoint.hpp).
+Results simulate_point(const ModelParams& p, const io::Config& cfg,
+                       const ExecutionContext& ctx = {}, RunCheckpoint* checkpoint = nullptr);
 /// `synctur simulate` over a sweep, one point after the other; a point without a periodic
-/// steady state is a row with steady_state = 0 and floquet_slowest_rate.  `point_tick` after
-/// each point, `chunk_tick` after each chunk of steps.
+/// steady state is a row with steady_state = 0 and floquet_slowest_rate.  Progress:
+/// ctx.begin(points), a tick per point, ctx.poll() per chunk of steps.
 std::vector<Results> simulate_sweep(const std::vector<SweepPoint>& pts, const io::Config& cfg,
-                                    int threads, const Tick& point_tick = {},
-                                    const Tick& chunk_tick = {});
+                                    const ExecutionContext& ctx = {});
 
 /// The SimulationJob of cfg.simulation at p.  A refusal of the run's size (InputRefusedError
 /// naming a key) names `--set KEY` when that key came from a --set override.
@@ -104,21 +98,18 @@ struct ValidateReport {
   std::string failed_text;  ///< "P_A (z = +4.20), ..."
 };
 /// `synctur validate` at the base point of cfg.  Throws NoSteadyStateError; OptionError for a
-/// bad gamma1_levels.  `start` gets the number of chunk ticks of the main simulation, `sampled`
-/// is called when it is done; `level_tick` per chunk of the extra gamma_1 levels' runs (not
-/// counted by `start`).
-ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt, int threads,
-                              const Tick& tick = {}, const Start& start = {},
-                              const Tick& sampled = {}, const Tick& level_tick = {},
-                              const Distribution* dist = nullptr);
+/// bad gamma1_levels.  Progress: the main simulation's begin, chunk ticks and sampled(); the
+/// extra gamma_1 levels' runs only poll() (not counted).
+ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt,
+                              const ExecutionContext& ctx = {});
 
 // --- noise ----------------------------------------------------------------------------------
 struct NoiseReport {
   io::Table table;                   ///< bath,kind,x,value,se,target,expected,z (docs/NOISE.md)
   std::vector<std::string> summary;  ///< the lines the CLI prints on stderr after the output
 };
-/// `synctur noise` at the base point of cfg, with `threads` OpenMP threads.  Throws
+/// `synctur noise` at the base point of cfg, on ctx.threads OpenMP threads.  Throws
 /// io::ConfigError for inconsistent [noise] keys.
-NoiseReport noise_report(const io::Config& cfg, int threads);
+NoiseReport noise_report(const io::Config& cfg, const ExecutionContext& ctx = {});
 
 }  // namespace synctur::app

@@ -50,9 +50,9 @@ struct SchemeExpectation {
   double seconds = 0.0;     ///< wall time [s]
 };
 
-/// Computes the expectation for `plan` with `threads` OpenMP threads (0 = default).  Needs the
-/// plan's steady state (guaranteed by SimulationPlan's constructor).  Pure function, no I/O.
-SchemeExpectation scheme_expectation(const SimulationPlan& plan, int threads = 0);
+/// Computes the expectation for `plan` on ctx.threads OpenMP threads.  Needs the plan's steady
+/// state (guaranteed by SimulationPlan's constructor).  Pure function, no I/O.
+SchemeExpectation scheme_expectation(const SimulationPlan& plan, const ExecutionContext& ctx = {});
 
 /// The offsets <key>_scheme - <key>_reference of simulate's mean estimates (P_A P_B P J_1 J_2
 /// S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson_driven pearson_tilde_driven; only the covariance
@@ -62,7 +62,7 @@ SchemeExpectation scheme_expectation(const SimulationPlan& plan, int threads = 0
 /// which are exact at gamma_1 = 0, for a bath-off plan).  Keys whose offset is not finite (S_dot at
 /// T = 0, eta where undefined) are left out.  *expectation (if given) receives the expectation.
 std::vector<std::pair<std::string, double>> scheme_offsets(
-    const SimulationPlan& plan, const Results& reference, int threads,
+    const SimulationPlan& plan, const Results& reference, const ExecutionContext& ctx,
     SchemeExpectation* expectation = nullptr);
 
 }  // namespace synctur

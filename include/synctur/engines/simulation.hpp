@@ -6,7 +6,7 @@
 //   SimulationPlan(p, opt)   validates, picks dt = T/n, builds the step maps, checks the
 //                            Floquet multipliers (throws NoSteadyStateError when a mode grows),
 //                            picks the warm-up, builds one NoisePlan per bath;
-//   simulate(plan, threads)  runs "units" (an antithetic pair of trajectories, or one
+//   simulate(plan, ctx)      runs "units" (an antithetic pair of trajectories, or one
 //                            trajectory) in parallel; every unit's noise is a pure function of
 //                            (seed, unit, bath), and the reduction is done in unit order, so
 //                            the result is bit-identical for any thread count;
@@ -27,9 +27,10 @@
 #include "synctur/dynamics/floquet.hpp"
 #include "synctur/dynamics/propagator.hpp"
 #include "synctur/engines/checkpoint.hpp"
-#include "synctur/engines/distribution.hpp"
 #include "synctur/engines/simulation_options.hpp"
 #include "synctur/noise/noise.hpp"
+#include "synctur/numerics/distribution.hpp"
+#include "synctur/numerics/execution_context.hpp"
 #include "synctur/numerics/results.hpp"
 #include "synctur/physics/model.hpp"
 
@@ -97,12 +98,9 @@ struct UnitAggregates {
   double mean_without(int u, int c) const;
 };
 
-/// Called once after each chunk of steps of any unit (from any thread, serialised by the
-/// caller's implementation); no argument: the callback counts the ticks itself (the total is
-/// SimulationPlan::progress_ticks()).
-using ProgressCallback = std::function<void()>;
-
-/// Run the plan with `threads` OpenMP threads (0 = OpenMP default).  Results (docs/KEYS.md):
+/// Run the plan on ctx.threads OpenMP threads; ctx.tick() after each chunk of steps of any unit
+/// (from any thread; SimulationPlan::progress_ticks() of them in all, this process's share
+/// under a distribution).  Results (docs/KEYS.md):
 ///   P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson_driven pearson_tilde_driven
 ///   (pearson pearson_tilde for a driven-bath-off plan), each with "_se"; J_2_direct (diagnostic,
 ///   UV dominated) and first_law_residual = P + J_1 + J_2_direct; run description: dt
@@ -110,13 +108,13 @@ using ProgressCallback = std::function<void()>;
 ///   band_limit_driven band_limit_static batch_periods n_batches tau_int_periods n_eff
 ///   antithetic_vrf_P_A ... steps_total wall_s.
 /// With the driven bath off only the covariances and Pearson coefficients are meaningful.
-/// With a Distribution (distribution.hpp) this process runs only its share of the units and
+/// With ctx.distribution (distribution.hpp) this process runs only its share of the units and
 /// every process returns the same, bit-identical Results (collective: all processes call it).
 /// With a RunCheckpoint (checkpoint.hpp) the units resume from and publish their states as
 /// run number `run` of the checkpoint; throws RunInterrupted when its stop flag was raised.
-Results simulate(const SimulationPlan& plan, int threads = 0, const ProgressCallback& tick = {},
-                 UnitAggregates* aggregates = nullptr, const Distribution* dist = nullptr,
-                 RunCheckpoint* checkpoint = nullptr, int run = 0);
+Results simulate(const SimulationPlan& plan, const ExecutionContext& ctx = {},
+                 UnitAggregates* aggregates = nullptr, RunCheckpoint* checkpoint = nullptr,
+                 int run = 0);
 
 /// A whole `synctur simulate` point: the driven run, plus (opt.pearson) the driven-bath-off
 /// run for Eqs. 11, 25, plus (opt.omega_derivative) the paired runs at Omega (1 +- h) with the
@@ -125,30 +123,31 @@ Results simulate(const SimulationPlan& plan, int threads = 0, const ProgressCall
 class SimulationJob {
  public:
   SimulationJob(const ModelParams& p, const SimulationOptions& opt);
+  /// Progress ticks of all runs (all units).
   std::uint64_t progress_ticks() const;
   /// Results of the driven run with the combined estimates:
   ///   pearson, pearson_tilde (bath-off run), dP_A_dOmega, dP_B_dOmega, V_PA, V_PB (paired
   ///   runs), each with _se by a delete-one-unit jackknife over the runs together.
-  ///   With a Distribution every run's units are shared by the processes (collective); the
+  ///   Reports to ctx.progress: begin(progress_ticks(ctx)), a tick per chunk, sampled() when
+  ///   the sampling of all runs is done (the deterministic post-processing follows).
+  ///   With ctx.distribution every run's units are shared by the processes (collective); the
   ///   deterministic parts (offsets, D_comm) are computed by every process (no communication).
   ///   With a RunCheckpoint: every run resumes from and publishes to it, the final state is
   ///   written when the sampling is done; a stop writes it and rethrows RunInterrupted.
-  Results run(int threads = 0, const ProgressCallback& tick = {},
-              const Distribution* dist = nullptr, RunCheckpoint* checkpoint = nullptr) const;
+  Results run(const ExecutionContext& ctx = {}, RunCheckpoint* checkpoint = nullptr) const;
   /// Progress ticks this process reports (its share of the units of every run).
-  std::uint64_t progress_ticks(const Distribution* dist) const;
+  std::uint64_t progress_ticks(const ExecutionContext& ctx) const;
 
  private:
-  Results run_all(int threads, const ProgressCallback& tick, const Distribution* dist,
-                  RunCheckpoint* ck) const;
+  Results run_all(const ExecutionContext& ctx, RunCheckpoint* ck) const;
   ModelParams p_;
   SimulationOptions opt_;
   std::unique_ptr<SimulationPlan> main_, off_, plus_, minus_;
 };
 
-/// Convenience: SimulationJob(p, opt).run(threads, tick).
-Results simulate(const ModelParams& p, const SimulationOptions& opt, int threads = 0,
-                 const ProgressCallback& tick = {});
+/// Convenience: SimulationJob(p, opt).run(ctx).
+Results simulate(const ModelParams& p, const SimulationOptions& opt,
+                 const ExecutionContext& ctx = {});
 
 /// Merge the results q of a driven-bath-off run into r: q's pearson, pearson_tilde (Eqs. 11,
 /// 25 are bath-2-only quantities; r's own are pearson_driven, pearson_tilde_driven) are added

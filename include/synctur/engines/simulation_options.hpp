@@ -93,8 +93,6 @@ struct SimulationOptions {
   /// (scheme_expectation.hpp) and reported as <key>_bias: "correct" (default) also removes
   /// it (<key> = <key>_uncorrected - <key>_bias), "estimate" only reports it, "off" skips it.
   std::string bias = "correct";
-  /// simulation.progress  "auto" (stderr only when it is a terminal), "always", "never".
-  std::string progress = "auto";
   /// [noise] options of both baths' noise.
   NoiseOptions noise;
 
@@ -106,7 +104,6 @@ struct SimulationOptions {
 /// and validate() both use these lists.
 inline constexpr std::array<std::string_view, 3> kQuadratureValues = {"auto", "simpson", "left"};
 inline constexpr std::array<std::string_view, 3> kBiasValues = {"correct", "estimate", "off"};
-inline constexpr std::array<std::string_view, 3> kProgressValues = {"auto", "always", "never"};
 
 /// quadrature = "auto" uses Simpson's rule when w_c dt exceeds this [1].
 inline constexpr double kSimpsonCutoffDt = 0.1;

@@ -9,6 +9,7 @@
 // The [sweep] table has its own syntax (SweepSpec, docs/INPUTS.md).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -47,6 +48,9 @@ class ConfigError : public std::runtime_error {
   int line_, column_;
 };
 
+/// Allowed values of simulation.progress (Config::progress); the first is the default.
+inline constexpr std::array<std::string_view, 3> kProgressValues = {"auto", "always", "never"};
+
 /// A validated scalar of the schema.
 using ConfigValue = std::variant<double, std::int64_t, bool, std::string>;
 
@@ -80,7 +84,11 @@ struct Config {
   ModelParams model;                   ///< [system] [static_bath] [driven_bath] [drive]
   TheoryOptions theory;                ///< [theory]
   SimulationOptions simulation;        ///< [simulation]; its .noise is [noise]
-  std::optional<SweepSpec> sweep;      ///< [sweep], if present
+  /// simulation.progress  the CLI's progress line: "auto" (only when stderr is a terminal),
+  /// "always", "never".  A display setting of the front end, not an engine option (it is not
+  /// in SimulationOptions; the engines report to an ExecutionContext's ProgressSink).
+  std::string progress{kProgressValues[0]};
+  std::optional<SweepSpec> sweep;  ///< [sweep], if present
   /// Every schema key with its validated value (defaults filled in), in schema order.
   std::vector<std::pair<std::string, ConfigValue>> values;
 

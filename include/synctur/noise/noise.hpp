@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "synctur/numerics/execution_context.hpp"
 #include "synctur/numerics/quadrature.hpp"
 #include "synctur/numerics/rng.hpp"
 #include "synctur/physics/model.hpp"
@@ -231,9 +232,11 @@ struct NoiseDiagnostics {
 };
 
 /// Generates n_samples of noise (split over opt.n_trajectories trajectories of stream
-/// (seed, trajectory, bath = 0)) and measures them.  dt [time]; band_limit [frequency] > 0.
+/// (seed, trajectory, bath = 0)) on ctx.threads OpenMP threads and measures them.  dt [time];
+/// band_limit [frequency] > 0.
 NoiseDiagnostics noise_diagnostics(const BathSpectrum& bath, double dt, double band_limit,
                                    const NoiseOptions& opt, std::uint64_t seed,
-                                   std::size_t n_samples, const DiagnosticsOptions& dopt = {});
+                                   std::size_t n_samples, const DiagnosticsOptions& dopt = {},
+                                   const ExecutionContext& ctx = {});
 
 }  // namespace synctur
