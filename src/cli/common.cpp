@@ -40,15 +40,90 @@ std::string one_line(std::string s) {
 
 }  // namespace
 
+namespace {
+
+/// The spec of option `name`, or a UsageError with a did-you-mean.
+const OptionSpec& find_option(const std::string& command, const std::string& name,
+                              const std::vector<OptionSpec>& all) {
+  for (const auto& o : all)
+    if (o.name == name) return o;
+  std::vector<std::string> names;
+  for (const auto& o : all) names.push_back(o.name);
+  const std::string m = io::closest_match(name, names);
+  throw UsageError(command + ": unknown option '" + name + "'" +
+                   (m.empty() ? "" : " (did you mean '" + m + "'?)") + "; see 'synctur " + command +
+                   " --help'");
+}
+
+/// --format VALUE: one of the spec's metavar alternatives ("json|csv"; a command can override
+/// it), else a UsageError listing them.
+void check_format(const std::string& command, const OptionSpec& spec, const std::string& value) {
+  std::vector<std::string> formats;
+  for (std::size_t b = 0;;) {
+    const auto bar = spec.metavar.find('|', b);
+    formats.push_back(spec.metavar.substr(b, bar == std::string::npos ? bar : bar - b));
+    if (bar == std::string::npos) break;
+    b = bar + 1;
+  }
+  if (std::find(formats.begin(), formats.end(), value) != formats.end()) return;
+  std::string list;
+  for (std::size_t k = 0; k < formats.size(); ++k)
+    list += (k == 0 ? "" : k + 1 == formats.size() ? " or " : ", ") + formats[k];
+  throw UsageError(command + ": --format must be " + list + " (got '" + value + "')");
+}
+
+/// Stores one parsed option in a.
+void apply_option(Args& a, const OptionSpec& spec, const std::string& value) {
+  const std::string& name = spec.name;
+  if (name == "--set") {
+    a.sets.push_back(value);
+  } else if (name == "--format") {
+    check_format(a.command, spec, value);
+    a.format = value;
+  } else if (name == "--output") {
+    if (value.empty()) throw UsageError(a.command + ": --output needs a file name");
+    a.output = value;
+  } else if (name == "--threads") {
+    a.threads = static_cast<int>(parse_int("--threads", value, 1, 4096));
+  } else if (name == "--progress") {
+    a.progress = true;
+  } else if (name == "--no-sweep") {
+    a.no_sweep = true;
+  } else if (name == "--help") {
+    a.help = true;
+  } else {
+    a.extra[name] = value;
+  }
+}
+
+/// CONFIG (exactly one positional word, except `simulate --resume FILE`), and the -o check.
+void take_config(Args& a, const std::vector<std::string>& positional) {
+  const std::string& command = a.command;
+  // `simulate --resume FILE` takes the input from the checkpoint (no CONFIG).
+  if (positional.empty() && a.extra.count("--resume")) {
+    io::resolve_output(a.output, {a.extra.at("--resume")});
+    return;
+  }
+  if (positional.empty())
+    throw UsageError(command + ": missing CONFIG (a TOML file); see 'synctur " + command +
+                     " --help'");
+  if (positional.size() > 1)
+    throw UsageError(command + ": unexpected argument '" + positional[1] +
+                     "' (only one CONFIG file)");
+  a.config = positional[0];
+  // Refuse an unusable -o now (a directory, the input itself, ...), before anything is
+  // computed; emit() applies the same rule when it writes.
+  io::resolve_output(a.output, input_files(a));
+}
+
+}  // namespace
+
 Args parse_args(const std::string& command, const std::vector<std::string>& words,
                 const std::vector<OptionSpec>& extra) {
   Args a;
   a.command = command;
   std::vector<OptionSpec> all = common_options();
   all.insert(all.end(), extra.begin(), extra.end());
-  std::vector<std::string> names;
-  for (const auto& o : all) names.push_back(o.name);
-
   std::vector<std::string> positional;
   bool options_done = false;
   for (std::size_t i = 0; i < words.size(); ++i) {
@@ -70,71 +145,17 @@ Args parse_args(const std::string& command, const std::vector<std::string>& word
       value = w.substr(eq + 1);
       has_value = true;
     }
-    const OptionSpec* spec = nullptr;
-    for (const auto& o : all)
-      if (o.name == name) spec = &o;
-    if (!spec) {
-      const std::string m = io::closest_match(name, names);
-      throw UsageError(command + ": unknown option '" + name + "'" +
-                       (m.empty() ? "" : " (did you mean '" + m + "'?)") + "; see 'synctur " +
-                       command + " --help'");
-    }
-    if (spec->metavar.empty()) {
+    const OptionSpec& spec = find_option(command, name, all);
+    if (spec.metavar.empty()) {
       if (has_value) throw UsageError(command + ": option '" + name + "' takes no value");
     } else if (!has_value) {
       if (i + 1 >= words.size())
-        throw UsageError(command + ": option '" + name + "' needs a value (" + spec->metavar + ")");
+        throw UsageError(command + ": option '" + name + "' needs a value (" + spec.metavar + ")");
       value = words[++i];
     }
-    if (name == "--set") {
-      a.sets.push_back(value);
-    } else if (name == "--format") {
-      // The accepted values are the metavar of the spec ("json|csv"; a command can override it).
-      std::vector<std::string> formats;
-      for (std::size_t b = 0;;) {
-        const auto bar = spec->metavar.find('|', b);
-        formats.push_back(spec->metavar.substr(b, bar == std::string::npos ? bar : bar - b));
-        if (bar == std::string::npos) break;
-        b = bar + 1;
-      }
-      if (std::find(formats.begin(), formats.end(), value) == formats.end()) {
-        std::string list;
-        for (std::size_t k = 0; k < formats.size(); ++k)
-          list += (k == 0 ? "" : k + 1 == formats.size() ? " or " : ", ") + formats[k];
-        throw UsageError(command + ": --format must be " + list + " (got '" + value + "')");
-      }
-      a.format = value;
-    } else if (name == "--output") {
-      if (value.empty()) throw UsageError(command + ": --output needs a file name");
-      a.output = value;
-    } else if (name == "--threads") {
-      a.threads = static_cast<int>(parse_int("--threads", value, 1, 4096));
-    } else if (name == "--progress") {
-      a.progress = true;
-    } else if (name == "--no-sweep") {
-      a.no_sweep = true;
-    } else if (name == "--help") {
-      a.help = true;
-    } else {
-      a.extra[name] = value;
-    }
+    apply_option(a, spec, value);
   }
-  if (a.help) return a;
-  // `simulate --resume FILE` takes the input from the checkpoint (no CONFIG).
-  if (positional.empty() && a.extra.count("--resume")) {
-    io::resolve_output(a.output, {a.extra.at("--resume")});
-    return a;
-  }
-  if (positional.empty())
-    throw UsageError(command + ": missing CONFIG (a TOML file); see 'synctur " + command +
-                     " --help'");
-  if (positional.size() > 1)
-    throw UsageError(command + ": unexpected argument '" + positional[1] +
-                     "' (only one CONFIG file)");
-  a.config = positional[0];
-  // Refuse an unusable -o now (a directory, the input itself, ...), before anything is
-  // computed; emit() applies the same rule when it writes.
-  io::resolve_output(a.output, input_files(a));
+  if (!a.help) take_config(a, positional);
   return a;
 }
 

@@ -231,6 +231,16 @@ NoisePlan::~NoisePlan() {
 }
 
 void NoisePlan::build(const NoiseOptions& opt) {
+  check_inputs(opt);
+  const std::size_t cap = tap_cap(opt);
+  // Taps from a fine periodic grid of Nf >= 4 cap points (aliasing negligible), truncated.
+  const std::size_t Nf = next_pow2(std::max<std::size_t>(std::size_t{1} << 16, 4 * cap));
+  truncate_taps(fine_grid_taps(Nf), cap, opt.filter_tol);
+  choose_block(opt);
+  make_plans_and_gains(opt);
+}
+
+void NoisePlan::check_inputs(const NoiseOptions& opt) const {
   const auto bad = opt.validate();
   if (!bad.empty()) throw std::invalid_argument(bad.front().first + ": " + bad.front().second);
   if (!(dt_ > 0.0) || !std::isfinite(dt_))
@@ -238,64 +248,72 @@ void NoisePlan::build(const NoiseOptions& opt) {
   if (!(band_ > 0.0) || !(band_ < kPi / dt_))
     throw std::invalid_argument("noise.band_limit: must be in (0, pi/dt) = (0, " + fmt(kPi / dt_) +
                                 ") (got " + fmt(band_) + ")");
+}
 
-  // 0. Cap on the filter length: explicit, or automatic (max_taps = 0): the filter must span
-  //    the bath's memory in PHYSICAL time, t_cover = 8 max(1/w_c, 1/(pi max(T, 0.02))) (the
-  //    Drude decay; the thermal decay of the coth factor, ~e^{-2 pi T t} in the kernel), which
-  //    is many samples when dt is small (Omega = 200: dt ~ 4e-4).
-  std::size_t cap = static_cast<std::size_t>(opt.max_taps);
-  if (cap == 0) {
-    const double tc = 8.0 * std::max(std::isfinite(bath_.cutoff) ? 1.0 / bath_.cutoff : 0.0,
-                                     1.0 / (kPi * std::max(bath_.T, 0.02)));
-    const double half = std::ceil(tc / dt_);
-    cap = 2 * static_cast<std::size_t>(std::clamp(half, 8192.0, 524288.0)) + 1;
-  }
-  // 1. Taps from a fine periodic grid: h_k = (1/Nf) sum_j H(theta_j) cos(theta_j k) with
-  //    H(theta) = sqrt(S(theta/dt)/dt) W(theta/dt).  Exact up to aliasing (sum of h_{k+m Nf},
-  //    m != 0), negligible since Nf >= 4 cap and the kept taps decay to filter_tol.
-  const std::size_t Nf = next_pow2(std::max<std::size_t>(std::size_t{1} << 16, 4 * cap));
+/// 0. Cap on the filter length: explicit, or automatic (max_taps = 0): the filter must span
+///    the bath's memory in PHYSICAL time, t_cover = 8 max(1/w_c, 1/(pi max(T, 0.02))) (the
+///    Drude decay; the thermal decay of the coth factor, ~e^{-2 pi T t} in the kernel), which
+///    is many samples when dt is small (Omega = 200: dt ~ 4e-4).
+std::size_t NoisePlan::tap_cap(const NoiseOptions& opt) const {
+  if (opt.max_taps != 0) return static_cast<std::size_t>(opt.max_taps);
+  const double tc = 8.0 * std::max(std::isfinite(bath_.cutoff) ? 1.0 / bath_.cutoff : 0.0,
+                                   1.0 / (kPi * std::max(bath_.T, 0.02)));
+  const double half = std::ceil(tc / dt_);
+  return 2 * static_cast<std::size_t>(std::clamp(half, 8192.0, 524288.0)) + 1;
+}
+
+/// 1. Taps h_0 .. h_{Nf/2} from a fine periodic grid: h_k = (1/Nf) sum_j H(theta_j)
+///    cos(theta_j k) with H(theta) = sqrt(S(theta/dt)/dt) W(theta/dt).  Exact up to aliasing
+///    (sum of h_{k+m Nf}, m != 0), negligible since Nf >= 4 cap and the kept taps decay to
+///    filter_tol.
+std::vector<double> NoisePlan::fine_grid_taps(std::size_t Nf) const {
+  FftwArray<fftw_complex> H(Nf / 2 + 1);
+  FftwArray<double> x(Nf);
+  fftw_plan p;
   {
-    FftwArray<fftw_complex> H(Nf / 2 + 1);
-    FftwArray<double> x(Nf);
-    fftw_plan p;
-    {
-      std::lock_guard<std::mutex> lock(planner_mutex());
-      p = fftw_plan_dft_c2r_1d(static_cast<int>(Nf), H.p, x.p, FFTW_ESTIMATE);
-    }
-    const double dw = 2.0 * kPi / (static_cast<double>(Nf) * dt_);
-    for (std::size_t j = 0; j <= Nf / 2; ++j) {
-      const double w = dw * static_cast<double>(j);
-      const double W = taper_at(w);
-      H.p[j][0] = W > 0.0 ? std::sqrt(bath_.S(w) / dt_) * W : 0.0;
-      H.p[j][1] = 0.0;
-    }
-    fftw_execute(p);
-    destroy_plan(p);
-    const double inv = 1.0 / static_cast<double>(Nf);
-    std::vector<double> hf(Nf / 2 + 1);
-    for (std::size_t k = 0; k <= Nf / 2; ++k) hf[k] = x.p[k] * inv;
-
-    // 2. Truncation: smallest M with tail(M) = sum_{|k|>M} h_k^2 <= tol * total.
-    const std::size_t half = Nf / 2;
-    double total = hf[0] * hf[0] + hf[half] * hf[half];
-    for (std::size_t k = 1; k < half; ++k) total += 2.0 * hf[k] * hf[k];
-    const std::size_t M_max = (cap - 1) / 2;
-    std::vector<double> tail(half + 1, 0.0);  // tail[k] = energy of |k'| > k
-    tail[half] = 0.0;
-    tail[half - 1] = hf[half] * hf[half];
-    for (std::size_t k = half - 1; k-- > 0;) tail[k] = tail[k + 1] + 2.0 * hf[k + 1] * hf[k + 1];
-    std::size_t M = 1;
-    while (M < M_max && tail[M] > opt.filter_tol * total) ++M;
-    M_ = M;
-    // total = 0: a noiseless bath (classical statistics at T = 0), h = 0
-    trunc_ = total > 0.0 ? tail[M] / total : 0.0;
-    tail_amp_ = 0.0;
-    for (std::size_t k = M + 1; k <= half; ++k) tail_amp_ = std::max(tail_amp_, std::abs(hf[k]));
-    if (total > 0.0) tail_amp_ /= std::abs(hf[0]);
-    h_.assign(hf.begin(), hf.begin() + static_cast<std::ptrdiff_t>(M + 1));
+    std::lock_guard<std::mutex> lock(planner_mutex());
+    p = fftw_plan_dft_c2r_1d(static_cast<int>(Nf), H.p, x.p, FFTW_ESTIMATE);
   }
+  const double dw = 2.0 * kPi / (static_cast<double>(Nf) * dt_);
+  for (std::size_t j = 0; j <= Nf / 2; ++j) {
+    const double w = dw * static_cast<double>(j);
+    const double W = taper_at(w);
+    H.p[j][0] = W > 0.0 ? std::sqrt(bath_.S(w) / dt_) * W : 0.0;
+    H.p[j][1] = 0.0;
+  }
+  fftw_execute(p);
+  destroy_plan(p);
+  const double inv = 1.0 / static_cast<double>(Nf);
+  std::vector<double> hf(Nf / 2 + 1);
+  for (std::size_t k = 0; k <= Nf / 2; ++k) hf[k] = x.p[k] * inv;
+  return hf;
+}
 
-  // 3. Block size.
+/// 2. Truncation: the smallest M with tail(M) = sum_{|k|>M} h_k^2 <= tol * total; sets M_, h_,
+///    trunc_, tail_amp_.
+void NoisePlan::truncate_taps(const std::vector<double>& hf, std::size_t cap, double filter_tol) {
+  const std::size_t half = hf.size() - 1;  // Nf / 2
+  double total = hf[0] * hf[0] + hf[half] * hf[half];
+  for (std::size_t k = 1; k < half; ++k) total += 2.0 * hf[k] * hf[k];
+  const std::size_t M_max = (cap - 1) / 2;
+  std::vector<double> tail(half + 1, 0.0);  // tail[k] = energy of |k'| > k
+  tail[half] = 0.0;
+  tail[half - 1] = hf[half] * hf[half];
+  for (std::size_t k = half - 1; k-- > 0;) tail[k] = tail[k + 1] + 2.0 * hf[k + 1] * hf[k + 1];
+  std::size_t M = 1;
+  while (M < M_max && tail[M] > filter_tol * total) ++M;
+  M_ = M;
+  // total = 0: a noiseless bath (classical statistics at T = 0), h = 0
+  trunc_ = total > 0.0 ? tail[M] / total : 0.0;
+  tail_amp_ = 0.0;
+  for (std::size_t k = M + 1; k <= half; ++k) tail_amp_ = std::max(tail_amp_, std::abs(hf[k]));
+  if (total > 0.0) tail_amp_ /= std::abs(hf[0]);
+  h_.assign(hf.begin(), hf.begin() + static_cast<std::ptrdiff_t>(M + 1));
+}
+
+/// 3. Block size: FFT length N_ (explicit 2^block_log2, or >= 3 (L - 1)) and B_ new samples
+///    per block.
+void NoisePlan::choose_block(const NoiseOptions& opt) {
   const std::size_t L = 2 * M_ + 1;
   if (opt.block_log2 > 0) {
     N_ = std::size_t{1} << opt.block_log2;
@@ -307,9 +325,11 @@ void NoisePlan::build(const NoiseOptions& opt) {
     N_ = next_pow2(std::max<std::size_t>(1024, 3 * (L - 1)));
   }
   B_ = N_ - L + 1;
+}
 
-  // 4. Plans (made on scratch arrays: FFTW_MEASURE overwrites them) and the real gains of the
-  //    circularly centred filter, G_j = (h_0 + 2 sum_k h_k cos(2 pi j k / N)) / N.
+/// 4. Plans (made on scratch arrays: FFTW_MEASURE overwrites them) and the real gains of the
+///    circularly centred filter, G_j = (h_0 + 2 sum_k h_k cos(2 pi j k / N)) / N.
+void NoisePlan::make_plans_and_gains(const NoiseOptions& opt) {
   gain_ = static_cast<double*>(fftw_malloc((N_ / 2 + 1) * sizeof(double)));
   if (!gain_) throw std::bad_alloc();
   FftwArray<double> in(N_);

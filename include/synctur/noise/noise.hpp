@@ -168,6 +168,13 @@ class NoisePlan {
  private:
   friend class NoiseStream;
   void build(const NoiseOptions& opt);
+  // The steps of build(), in order (src/noise/noise.cpp).
+  void check_inputs(const NoiseOptions& opt) const;
+  std::size_t tap_cap(const NoiseOptions& opt) const;
+  std::vector<double> fine_grid_taps(std::size_t Nf) const;
+  void truncate_taps(const std::vector<double>& hf, std::size_t cap, double filter_tol);
+  void choose_block(const NoiseOptions& opt);
+  void make_plans_and_gains(const NoiseOptions& opt);
   BathSpectrum bath_;
   double dt_, band_, taper_;
   TaperShape shape_;
