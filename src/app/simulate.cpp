@@ -57,8 +57,9 @@ void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
 
 Results simulate_point(const ModelParams& p, const io::Config& cfg, int threads, const Tick& tick,
                        const Start& start, const Tick& sampled, const Distribution* dist,
-                       RunCheckpoint* checkpoint) {
-  const SimulationJob job = make_job(p, cfg);
+                       RunCheckpoint* checkpoint, std::vector<BlockSeries>* series) {
+  SimulationJob job = make_job(p, cfg);
+  job.collect_series(series);
   if (start) start(job.progress_ticks(dist));
   Results r = job.run(threads, tick, dist, checkpoint);
   if (sampled) sampled();

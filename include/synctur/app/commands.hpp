@@ -76,9 +76,11 @@ void add_references(Results& r, const ModelParams& p, const io::Config& cfg);
 /// `sampled` is called when the sampling is done (before the references are computed).
 /// With `dist` (distribution.hpp, MPI) the units are shared by the processes (collective).
 /// With `checkpoint` the run resumes from and writes checkpoints (engines/checkpoint.hpp).
+/// With `series` every run's block means are stored there (SimulationJob::collect_series).
 Results simulate_point(const ModelParams& p, const io::Config& cfg, int threads,
                        const Tick& tick = {}, const Start& start = {}, const Tick& sampled = {},
-                       const Distribution* dist = nullptr, RunCheckpoint* checkpoint = nullptr);
+                       const Distribution* dist = nullptr, RunCheckpoint* checkpoint = nullptr,
+                       std::vector<BlockSeries>* series = nullptr);
 /// `synctur simulate` over a sweep, one point after the other; a point without a periodic
 /// steady state is a row with steady_state = 0 and floquet_slowest_rate.  `point_tick` after
 /// each point, `chunk_tick` after each chunk of steps.
