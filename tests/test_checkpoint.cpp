@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "synctur/engines/checkpoint.hpp"
 #include "synctur/engines/simulation.hpp"
@@ -105,4 +106,50 @@ TEST(Checkpoint, ExtensionAcrossABlockLengthChangeAgreesToRounding) {
   }
   for (const char* k : {"D_PA_sym", "D_PB_sym", "D_P_sym"})  // streaming: not grouped by blocks
     EXPECT_EQ(e.get(k), fresh.get(k)) << k;
+}
+
+// Periodic writes by rounds (RunCheckpoint::set_rounds, the MPI path; here one process, no
+// Distribution): writes due at every round end, rounds of one chunk per unit.  Every image
+// written at a round end is a complete state: resuming it gives the uninterrupted bits, and so
+// does the run with the rounds itself.
+TEST(Checkpoint, RoundsWriteCompleteStatesAndKeepTheBits) {
+  const ModelParams p;
+  const SimulationPlan plan(p, opts(6, 300, true));
+  const Results ref = simulate(plan, ExecutionContext{2});
+  std::vector<CheckpointImage> images;
+  RunCheckpoint ck([&](const CheckpointImage& img) { images.push_back(img); }, 1e-9, nullptr);
+  ck.set_rounds(true);
+  expect_bit_identical(ref, simulate(plan, ExecutionContext{2}, nullptr, &ck, 0));
+  ASSERT_GE(images.size(), 3u) << "a write after every round expected";
+  EXPECT_EQ(ck.round_steps(), 0) << "no round limit left behind";
+  // a middle image: every unit started, none finished
+  const CheckpointImage& mid = images[images.size() / 2];
+  for (const auto& rec : mid.runs.at(0).units) EXPECT_FALSE(rec.empty());
+  RunCheckpoint resume(kNoWriter, 0.0, nullptr, mid);
+  expect_bit_identical(ref, simulate(plan, ExecutionContext{1}, nullptr, &resume, 0));
+}
+
+// Rank 0's round planning: write when >= 90% of the interval has passed, aim the next round at
+// the next write, in whole chunks, growing at most 8-fold.
+TEST(Checkpoint, PlanRound) {
+  RoundPlan rp = plan_round(10.0, 2.0, 1.0, 4096, 4096);  // 8 s left at 4096 steps/s
+  EXPECT_FALSE(rp.write);
+  EXPECT_EQ(rp.next_steps, 8 * 4096);            // 32768 wanted, capped at 8x
+  rp = plan_round(10.0, 5.0, 1.0, 40960, 4096);  // 5 s left at 40960 steps/s
+  EXPECT_FALSE(rp.write);
+  EXPECT_EQ(rp.next_steps, 5 * 40960);
+  rp = plan_round(10.0, 9.5, 2.0, 40960, 4096);  // write; then 10 s at 20480 steps/s
+  EXPECT_TRUE(rp.write);
+  EXPECT_EQ(rp.next_steps, 5 * 40960);
+  rp = plan_round(10.0, 8.75, 1.0, 409600, 4096);  // 1.25 s left: 512000 steps = 125 chunks
+  EXPECT_FALSE(rp.write);
+  EXPECT_EQ(rp.next_steps, 125 * 4096);
+  rp = plan_round(10.0, 8.0, 1.0, 409600, 4096);  // 2 s left: 819200 steps = 200 chunks
+  EXPECT_EQ(rp.next_steps, 200 * 4096);
+  rp = plan_round(10.0, 8.0, 1.0, 409600 + 1000, 4096);  // not a whole number: rounded down
+  EXPECT_EQ(rp.next_steps % 4096, 0);
+  EXPECT_LE(rp.next_steps, 2 * (409600 + 1000));
+  rp = plan_round(1e-9, 1.0, 1.0, 4096, 4096);  // at least one chunk
+  EXPECT_TRUE(rp.write);
+  EXPECT_EQ(rp.next_steps, 4096);
 }

@@ -56,8 +56,10 @@ void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
 }
 
 Results simulate_point(const ModelParams& p, const io::Config& cfg, const ExecutionContext& ctx,
-                       RunCheckpoint* checkpoint) {
-  Results r = make_job(p, cfg).run(ctx, checkpoint);
+                       RunCheckpoint* checkpoint, std::vector<BlockSeries>* series) {
+  SimulationJob job = make_job(p, cfg);
+  job.collect_series(series);
+  Results r = job.run(ctx, checkpoint);
   add_references(r, p, cfg);
   return r;
 }

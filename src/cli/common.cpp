@@ -45,8 +45,9 @@ namespace {
 /// The spec of option `name`, or a UsageError with a did-you-mean.
 const OptionSpec& find_option(const std::string& command, const std::string& name,
                               const std::vector<OptionSpec>& all) {
-  for (const auto& o : all)
-    if (o.name == name) return o;
+  // The last spec of that name: a command's own spec overrides the common one (--format).
+  for (auto o = all.rbegin(); o != all.rend(); ++o)
+    if (o->name == name) return *o;
   std::vector<std::string> names;
   for (const auto& o : all) names.push_back(o.name);
   const std::string m = io::closest_match(name, names);

@@ -22,6 +22,7 @@
 #include "synctur/engines/simulation.hpp"
 #include "synctur/engines/sweep.hpp"
 #include "synctur/engines/theory.hpp"
+#include "synctur/io/block_series.hpp"
 #include "synctur/io/checkpoint_file.hpp"
 
 namespace synctur::cli {
@@ -49,6 +50,9 @@ const std::vector<OptionSpec> kOptions = {
     {"--checkpoint-every", "SECONDS", "wall time between checkpoints (default 600)"},
     {"--resume", "FILE",
      "continue the run of checkpoint FILE (no CONFIG; --set simulation.periods=N extends it)"},
+    {"--series", "FILE",
+     "also write every trajectory's period-block means (powers, currents, x moments) to FILE "
+     "as CSV (docs/CHECKPOINT.md)"},
 };
 
 void print_table(std::ostream& os, const Results& r, int threads) {
@@ -183,6 +187,17 @@ int simulate_main(const std::vector<std::string>& words) {
           "--no-sweep, or one input file per point)");
     if (!ck_path.empty() && a.output == ck_path)
       throw UsageError("-o: the output file is the checkpoint file");
+    const std::string series_path = a.extra.count("--series") ? a.extra.at("--series") : "";
+    if (!series_path.empty()) {
+      if (cfg.sweep && !a.no_sweep)
+        throw UsageError(
+            "--series: a [sweep] input has no single series (one point per run: "
+            "--no-sweep, or one input file per point)");
+      if (series_path == a.output || series_path == ck_path)
+        throw UsageError("--series: " + series_path + " is also the " +
+                         (series_path == a.output ? "-o output" : "checkpoint") + " file");
+      io::resolve_output(series_path, input_files(a));  // refused now, not after the run
+    }
     if (!ck_path.empty() && !resuming) {
       meta.source = a.config;
       meta.config_text = read_text(a.config);
@@ -198,8 +213,8 @@ int simulate_main(const std::vector<std::string>& words) {
             if (is_root()) io::write_checkpoint(ck_path, meta, img);
           },
           every, &g_stop, std::move(image));
-      ck->set_periodic(cluster_size() <= 1);
-      if (!resuming) ck->write_now();  // a valid (empty) checkpoint at once: the path works
+      ck->set_rounds(cluster_size() > 1);  // periodic writes by rounds under MPI
+      if (!resuming) ck->write_now();      // a valid (empty) checkpoint at once: the path works
       install_stop_handlers();
     }
     const int threads = context(a).thread_count();
@@ -207,9 +222,11 @@ int simulate_main(const std::vector<std::string>& words) {
 
     if (!cfg.sweep || a.no_sweep) {
       Results r;
+      std::vector<BlockSeries> series;
       try {
         Progress progress("simulate", progress_wanted(a, cfg), "chunks");
-        r = app::simulate_point(cfg.model, cfg, context(a, &progress), ck.get());
+        r = app::simulate_point(cfg.model, cfg, context(a, &progress), ck.get(),
+                                series_path.empty() ? nullptr : &series);
       } catch (const RunInterrupted&) {
         if (is_root())
           std::cerr << "simulate: interrupted; state saved in " << ck_path
@@ -218,6 +235,13 @@ int simulate_main(const std::vector<std::string>& words) {
         return 4;
       }
       if (!quiet) print_table(std::cerr, r, threads);
+      if (!series_path.empty() && is_root())  // every process has every unit's data
+        io::write_output(
+            series_path,
+            [&](std::ostream& os) {
+              io::write_block_series(os, prov, cfg.simulation.seed, series);
+            },
+            input_files(a));
       emit_point(a, prov, cfg, r);
       return 0;
     }

@@ -1,5 +1,7 @@
 #include "synctur/engines/checkpoint.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <utility>
 
 namespace synctur {
@@ -44,9 +46,10 @@ void RunCheckpoint::unit_started(int run, int u) {
   gen_[r][v] = requested_.load();  // its record (not started / resumed state) is valid
 }
 
-bool RunCheckpoint::poll(int run, int u, const std::function<void(std::vector<double>&)>& save) {
+bool RunCheckpoint::poll(int run, int u, std::int64_t steps,
+                         const std::function<void(std::vector<double>&)>& save) {
   const auto r = static_cast<std::size_t>(run), v = static_cast<std::size_t>(u);
-  if (stop_requested()) {
+  if (stop_requested() || (round_steps_ > 0 && steps >= round_steps_)) {
     std::lock_guard lock(m_);
     save(image_.runs[r].units[v]);
     running_[r][v] = 0;
@@ -54,7 +57,7 @@ bool RunCheckpoint::poll(int run, int u, const std::function<void(std::vector<do
   }
   const std::uint64_t g = requested_.load();
   bool publish = g > gen_[r][v];  // gen_[r][v] is written only by this thread
-  if (!publish && periodic_ && every_ > 0.0) {
+  if (!publish && !rounds_ && every_ > 0.0) {
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(m_);
     if (!pending_ && std::chrono::duration<double>(now - last_).count() >= every_) {
@@ -112,6 +115,23 @@ void RunCheckpoint::write_now() {
   std::lock_guard lock(m_);
   ++writes_;
   last_ = std::chrono::steady_clock::now();
+}
+
+double RunCheckpoint::seconds_since_write() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count();
+}
+
+RoundPlan plan_round(double every, double since_write, double round_seconds, std::int64_t steps,
+                     std::int64_t chunk) {
+  RoundPlan rp;
+  rp.write = since_write >= 0.9 * every;
+  const double remaining = rp.write ? every : every - since_write;
+  const double per_step = round_seconds / static_cast<double>(std::max<std::int64_t>(steps, 1));
+  const double cap = std::min(8.0 * static_cast<double>(std::max(steps, chunk)), 4.0e15);
+  const double want = per_step > 0.0 ? std::min(remaining / per_step, cap) : cap;
+  rp.next_steps =
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(want / chunk))) * chunk;
+  return rp;
 }
 
 }  // namespace synctur

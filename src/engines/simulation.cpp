@@ -93,9 +93,10 @@ struct BlockLayout {
 };
 
 /// One unit (1 or 2 trajectories sharing xi_2; the second has -xi_1): runs warm-up and
-/// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].
+/// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].  Returns false when
+/// the checkpoint stopped it before the end (a stop request or the end of a round).
 template <int NT, bool Quartic = false>
-void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout& bl,
+bool run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout& bl,
               const ExecutionContext& ctx, double* out, Autocorrelator* corr,
               RunCheckpoint* ck = nullptr, int run = 0) {
   const Propagator& prop = plan.propagator();
@@ -160,6 +161,7 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
     }
     ck->unit_started(run, static_cast<int>(unit));
   }
+  const std::int64_t j_start = j;
 
   while (j < total) {
     const std::size_t c = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - j));
@@ -238,7 +240,7 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
     xi1[0] = xi1[c];
     xi2[0] = xi2[c];
     ctx.tick();
-    if (ck && j < total && ck->poll(run, static_cast<int>(unit), save)) return;
+    if (ck && j < total && ck->poll(run, static_cast<int>(unit), j - j_start, save)) return false;
   }
   // The last block when shorter than bl.len: written, but its running sums stay in the state
   // (an extended run continues them).
@@ -253,6 +255,7 @@ void run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
     save(v);
     ck->unit_finished(run, static_cast<int>(unit), std::move(v));
   }
+  return true;
 }
 
 /// After each process has run its units: every process gets every unit's block means and
@@ -295,6 +298,55 @@ void share_records(const Distribution& dist, RunCheckpoint& ck, int run, int U, 
   for (int u = 0; u < U; ++u) {
     const double* rec = buf.data() + (len + 1) * static_cast<std::size_t>(u);
     if (rec[0] == 1.0) ck.set_record(run, u, std::vector<double>(rec + 1, rec + 1 + len));
+  }
+}
+
+/// Every process's `mine` (the same size on all), in rank order, on every process.  Collective.
+std::vector<double> gather_all(const Distribution* dist, const std::vector<double>& mine) {
+  if (!dist || dist->size() == 1) return mine;
+  const std::size_t n = mine.size();
+  const int P = dist->size();
+  std::vector<double> buf(n * static_cast<std::size_t>(P), 0.0);
+  std::copy(mine.begin(), mine.end(), buf.begin() + static_cast<std::ptrdiff_t>(n) * dist->rank());
+  dist->share_units(buf, n, P);  // record r is rank r's (Distribution::owns)
+  return buf;
+}
+
+/// Periodic checkpoints in rounds (RunCheckpoint::rounds; needed under MPI, where a write is
+/// collective).  `round` advances this process's unfinished units by at most ck.round_steps()
+/// steps each (all_done: all finished) and returns their failure.  Between rounds the
+/// processes agree on whether to stop (a stop request or a failure anywhere) or go on, and on
+/// rank 0's plan_round (its clock): whether to write now (every unit's record is gathered,
+/// rank 0's writer stores the image) and the next round's length.  Every record is a complete
+/// state (no unit runs during a gather).  Returns this process's failure.
+std::string sample_in_rounds(const Distribution* dist, RunCheckpoint& ck, int run, int U,
+                             std::size_t len, const std::function<std::string(bool&)>& round) {
+  auto steps = static_cast<std::int64_t>(kChunk);  // short first rounds measure the speed
+  for (;;) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ck.set_round_steps(steps);
+    bool done = false;
+    const std::string failure = round(done);
+    ck.set_round_steps(0);
+    const bool halt = !failure.empty() || ck.stop_requested();
+    const std::vector<double> flags = gather_all(dist, {halt ? 1.0 : 0.0, done ? 1.0 : 0.0});
+    bool any_halt = false, all_done = true;
+    for (std::size_t i = 0; i < flags.size(); i += 2) {
+      any_halt = any_halt || flags[i] != 0.0;
+      all_done = all_done && flags[i + 1] != 0.0;
+    }
+    if (any_halt || all_done) return failure;
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const RoundPlan rp = plan_round(ck.every_seconds(), ck.seconds_since_write(), secs, steps,
+                                    static_cast<std::int64_t>(kChunk));
+    const std::vector<double> d =  // rank 0's plan comes first
+        gather_all(dist, {rp.write ? 1.0 : 0.0, static_cast<double>(rp.next_steps)});
+    if (d[0] != 0.0) {
+      if (dist && dist->size() > 1) share_records(*dist, ck, run, U, len);
+      ck.write_now();
+    }
+    steps = static_cast<std::int64_t>(d[1]);
   }
 }
 
@@ -480,32 +532,45 @@ SampledRun sample_units(const SimulationPlan& plan, const ExecutionContext& ctx,
   for (int u = 0; u < U; ++u)
     if (!dist || dist->owns(u)) mine.push_back(u);
   const int M = static_cast<int>(mine.size());
-  std::string failure;
+  std::vector<char> finished(static_cast<std::size_t>(M), 0);
+  // One pass over this process's unfinished units: to their end, or to the end of a round.
+  auto pass = [&](bool& all_done) {
+    std::string failure;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(ctx.thread_count())
-  for (int i = 0; i < M; ++i) {
-    const int u = mine[static_cast<std::size_t>(i)];
-    if (ck && ck->stop_requested()) continue;  // stopping: units not started stay so
-    try {
-      double* out = sr.data.data() + per_unit * static_cast<std::size_t>(u);
-      Autocorrelator* c = sr.corr.data() + static_cast<std::size_t>(u * NT * 3);
-      const auto uu = static_cast<std::uint32_t>(u);
-      const bool q = plan.params().quartic();  // quartic.hpp: Strang splitting
-      if (NT == 2)
-        q ? run_unit<2, true>(plan, uu, bl, ctx, out, c, ck, run)
-          : run_unit<2>(plan, uu, bl, ctx, out, c, ck, run);
-      else
-        q ? run_unit<1, true>(plan, uu, bl, ctx, out, c, ck, run)
-          : run_unit<1>(plan, uu, bl, ctx, out, c, ck, run);
-    } catch (const std::exception& e) {
+    for (int i = 0; i < M; ++i) {
+      const int u = mine[static_cast<std::size_t>(i)];
+      if (finished[static_cast<std::size_t>(i)]) continue;
+      if (ck && ck->stop_requested()) continue;  // stopping: units not started stay so
+      try {
+        double* out = sr.data.data() + per_unit * static_cast<std::size_t>(u);
+        Autocorrelator* c = sr.corr.data() + static_cast<std::size_t>(u * NT * 3);
+        const auto uu = static_cast<std::uint32_t>(u);
+        const bool q = plan.params().quartic();  // quartic.hpp: Strang splitting
+        bool f;
+        if (NT == 2)
+          f = q ? run_unit<2, true>(plan, uu, bl, ctx, out, c, ck, run)
+                : run_unit<2>(plan, uu, bl, ctx, out, c, ck, run);
+        else
+          f = q ? run_unit<1, true>(plan, uu, bl, ctx, out, c, ck, run)
+                : run_unit<1>(plan, uu, bl, ctx, out, c, ck, run);
+        finished[static_cast<std::size_t>(i)] = f ? 1 : 0;
+      } catch (const std::exception& e) {
 #pragma omp critical(synctur_simulate_failure)
-      if (failure.empty()) failure = e.what();
+        if (failure.empty()) failure = e.what();
+      }
     }
-  }
+    all_done = std::all_of(finished.begin(), finished.end(), [](char f) { return f != 0; });
+    return failure;
+  };
+  // A unit's checkpoint record [doubles] (unit_record.hpp).
+  const std::size_t len = 16 + static_cast<std::size_t>(NT * (kStateDim + 2 * kNObs + 2)) +
+                          static_cast<std::size_t>(3 * NT) * sr.corr[0].state_size() + per_unit;
+  bool all_done = false;
+  std::string failure =
+      ck && ck->rounds() ? sample_in_rounds(dist, *ck, run, U, len, pass) : pass(all_done);
   if (dist) failure = dist->first_failure(failure);
   if (!failure.empty()) throw std::runtime_error(failure);
   if (ck) {
-    const std::size_t len = 16 + static_cast<std::size_t>(NT * (kStateDim + 2 * kNObs + 2)) +
-                            static_cast<std::size_t>(3 * NT) * sr.corr[0].state_size() + per_unit;
     if (dist && dist->size() > 1) share_records(*dist, *ck, run, U, len);
     const bool stopped = ck->stop_requested();
     if (dist ? !dist->first_failure(stopped ? "stop" : "").empty() : stopped)
@@ -616,6 +681,19 @@ void fill_unit_aggregates(const SampledRun& sr, std::int64_t periods, UnitAggreg
     }
   for (int u = 0; u < U; ++u)
     for (auto& m : agg.means[u]) m /= agg.weights[u];
+}
+
+/// The block means of every trajectory (BlockSeries, --series): the run's raw data as is.
+void fill_block_series(const SimulationPlan& plan, const SampledRun& sr, BlockSeries& bs) {
+  static_assert(BlockSeries::kNColumns == kNObs, "BlockSeries::kColumns: the engine's kNObs");
+  bs.Omega = plan.params().Omega;
+  bs.dt = plan.dt();
+  bs.units = sr.U;
+  bs.trajectories_per_unit = sr.NT;
+  bs.block_periods = sr.bl.len;
+  bs.blocks = sr.bl.count;
+  bs.periods = plan.options().periods;
+  bs.means = sr.data;  // [unit][traj][block][obs]: the same layout
 }
 
 /// The known poles of a power's autocovariance beyond the window: nu = (mu_i mu_j)^g (pairs of
@@ -785,6 +863,7 @@ Results simulate(const SimulationPlan& plan, const ExecutionContext& ctx, UnitAg
   const ModelParams& p = plan.params();
   const SimulationOptions& opt = plan.options();
   const SampledRun sr = sample_units(plan, ctx, ck, run);
+  if (agg && agg->series) fill_block_series(plan, sr, *agg->series);
   const int U = sr.U, NT = sr.NT;
   const double tau_periods = tau_int_blocks(sr) * static_cast<double>(sr.bl.len);
   const std::int64_t batch_blocks = batch_blocks_of(plan, sr.bl, tau_periods);
@@ -1108,6 +1187,28 @@ void omega_derivative_keys(double Omega, double h, const UnitAggregates& a0,
   r.set("omega_step", h);
 }
 
+/// --series (SimulationJob::collect_series): one BlockSeries per run in `runs` (main,
+/// bath-off, Omega+, Omega-; null: no such run, and none after a null Omega+), each filled by
+/// simulate() through its UnitAggregates.
+void attach_series(std::vector<BlockSeries>& out, const std::array<UnitAggregates*, 4>& runs) {
+  static const char* names[4] = {"main", "bath_off", "omega_plus", "omega_minus"};
+  out.clear();
+  out.reserve(4);  // no reallocation: the aggregates point into it
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (!runs[i] || (i == 3 && !runs[2])) continue;
+    out.emplace_back().run = names[i];
+    runs[i]->series = &out.back();
+  }
+}
+
+/// The plans run at unit mass (constructor): x^2 = x~^2 / m (model.hpp, with_unit_mass).
+void series_to_mass(std::vector<BlockSeries>& out, double mass) {
+  if (mass == 1.0) return;
+  for (BlockSeries& bs : out)
+    for (std::size_t i = 0; i < bs.means.size(); ++i)
+      if (i % kNObs >= static_cast<std::size_t>(kXAXA)) bs.means[i] /= mass;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -1128,16 +1229,18 @@ Results SimulationJob::run_all(const ExecutionContext& ctx, RunCheckpoint* ck) c
     return o;
   };
   // Sampling first (all runs: a stop then loses no post-processing), then the estimates.
-  UnitAggregates a0, ap, am;
+  UnitAggregates a0, ap, am, aq;
+  if (series_) attach_series(*series_, {&a0, off_ ? &aq : nullptr, plus_ ? &ap : nullptr, &am});
   Results r = simulate(*main_, ctx, &a0, ck, 0);
   Results q, rp, rm;
-  if (off_) q = simulate(*off_, ctx, nullptr, ck, 1);
+  if (off_) q = simulate(*off_, ctx, &aq, ck, 1);
   if (plus_) {
     rp = simulate(*plus_, ctx, &ap, ck, 2);
     rm = simulate(*minus_, ctx, &am, ck, 3);
   }
   if (ck) ck->write_now();  // the final state
   ctx.sampled();
+  if (series_) series_to_mass(*series_, p_.mass);
   if (bias_on) {
     const Offsets o = offsets(*main_, exact_means(main_->params()));
     apply_offsets(r, o, correct);

@@ -71,9 +71,11 @@ void add_references(Results& r, const ModelParams& p, const io::Config& cfg);
 /// job's begin, chunk ticks and sampled(), before the references are computed), plus the
 /// references.  With ctx.distribution (MPI) the units are shared by the processes
 /// (collective).  With `checkpoint` the run resumes from and writes checkpoints
-/// (engines/checkpoint.hpp).
+/// (engines/checkpoint.hpp).  With `series` every run's block means are stored there
+/// (SimulationJob::collect_series).
 Results simulate_point(const ModelParams& p, const io::Config& cfg,
-                       const ExecutionContext& ctx = {}, RunCheckpoint* checkpoint = nullptr);
+                       const ExecutionContext& ctx = {}, RunCheckpoint* checkpoint = nullptr,
+                       std::vector<BlockSeries>* series = nullptr);
 /// `synctur simulate` over a sweep, one point after the other; a point without a periodic
 /// steady state is a row with steady_state = 0 and floquet_slowest_rate.  Progress:
 /// ctx.begin(points), a tick per point, ctx.poll() per chunk of steps.

@@ -12,6 +12,13 @@
 // write is pending (at its next chunk boundary, every 4096 steps), and the thread that
 // publishes last hands the image to the writer.  The core has no files and no signals: the
 // writer and the stop flag are given by the caller (src/cli/simulate_cmd.cpp).
+//
+// Under MPI a write needs every process's unit states, i.e. a collective operation, which a
+// worker thread cannot start.  There the periodic writes go by rounds (set_rounds):
+// simulate() advances every unit by at most round_steps() steps, the units return with their
+// states saved, the processes agree on rank 0's decision (write now? how many steps next?),
+// gather the states and rank 0 writes; then the next round resumes every unit from its state.
+// A round end is a resume point like any other, so the bits do not change.
 #pragma once
 
 #include <atomic>
@@ -60,14 +67,24 @@ class RunCheckpoint {
   const std::vector<double>& record(int run, int u) const;
   void set_record(int run, int u, std::vector<double> rec);
   void unit_started(int run, int u);
-  /// At a chunk boundary of unit u: publishes its state (save(record)) when a write is pending
-  /// or due; returns true when the unit must stop (its state then saved).
-  bool poll(int run, int u, const std::function<void(std::vector<double>&)>& save);
+  /// At a chunk boundary of unit u, `steps` steps after it (re)started: publishes its state
+  /// (save(record)) when a write is pending or due; returns true when the unit must stop (a
+  /// stop request, or the end of a round: steps >= round_steps()), its state then saved.
+  bool poll(int run, int u, std::int64_t steps,
+            const std::function<void(std::vector<double>&)>& save);
   void unit_finished(int run, int u, std::vector<double> rec);
   bool stop_requested() const { return stop_ && stop_->load(std::memory_order_relaxed); }
-  /// Periodic writes from the worker threads (off under MPI: the other processes' units
-  /// are not known here; the end-of-run and stop writes are collective there).
-  void set_periodic(bool on) { periodic_ = on; }
+  /// Periodic writes by rounds (needed under MPI: the other processes' units are not known
+  /// here, a write is collective) instead of from the worker threads (one process).
+  void set_rounds(bool on) { rounds_ = on; }
+  bool rounds() const { return rounds_ && every_ > 0.0; }
+  /// The current round's length: a unit returns after this many steps (0: no limit).  Set by
+  /// simulate() between rounds, never while units run.
+  void set_round_steps(std::int64_t steps) { round_steps_ = steps; }
+  std::int64_t round_steps() const { return round_steps_; }
+  double every_seconds() const { return every_; }
+  /// Wall time since the last write (or since construction).
+  double seconds_since_write() const;
 
   /// Writes the image now (main thread, between runs or after a stop).
   void write_now();
@@ -79,7 +96,8 @@ class RunCheckpoint {
   Writer writer_;
   double every_;
   const std::atomic<bool>* stop_;
-  bool periodic_ = true;
+  bool rounds_ = false;
+  std::int64_t round_steps_ = 0;
   CheckpointImage image_;
   std::mutex m_;
   std::vector<std::vector<std::uint64_t>> gen_;  // per run, unit: generation of its record
@@ -89,5 +107,17 @@ class RunCheckpoint {
   bool pending_ = false;
   std::chrono::steady_clock::time_point last_;
 };
+
+/// Rounds (RunCheckpoint::set_rounds): after a round of `steps` steps per unit that took
+/// `round_seconds`, `since_write` seconds after the last write, with writes due every `every`
+/// seconds: whether to write now (>= 90% of `every` elapsed) and the next round's length,
+/// aimed at ending when the next write is due, in whole chunks (>= chunk, <= 8 x steps: the
+/// first rounds, short, measure the speed).  A pure function: rank 0 decides, all follow.
+struct RoundPlan {
+  bool write = false;
+  std::int64_t next_steps = 0;
+};
+RoundPlan plan_round(double every, double since_write, double round_seconds, std::int64_t steps,
+                     std::int64_t chunk);
 
 }  // namespace synctur

@@ -85,6 +85,35 @@ class SimulationPlan {
   std::vector<std::string> warnings_;
 };
 
+/// The period-block means of every trajectory of one run (`synctur simulate --series`,
+/// docs/CHECKPOINT.md): the raw samples behind the means, for users' own statistics.  They are
+/// classical samples of the symmetrised noise: a quantum D from them needs the commutator
+/// term D_comm (docs/FLUCTUATIONS.md).  Uncorrected: the scheme offsets (<key>_bias) are not
+/// removed.
+struct BlockSeries {
+  /// The observables of a block mean, in order: the powers and heat currents [energy/time],
+  /// then x_A^2, x_B^2, x_A x_B [length^2] (whose means are the cov_* keys).
+  static constexpr const char* kColumns[] = {"P_A",      "P_B",      "J_1",     "J_2_direct",
+                                             "cov_xAxA", "cov_xBxB", "cov_xAxB"};
+  static constexpr int kNColumns = 7;
+  std::string run;  ///< "main", "bath_off", "omega_plus", "omega_minus"
+  double Omega = 0.0, dt = 0.0;
+  int units = 0, trajectories_per_unit = 1;
+  std::int64_t block_periods = 0, blocks = 0, periods = 0;  ///< block b has periods_in(b)
+  std::vector<double> means;                                ///< [unit][trajectory][block][column]
+  std::int64_t periods_in(std::int64_t b) const {
+    return b + 1 < blocks ? block_periods : periods - b * block_periods;
+  }
+  const double* at(int u, int t, std::int64_t b) const {
+    return means.data() +
+           ((static_cast<std::size_t>(u) * static_cast<std::size_t>(trajectories_per_unit) +
+             static_cast<std::size_t>(t)) *
+                static_cast<std::size_t>(blocks) +
+            static_cast<std::size_t>(b)) *
+               kNColumns;
+  }
+};
+
 /// Per-unit aggregates of a run, for estimates that combine several runs or the fluctuations
 /// with the means (delete-one-unit jackknife with all covariances).
 struct UnitAggregates {
@@ -96,6 +125,8 @@ struct UnitAggregates {
   std::array<std::vector<double>, 3> D_sym_replicas;  ///< the same without unit u
   /// Means of observable c without unit u (u = -1: all units).
   double mean_without(int u, int c) const;
+  /// When set, simulate() stores the run's block means there (at the plan's unit mass).
+  BlockSeries* series = nullptr;
 };
 
 /// Run the plan on ctx.threads OpenMP threads; ctx.tick() after each chunk of steps of any unit
@@ -137,12 +168,16 @@ class SimulationJob {
   Results run(const ExecutionContext& ctx = {}, RunCheckpoint* checkpoint = nullptr) const;
   /// Progress ticks this process reports (its share of the units of every run).
   std::uint64_t progress_ticks(const ExecutionContext& ctx) const;
+  /// run() then stores every run's block means in *out (job order: main, bath_off,
+  /// omega_plus, omega_minus), in the units of the output (cov_* columns at the job's mass).
+  void collect_series(std::vector<BlockSeries>* out) { series_ = out; }
 
  private:
   Results run_all(const ExecutionContext& ctx, RunCheckpoint* ck) const;
   ModelParams p_;
   SimulationOptions opt_;
   std::unique_ptr<SimulationPlan> main_, off_, plus_, minus_;
+  std::vector<BlockSeries>* series_ = nullptr;
 };
 
 /// Convenience: SimulationJob(p, opt).run(ctx).
