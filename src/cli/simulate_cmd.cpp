@@ -129,6 +129,157 @@ std::string read_text(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
+/// The input of a run: CONFIG with --set and --seed, or (--resume) the checkpoint's input with
+/// the overrides given now replacing those of the same key; anything but a larger
+/// simulation.periods is refused on resume (exit 2, file untouched).
+struct RunInput {
+  io::Config cfg;
+  io::Provenance prov;
+  io::CheckpointMeta meta;
+  CheckpointImage image;
+  bool resuming = false;
+};
+RunInput load_input(const Args& a) {
+  std::vector<OptionSet> extra;
+  if (a.extra.count("--seed"))
+    extra.push_back(
+        {"--seed", "simulation.seed", std::to_string(parse_int("--seed", a.extra.at("--seed")))});
+  RunInput in;
+  in.resuming = a.extra.count("--resume") > 0;
+  if (in.resuming && !a.config.empty())
+    throw UsageError("simulate: --resume FILE takes no CONFIG (the checkpoint holds the input)");
+  in.prov = provenance(a);
+  if (!in.resuming) {
+    in.cfg = load(a, extra);
+    in.meta.source = a.config;
+    in.meta.overrides = in.prov.overrides;
+    for (const auto& o : extra) in.meta.overrides.push_back(o.key + "=" + o.value);
+    in.meta.periods = in.cfg.simulation.periods;
+    return in;
+  }
+  std::tie(in.meta, in.image) = io::read_checkpoint(a.extra.at("--resume"));
+  std::vector<std::string> now = a.sets;
+  for (const auto& o : extra) now.push_back(o.key + "=" + o.value);
+  std::vector<std::string> sets;
+  for (const auto& o : in.meta.overrides)
+    if (std::none_of(now.begin(), now.end(), [&](const std::string& n) {
+          return io::override_key(n) == io::override_key(o);
+        }))
+      sets.push_back(o);
+  sets.insert(sets.end(), now.begin(), now.end());
+  in.cfg = io::parse_config(in.meta.config_text, in.meta.source, sets);
+  io::check_resume(in.meta, in.cfg);
+  in.prov.input = in.meta.source;
+  in.prov.overrides = sets;
+  in.meta.overrides = sets;
+  in.meta.periods = in.cfg.simulation.periods;
+  return in;
+}
+
+/// The files a run writes besides -o, checked before anything runs.
+struct RunFiles {
+  std::string checkpoint;  ///< --checkpoint (or the --resume file); "" = none
+  double every = 600.0;    ///< --checkpoint-every [s]
+  std::string series;      ///< --series; "" = none
+};
+RunFiles check_files(const Args& a, const RunInput& in) {
+  RunFiles f;
+  const bool sweep = in.cfg.sweep && !a.no_sweep;
+  if (in.resuming) f.checkpoint = a.extra.at("--resume");
+  if (a.extra.count("--checkpoint")) f.checkpoint = a.extra.at("--checkpoint");
+  if (a.extra.count("--checkpoint-every")) {
+    f.every = parse_real("--checkpoint-every", a.extra.at("--checkpoint-every"));
+    if (!(f.every > 0.0))
+      throw UsageError("--checkpoint-every: must be > 0 seconds (got " +
+                       a.extra.at("--checkpoint-every") + ")");
+    if (f.checkpoint.empty()) throw UsageError("--checkpoint-every: needs --checkpoint FILE");
+  }
+  if (!f.checkpoint.empty() && sweep)
+    throw UsageError(
+        "--checkpoint: a [sweep] input cannot be checkpointed (one point per run: "
+        "--no-sweep, or one input file per point)");
+  if (!f.checkpoint.empty() && a.output == f.checkpoint)
+    throw UsageError("-o: the output file is the checkpoint file");
+  f.series = a.extra.count("--series") ? a.extra.at("--series") : "";
+  if (f.series.empty()) return f;
+  if (sweep)
+    throw UsageError(
+        "--series: a [sweep] input has no single series (one point per run: "
+        "--no-sweep, or one input file per point)");
+  if (f.series == a.output || f.series == f.checkpoint)
+    throw UsageError("--series: " + f.series + " is also the " +
+                     (f.series == a.output ? "-o output" : "checkpoint") + " file");
+  io::resolve_output(f.series, input_files(a));  // refused now, not after the run
+  return f;
+}
+
+/// The run's checkpoint (null without --checkpoint): rank 0 writes `in.meta` with the image;
+/// a fresh run writes an empty one at once (the path works); SIGINT/SIGTERM stop the run.
+std::unique_ptr<RunCheckpoint> open_checkpoint(const Args& a, RunInput& in, const RunFiles& f) {
+  if (f.checkpoint.empty()) return nullptr;
+  if (!in.resuming) in.meta.config_text = read_text(a.config);
+  in.meta.resolved = io::resolved_values(in.cfg);
+  const std::string path = f.checkpoint;
+  const io::CheckpointMeta* meta = &in.meta;
+  auto ck = std::make_unique<RunCheckpoint>(
+      [meta, path](const CheckpointImage& img) {
+        if (is_root()) io::write_checkpoint(path, *meta, img);
+      },
+      f.every, &g_stop, std::move(in.image));
+  ck->set_rounds(cluster_size() > 1);  // periodic writes by rounds under MPI
+  if (!in.resuming) ck->write_now();
+  install_stop_handlers();
+  return ck;
+}
+
+/// One point: the run (exit 4 when a signal stopped it), the stderr table, the series, -o.
+int simulate_one_point(const Args& a, const RunInput& in, const RunFiles& f, RunCheckpoint* ck) {
+  const io::Config& cfg = in.cfg;
+  Results r;
+  std::vector<BlockSeries> series;
+  try {
+    Progress progress("simulate", progress_wanted(a, cfg), "chunks");
+    r = app::simulate_point(cfg.model, cfg, context(a, &progress), ck,
+                            f.series.empty() ? nullptr : &series);
+  } catch (const RunInterrupted&) {
+    if (is_root())
+      std::cerr << "simulate: interrupted; state saved in " << f.checkpoint
+                << "; resume with: synctur simulate --resume " << f.checkpoint
+                << " [-o OUT] [--threads T]" << std::endl;
+    return 4;
+  }
+  if (a.extra.count("--quiet") == 0) print_table(std::cerr, r, context(a).thread_count());
+  if (!f.series.empty() && is_root())  // every process has every unit's data
+    io::write_output(
+        f.series,
+        [&](std::ostream& os) { io::write_block_series(os, in.prov, cfg.simulation.seed, series); },
+        input_files(a));
+  emit_point(a, in.prov, cfg, r);
+  return 0;
+}
+
+/// A [sweep]: whole points over the MPI processes (one at a time per process), or all here.
+int simulate_sweep_points(const Args& a, const RunInput& in) {
+  const io::Config& cfg = in.cfg;
+  const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
+  std::vector<Results> res;
+  if (cluster_size() > 1) {
+    res = collect_points(cluster()->map_tasks(static_cast<long>(pts.size()), 1, [&](long i) {
+      return point_task(i, [&] {
+        ExecutionContext one = context(a);
+        one.distribution = nullptr;  // this process runs the whole point
+        return app::simulate_sweep({pts[static_cast<std::size_t>(i)]}, cfg, one).at(0);
+      });
+    }));
+  } else {
+    Progress progress("simulate", progress_wanted(a, cfg));
+    res = app::simulate_sweep(pts, cfg, context(a, &progress));
+    progress.finish();
+  }
+  emit_sweep(a, in.prov, cfg, pts, res);
+  return 0;
+}
+
 }  // namespace
 
 int simulate_main(const std::vector<std::string>& words) {
@@ -138,131 +289,11 @@ int simulate_main(const std::vector<std::string>& words) {
       print_command_help(std::cout, "simulate", kSummary, kOptions, kDetails);
       return 0;
     }
-    std::vector<OptionSet> extra;
-    if (a.extra.count("--seed"))
-      extra.push_back(
-          {"--seed", "simulation.seed", std::to_string(parse_int("--seed", a.extra.at("--seed")))});
-    const bool resuming = a.extra.count("--resume") > 0;
-    if (resuming && !a.config.empty())
-      throw UsageError("simulate: --resume FILE takes no CONFIG (the checkpoint holds the input)");
-    io::CheckpointMeta meta;
-    CheckpointImage image;
-    io::Config cfg;
-    io::Provenance prov = provenance(a);
-    if (resuming) {
-      // The input of the checkpoint, with the overrides given now replacing those of the same
-      // key; anything but a larger simulation.periods is refused (exit 2, file untouched).
-      std::tie(meta, image) = io::read_checkpoint(a.extra.at("--resume"));
-      std::vector<std::string> now = a.sets;
-      for (const auto& o : extra) now.push_back(o.key + "=" + o.value);
-      std::vector<std::string> sets;
-      for (const auto& o : meta.overrides)
-        if (std::none_of(now.begin(), now.end(), [&](const std::string& n) {
-              return io::override_key(n) == io::override_key(o);
-            }))
-          sets.push_back(o);
-      sets.insert(sets.end(), now.begin(), now.end());
-      cfg = io::parse_config(meta.config_text, meta.source, sets);
-      io::check_resume(meta, cfg);
-      prov.input = meta.source;
-      prov.overrides = sets;
-      meta.overrides = sets;
-      meta.periods = cfg.simulation.periods;
-    } else {
-      cfg = load(a, extra);
-    }
-    std::string ck_path = resuming ? a.extra.at("--resume") : std::string();
-    if (a.extra.count("--checkpoint")) ck_path = a.extra.at("--checkpoint");
-    double every = 600.0;
-    if (a.extra.count("--checkpoint-every")) {
-      every = parse_real("--checkpoint-every", a.extra.at("--checkpoint-every"));
-      if (!(every > 0.0))
-        throw UsageError("--checkpoint-every: must be > 0 seconds (got " +
-                         a.extra.at("--checkpoint-every") + ")");
-      if (ck_path.empty()) throw UsageError("--checkpoint-every: needs --checkpoint FILE");
-    }
-    if (!ck_path.empty() && cfg.sweep && !a.no_sweep)
-      throw UsageError(
-          "--checkpoint: a [sweep] input cannot be checkpointed (one point per run: "
-          "--no-sweep, or one input file per point)");
-    if (!ck_path.empty() && a.output == ck_path)
-      throw UsageError("-o: the output file is the checkpoint file");
-    const std::string series_path = a.extra.count("--series") ? a.extra.at("--series") : "";
-    if (!series_path.empty()) {
-      if (cfg.sweep && !a.no_sweep)
-        throw UsageError(
-            "--series: a [sweep] input has no single series (one point per run: "
-            "--no-sweep, or one input file per point)");
-      if (series_path == a.output || series_path == ck_path)
-        throw UsageError("--series: " + series_path + " is also the " +
-                         (series_path == a.output ? "-o output" : "checkpoint") + " file");
-      io::resolve_output(series_path, input_files(a));  // refused now, not after the run
-    }
-    if (!ck_path.empty() && !resuming) {
-      meta.source = a.config;
-      meta.config_text = read_text(a.config);
-      meta.overrides = prov.overrides;
-      for (const auto& o : extra) meta.overrides.push_back(o.key + "=" + o.value);
-      meta.periods = cfg.simulation.periods;
-    }
-    meta.resolved = io::resolved_values(cfg);
-    std::unique_ptr<RunCheckpoint> ck;
-    if (!ck_path.empty()) {
-      ck = std::make_unique<RunCheckpoint>(
-          [&meta, ck_path](const CheckpointImage& img) {
-            if (is_root()) io::write_checkpoint(ck_path, meta, img);
-          },
-          every, &g_stop, std::move(image));
-      ck->set_rounds(cluster_size() > 1);  // periodic writes by rounds under MPI
-      if (!resuming) ck->write_now();      // a valid (empty) checkpoint at once: the path works
-      install_stop_handlers();
-    }
-    const int threads = context(a).thread_count();
-    const bool quiet = a.extra.count("--quiet") > 0;
-
-    if (!cfg.sweep || a.no_sweep) {
-      Results r;
-      std::vector<BlockSeries> series;
-      try {
-        Progress progress("simulate", progress_wanted(a, cfg), "chunks");
-        r = app::simulate_point(cfg.model, cfg, context(a, &progress), ck.get(),
-                                series_path.empty() ? nullptr : &series);
-      } catch (const RunInterrupted&) {
-        if (is_root())
-          std::cerr << "simulate: interrupted; state saved in " << ck_path
-                    << "; resume with: synctur simulate --resume " << ck_path
-                    << " [-o OUT] [--threads T]" << std::endl;
-        return 4;
-      }
-      if (!quiet) print_table(std::cerr, r, threads);
-      if (!series_path.empty() && is_root())  // every process has every unit's data
-        io::write_output(
-            series_path,
-            [&](std::ostream& os) {
-              io::write_block_series(os, prov, cfg.simulation.seed, series);
-            },
-            input_files(a));
-      emit_point(a, prov, cfg, r);
-      return 0;
-    }
-
-    const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
-    std::vector<Results> res;
-    if (cluster_size() > 1) {  // whole points over the processes, one at a time per process
-      res = collect_points(cluster()->map_tasks(static_cast<long>(pts.size()), 1, [&](long i) {
-        return point_task(i, [&] {
-          ExecutionContext one = context(a);
-          one.distribution = nullptr;  // this process runs the whole point
-          return app::simulate_sweep({pts[static_cast<std::size_t>(i)]}, cfg, one).at(0);
-        });
-      }));
-    } else {
-      Progress progress("simulate", progress_wanted(a, cfg));
-      res = app::simulate_sweep(pts, cfg, context(a, &progress));
-      progress.finish();
-    }
-    emit_sweep(a, prov, cfg, pts, res);
-    return 0;
+    RunInput in = load_input(a);
+    const RunFiles files = check_files(a, in);
+    const std::unique_ptr<RunCheckpoint> ck = open_checkpoint(a, in, files);
+    if (!in.cfg.sweep || a.no_sweep) return simulate_one_point(a, in, files, ck.get());
+    return simulate_sweep_points(a, in);
   });
 }
 

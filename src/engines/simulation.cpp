@@ -92,6 +92,95 @@ struct BlockLayout {
   }
 };
 
+/// The two noise streams of a unit (xi_1 driven, absent when the bath is off; xi_2 static) and
+/// their current chunk: xi[0] is the last sample of the previous chunk, xi[1..c] the new ones.
+struct UnitNoise {
+  UnitNoise(const SimulationPlan& plan, std::uint32_t unit)
+      : s2(plan.static_noise(), RngKey{plan.options().seed, unit, kStaticBathId}),
+        xi1(kChunk + 1, 0.0),
+        xi2(kChunk + 1, 0.0),
+        q(static_cast<std::size_t>(plan.options().noise_decimation)),
+        fine(q > 1 ? q * kChunk : 0) {
+    if (plan.driven_noise())
+      s1 = std::make_unique<NoiseStream>(*plan.driven_noise(),
+                                         RngKey{plan.options().seed, unit, kDrivenBathId});
+    if (s1) s1->fill(xi1.data(), 1);
+    s2.fill(xi2.data(), 1);
+  }
+  /// The next c samples of both baths into xi[1..c].
+  void fill_chunk(std::size_t c) {
+    if (s1) fill(*s1, xi1.data() + 1, c);
+    fill(s2, xi2.data() + 1, c);
+  }
+  /// After a chunk of c steps: its last sample becomes xi[0].
+  void shift(std::size_t c) {
+    xi1[0] = xi1[c];
+    xi2[0] = xi2[c];
+  }
+  std::unique_ptr<NoiseStream> s1;
+  NoiseStream s2;
+  std::vector<double> xi1, xi2;
+
+ private:
+  // Next c samples xi(t_j), j = 1.., of a stream into dst (every q-th sample of the fine grid).
+  void fill(NoiseStream& st, double* dst, std::size_t c) {
+    if (q == 1) return st.fill(dst, c);
+    st.fill(fine.data(), q * c);
+    for (std::size_t i = 0; i < c; ++i) dst[i] = fine[q * i + q - 1];
+  }
+  std::size_t q;
+  std::vector<double> fine;
+};
+
+/// The running sums of a unit's NT trajectories: the current period's step sums, the current
+/// block's period sums, and the current correlation group's P_A, P_B sums.
+template <int NT>
+struct PeriodSums {
+  double acc[NT][kNObs] = {};
+  double blk[NT][kNObs] = {};
+  double grp[NT][2] = {};
+  std::int64_t period = 0;    // measured periods completed
+  std::int64_t in_block = 0;  // periods accumulated in the current block
+  std::int64_t in_group = 0;  // periods accumulated in the current group
+
+  /// A measured period of n steps ended: power samples (means over groups of g periods) to
+  /// corr[3 t + (0, 1, 2)] for P_A, P_B, P; the period into the block, written when full.
+  void end_period(int n, std::int64_t g, const BlockLayout& bl, Autocorrelator* corr, double* out) {
+    const bool group_done = ++in_group == g;
+    for (int t = 0; t < NT; ++t) {
+      grp[t][0] += acc[t][kPA];
+      grp[t][1] += acc[t][kPB];
+      if (group_done) {
+        const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(g));
+        corr[3 * t].add(grp[t][0] * norm);
+        corr[3 * t + 1].add(grp[t][1] * norm);
+        corr[3 * t + 2].add((grp[t][0] + grp[t][1]) * norm);
+        grp[t][0] = grp[t][1] = 0.0;
+      }
+      for (int o = 0; o < kNObs; ++o) {
+        blk[t][o] += acc[t][o];
+        acc[t][o] = 0.0;
+      }
+    }
+    if (group_done) in_group = 0;
+    ++period;
+    if (++in_block == bl.len) {
+      write_block(n, bl, out);
+      for (int t = 0; t < NT; ++t)
+        for (int o = 0; o < kNObs; ++o) blk[t][o] = 0.0;
+      in_block = 0;
+    }
+  }
+  /// Writes the current block's means (out[(traj * blocks + b) * kNObs + obs]).  A last block
+  /// shorter than bl.len is written too, but its sums stay (an extended run continues them).
+  void write_block(int n, const BlockLayout& bl, double* out) const {
+    const std::int64_t b = (period - 1) / bl.len;
+    const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(in_block));
+    for (int t = 0; t < NT; ++t)
+      for (int o = 0; o < kNObs; ++o) out[(t * bl.count + b) * kNObs + o] = blk[t][o] * norm;
+  }
+};
+
 /// One unit (1 or 2 trajectories sharing xi_2; the second has -xi_1): runs warm-up and
 /// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].  Returns false when
 /// the checkpoint stopped it before the end (a stop request or the end of a round).
@@ -101,7 +190,6 @@ bool run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
               RunCheckpoint* ck = nullptr, int run = 0) {
   const Propagator& prop = plan.propagator();
   const ModelParams& p = plan.params();
-  const SimulationOptions& opt = plan.options();
   const int n = prop.steps_per_period();
   const double* maps = prop.data();
   const Propagator* half = plan.half_step_propagator();
@@ -112,61 +200,37 @@ bool run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
   // (a separate instantiation: the linear code path is compiled exactly as without it)
   constexpr bool quartic = Quartic;
   const QuarticKick kick(p, 0.5 * prop.dt()), kick_mid(p, 0.25 * prop.dt());
-
-  NoiseStream s2(plan.static_noise(), RngKey{opt.seed, unit, kStaticBathId});
-  std::unique_ptr<NoiseStream> s1;
-  if (plan.driven_noise())
-    s1 = std::make_unique<NoiseStream>(*plan.driven_noise(), RngKey{opt.seed, unit, kDrivenBathId});
-  std::vector<double> xi1(kChunk + 1, 0.0), xi2(kChunk + 1, 0.0);
-  const std::size_t q = static_cast<std::size_t>(opt.noise_decimation);
-  std::vector<double> fine(q > 1 ? q * kChunk : 0);
-  // Next c samples xi(t_j), j = 1.., of a stream into dst (every q-th sample of the fine grid).
-  auto fill = [&](NoiseStream& st, double* dst, std::size_t c) {
-    if (q == 1) return st.fill(dst, c);
-    st.fill(fine.data(), q * c);
-    for (std::size_t i = 0; i < c; ++i) dst[i] = fine[q * i + q - 1];
-  };
-  if (s1) s1->fill(xi1.data(), 1);
-  s2.fill(xi2.data(), 1);
+  UnitNoise noise(plan, unit);
+  std::vector<double>&xi1 = noise.xi1, &xi2 = noise.xi2;
 
   double s[NT][kStateDim] = {};
-  double acc[NT][kNObs] = {};
+  PeriodSums<NT> sums;
+  auto& acc = sums.acc;
   const std::int64_t warm = plan.warmup_periods() * n;
-  const std::int64_t total = warm + opt.periods * n;
+  const std::int64_t total = warm + plan.options().periods * n;
   std::int64_t j = 0;
-  int k = 0;                  // phase j mod n
-  std::int64_t period = 0;    // measured periods completed
-  std::int64_t in_block = 0;  // periods accumulated in the current block
-  double blk[NT][kNObs] = {};
-  // Power samples for the fluctuations: means over groups of g periods -> corr[3 t + (0,1,2)]
-  // for P_A, P_B, P.
-  const std::int64_t g = plan.correlation_periods();
-  std::int64_t in_group = 0;
-  double grp[NT][2] = {};
+  int k = 0;  // phase j mod n
 
   // Checkpoints (checkpoint.hpp): the complete state between two chunks as one record.
   const detail::UnitRecord rec{NT, bl.count, kNObs, corr[0].state_size()};
   auto bind = [&](auto& io) {
-    io.count(j).count(k).count(period).count(in_block).count(in_group);
-    io.position(s1.get()).position(&s2).real(xi1[0]).real(xi2[0]);
+    io.count(j).count(k).count(sums.period).count(sums.in_block).count(sums.in_group);
+    io.position(noise.s1.get()).position(&noise.s2).real(xi1[0]).real(xi2[0]);
     io.reals(&s[0][0], NT * kStateDim).reals(&acc[0][0], NT * kNObs);
-    io.reals(&blk[0][0], NT * kNObs).reals(&grp[0][0], NT * 2);
+    io.reals(&sums.blk[0][0], NT * kNObs).reals(&sums.grp[0][0], NT * 2);
     io.correlators(corr, 3 * NT).blocks(out);
   };
   auto save = [&](std::vector<double>& v) { rec.save(v, bind); };
   if (ck) {
     const std::vector<double>& r0 = ck->record(run, static_cast<int>(unit));
-    if (!r0.empty()) {
-      rec.load(r0, bind);
-    }
+    if (!r0.empty()) rec.load(r0, bind);
     ck->unit_started(run, static_cast<int>(unit));
   }
   const std::int64_t j_start = j;
 
   while (j < total) {
     const std::size_t c = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - j));
-    if (s1) fill(*s1, xi1.data() + 1, c);
-    fill(s2, xi2.data() + 1, c);
+    noise.fill_chunk(c);
     for (std::size_t i = 0; i < c; ++i, ++j) {
       const double* M = maps + 45 * k;
       const double x1k = xi1[i], x2k = xi2[i], x1n = xi1[i + 1], x2n = xi2[i + 1];
@@ -205,51 +269,15 @@ bool run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout&
       }
       if (++k == n) {
         k = 0;
-        if (j >= warm) {  // a measured period ended at grid point j
-          const bool group_done = ++in_group == g;
-          for (int t = 0; t < NT; ++t) {
-            grp[t][0] += acc[t][kPA];
-            grp[t][1] += acc[t][kPB];
-            if (group_done) {
-              const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(g));
-              corr[3 * t].add(grp[t][0] * norm);
-              corr[3 * t + 1].add(grp[t][1] * norm);
-              corr[3 * t + 2].add((grp[t][0] + grp[t][1]) * norm);
-              grp[t][0] = grp[t][1] = 0.0;
-            }
-            for (int o = 0; o < kNObs; ++o) {
-              blk[t][o] += acc[t][o];
-              acc[t][o] = 0.0;
-            }
-          }
-          if (group_done) in_group = 0;
-          ++period;
-          if (++in_block == bl.len) {
-            const std::int64_t b = (period - 1) / bl.len;
-            const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(in_block));
-            for (int t = 0; t < NT; ++t)
-              for (int o = 0; o < kNObs; ++o) {
-                out[(t * bl.count + b) * kNObs + o] = blk[t][o] * norm;
-                blk[t][o] = 0.0;
-              }
-            in_block = 0;
-          }
-        }
+        // a measured period ended at grid point j
+        if (j >= warm) sums.end_period(n, plan.correlation_periods(), bl, corr, out);
       }
     }
-    xi1[0] = xi1[c];
-    xi2[0] = xi2[c];
+    noise.shift(c);
     ctx.tick();
     if (ck && j < total && ck->poll(run, static_cast<int>(unit), j - j_start, save)) return false;
   }
-  // The last block when shorter than bl.len: written, but its running sums stay in the state
-  // (an extended run continues them).
-  if (in_block > 0) {
-    const std::int64_t b = (period - 1) / bl.len;
-    const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(in_block));
-    for (int t = 0; t < NT; ++t)
-      for (int o = 0; o < kNObs; ++o) out[(t * bl.count + b) * kNObs + o] = blk[t][o] * norm;
-  }
+  if (sums.in_block > 0) sums.write_block(n, bl, out);  // the last, shorter block
   if (ck) {
     std::vector<double> v;
     save(v);
