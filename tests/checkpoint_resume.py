@@ -22,31 +22,15 @@ import shutil
 import tempfile
 import time
 
+from script_support import check, failures, load, strip  # noqa: E402
+
 BIN, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 QUICK = os.path.join(SRC, "inputs", "quickstart.toml")
 PERIODS = 8000  # ~2 s on 2 threads: several periodic checkpoints before the end
 BASE = ["simulate", QUICK, "--quiet", "--set", f"simulation.periods={PERIODS}"]
-failures = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
 
-
-def strip(x):
-    if isinstance(x, dict):
-        return {k: strip(v) for k, v in x.items()
-                if not (k == "wall_s" or k.endswith("_seconds") or k == "ranks")}
-    if isinstance(x, list):
-        return [strip(v) for v in x]
-    return x
-
-
-def load(path):
-    with open(path) as f:
-        return strip(json.load(f))
 
 
 def same(a, b):

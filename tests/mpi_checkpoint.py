@@ -22,26 +22,16 @@ import sys
 import tempfile
 import time
 
+from script_support import check, failures, strip  # noqa: E402
+
 BIN, SRC, MPIRUN = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1", SYNCTUR_CHECKPOINT_LOG="1")
 QUICK = os.path.join(SRC, "inputs", "quickstart.toml")
 PERIODS = 16000  # ~3 s on 2 ranks: a dozen 0.2 s rounds
 BASE = ["simulate", QUICK, "--quiet", "--set", f"simulation.periods={PERIODS}"]
-failures = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def strip(x):
-    if isinstance(x, dict):
-        return {k: strip(v) for k, v in x.items()
-                if not (k == "wall_s" or k.endswith("_seconds") or k == "ranks")}
-    return x
 
 
 def same(a, b):

@@ -18,16 +18,12 @@ import subprocess
 import sys
 import tempfile
 
+from script_support import check, failures  # noqa: E402
+
 BIN, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 QUICK = os.path.join(SRC, "inputs", "quickstart.toml")
 HEADER = "run,unit,trajectory,block,periods,P_A,P_B,J_1,J_2_direct,cov_xAxA,cov_xBxB,cov_xAxB"
-failures = []
 
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
 
 
 def run(args):
