@@ -106,7 +106,7 @@ def to_target(args, res, extra_sets):
 def table(results):
     h = ("| point | key, target | n/period | pilot N, 4N: wall s | fixed s | per period ms | "
          "core-ns/step | se at 4N | periods needed | projected wall s (range) |")
-    lines = [h, "|" + "---|" * h.count("|")[:-1] if False else "|" + "---|" * (h.count("|") - 1)]
+    lines = [h, "|" + "---|" * (h.count("|") - 1)]
     for r in results:
         lines.append(
             f"| {r['point']} | {r['key']} {100 * r['target']:g}% | {r['steps_per_period']} | "
