@@ -213,7 +213,7 @@ TEST(Classical, SimulateAgreesWithExact) {
   const Results e = exact_point(p, eo);
   SimulationOptions o = opts(8, 3000);
   o.commutator = false;
-  const Results r = SimulationJob(p, o).run(ExecutionContext{2});
+  const Results r = to_results(SimulationJob(p, o).run(ExecutionContext{2}));
   EXPECT_EQ(r.get("classical"), 1.0);
   for (const char* k : {"P_A", "P_B", "J_1", "cov_xAxA", "cov_xBxB", "cov_xAxB"})
     EXPECT_LT(std::abs(z(r, k, e.get(k))), 4.0)

@@ -211,7 +211,8 @@ TEST(Quartic, SemiclassicalKeyAndWarning) {
   SimulationOptions o = opts(2, 100);
   o.bias = "correct";
   o.commutator = true;
-  const Results q = SimulationJob(point(0.5, 0.2, 0.2, false), o).run(ExecutionContext{2});
+  const Results q =
+      to_results(SimulationJob(point(0.5, 0.2, 0.2, false), o).run(ExecutionContext{2}));
   EXPECT_EQ(q.get("semiclassical"), 1.0);
   EXPECT_FALSE(q.has("classical"));
   EXPECT_FALSE(q.has("P_A_bias"));
@@ -221,7 +222,8 @@ TEST(Quartic, SemiclassicalKeyAndWarning) {
     if (k == "warnings") w = v;
   EXPECT_NE(w.find("semiclassical:"), std::string::npos) << w;
   EXPECT_NE(q.get("D_PA_comm"), 0.0);
-  const Results c = SimulationJob(point(0.5, 0.2, 0.2, true), o).run(ExecutionContext{2});
+  const Results c =
+      to_results(SimulationJob(point(0.5, 0.2, 0.2, true), o).run(ExecutionContext{2}));
   EXPECT_FALSE(c.has("semiclassical"));
   EXPECT_EQ(c.get("classical"), 1.0);
   EXPECT_EQ(c.get("D_PA_comm"), 0.0);

@@ -59,7 +59,7 @@ Results simulate_point(const ModelParams& p, const io::Config& cfg, const Execut
                        RunCheckpoint* checkpoint, std::vector<BlockSeries>* series) {
   SimulationJob job = make_job(p, cfg);
   job.collect_series(series);
-  Results r = job.run(ctx, checkpoint);
+  Results r = to_results(job.run(ctx, checkpoint));  // the edge: the keys
   add_references(r, p, cfg);
   return r;
 }

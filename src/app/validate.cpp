@@ -142,7 +142,7 @@ void gamma1_extrapolation(const io::Config& cfg, long long K, const Results& sim
       PollForwarder levels(ctx.progress);  // the levels' chunks are not counted
       ExecutionContext level_ctx = ctx;
       level_ctx.progress = &levels;
-      rk = SimulationJob(pk, ok).run(level_ctx);
+      rk = to_results(SimulationJob(pk, ok).run(level_ctx));
     }
     g1s.push_back(pk.gamma_1);
     const std::string lv = "g1fit_level" + std::to_string(k) + "_";
@@ -248,7 +248,7 @@ ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt,
     throw NoSteadyStateError(message, ex.get("floquet_slowest_rate"));
   const Results th = theory_point(p, cfg.theory);
 
-  const Results sim = make_job(p, cfg).run(ctx);
+  const Results sim = to_results(make_job(p, cfg).run(ctx));
 
   Results out;
   Verdict v;

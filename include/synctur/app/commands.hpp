@@ -68,11 +68,11 @@ const std::vector<std::string>& compared_keys();
 /// exact periodic steady state at the simulated gamma_1).
 void add_references(Results& r, const ModelParams& p, const io::Config& cfg);
 /// `synctur simulate` at one point: SimulationJob(p, cfg.simulation).run(ctx) (progress: the
-/// job's begin, chunk ticks and sampled(), before the references are computed), plus the
-/// references.  With ctx.distribution (MPI) the units are shared by the processes
-/// (collective).  With `checkpoint` the run resumes from and writes checkpoints
-/// (engines/checkpoint.hpp).  With `series` every run's block means are stored there
-/// (SimulationJob::collect_series).
+/// job's begin, chunk ticks and sampled(), before the references are computed), converted
+/// to the keys (to_results, simulation_estimates.hpp), plus the references.  With
+/// ctx.distribution (MPI) the units are shared by the processes (collective).  With
+/// `checkpoint` the run resumes from and writes checkpoints (engines/checkpoint.hpp).  With
+/// `series` every run's block means are stored there (SimulationJob::collect_series).
 Results simulate_point(const ModelParams& p, const io::Config& cfg,
                        const ExecutionContext& ctx = {}, RunCheckpoint* checkpoint = nullptr,
                        std::vector<BlockSeries>* series = nullptr);

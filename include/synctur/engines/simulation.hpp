@@ -10,8 +10,11 @@
 //                            trajectory) in parallel; every unit's noise is a pure function of
 //                            (seed, unit, bath), and the reduction is done in unit order, so
 //                            the result is bit-identical for any thread count;
-//   -> Results               keys of docs/KEYS.md (same names as `synctur theory`), each
-//                            estimate with its "_se".
+//   -> RunEstimates          typed estimates (simulation_estimates.hpp), each with its
+//                            standard error; SimulationJob::run combines the runs of a point
+//                            into SimulationEstimates;
+//   to_results               the key vocabulary of docs/KEYS.md (same names as `synctur
+//                            theory`), once, at the edge (the CLI, Python, validate).
 //
 // Units: hbar = k_B = 1; frequencies, rates and temperatures in the same unit (omega_A = 1 in
 // the shipped inputs); times in its inverse; powers and heat currents [energy/time].
@@ -27,6 +30,7 @@
 #include "synctur/dynamics/floquet.hpp"
 #include "synctur/dynamics/propagator.hpp"
 #include "synctur/engines/checkpoint.hpp"
+#include "synctur/engines/simulation_estimates.hpp"
 #include "synctur/engines/simulation_options.hpp"
 #include "synctur/noise/noise.hpp"
 #include "synctur/numerics/distribution.hpp"
@@ -125,24 +129,28 @@ struct UnitAggregates {
   std::array<std::vector<double>, 3> D_sym_replicas;  ///< the same without unit u
   /// Means of observable c without unit u (u = -1: all units).
   double mean_without(int u, int c) const;
-  /// When set, simulate() stores the run's block means there (at the plan's unit mass).
+  /// When set, simulate_run() stores the run's block means there (at the plan's unit mass).
   BlockSeries* series = nullptr;
 };
 
 /// Run the plan on ctx.threads OpenMP threads; ctx.tick() after each chunk of steps of any unit
 /// (from any thread; SimulationPlan::progress_ticks() of them in all, this process's share
-/// under a distribution).  Results (docs/KEYS.md):
-///   P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson_driven pearson_tilde_driven
-///   (pearson pearson_tilde for a driven-bath-off plan), each with "_se"; J_2_direct (diagnostic,
-///   UV dominated) and first_law_residual = P + J_1 + J_2_direct; run description: dt
-///   steps_per_period periods warmup_periods trajectories seed floquet_slowest_rate
-///   band_limit_driven band_limit_static batch_periods n_batches tau_int_periods n_eff
-///   antithetic_vrf_P_A ... steps_total wall_s.
+/// under a distribution).  The estimates (RunEstimates, in the plan's units):
+///   means: P_A P_B P J_1 J_2 S_dot eta cov_xAxA cov_xBxB cov_xAxB pearson_driven
+///   pearson_tilde_driven (cov_* pearson pearson_tilde for a driven-bath-off plan), each with
+///   its se, then J_2_direct (diagnostic, UV dominated) and first_law_residual = P + J_1 +
+///   J_2_direct; D_sym of the powers (driven plans); the run description (grid, lengths, seed,
+///   noise plans, batches, tau_int, n_eff, antithetic VRFs); the cost; the warnings.
 /// With the driven bath off only the covariances and Pearson coefficients are meaningful.
 /// With ctx.distribution (distribution.hpp) this process runs only its share of the units and
-/// every process returns the same, bit-identical Results (collective: all processes call it).
+/// every process returns the same, bit-identical estimates (collective: all processes call it).
 /// With a RunCheckpoint (checkpoint.hpp) the units resume from and publish their states as
 /// run number `run` of the checkpoint; throws RunInterrupted when its stop flag was raised.
+RunEstimates simulate_run(const SimulationPlan& plan, const ExecutionContext& ctx = {},
+                          UnitAggregates* aggregates = nullptr, RunCheckpoint* checkpoint = nullptr,
+                          int run = 0);
+
+/// Edge convenience: to_results(simulate_run(...)), the keys of docs/KEYS.md.
 Results simulate(const SimulationPlan& plan, const ExecutionContext& ctx = {},
                  UnitAggregates* aggregates = nullptr, RunCheckpoint* checkpoint = nullptr,
                  int run = 0);
@@ -156,16 +164,21 @@ class SimulationJob {
   SimulationJob(const ModelParams& p, const SimulationOptions& opt);
   /// Progress ticks of all runs (all units).
   std::uint64_t progress_ticks() const;
-  /// Results of the driven run with the combined estimates:
-  ///   pearson, pearson_tilde (bath-off run), dP_A_dOmega, dP_B_dOmega, V_PA, V_PB (paired
-  ///   runs), each with _se by a delete-one-unit jackknife over the runs together.
+  /// The driven run's estimates with the combined ones (SimulationEstimates): the bath-off
+  ///   run's (pearson, pearson_tilde, static covariances), the scheme offsets (removed per
+  ///   simulation.bias), D = D_sym - D_comm and Q, dP_A_dOmega, dP_B_dOmega, V_PA, V_PB (paired
+  ///   runs), each with its se by a delete-one-unit jackknife over the runs together; the
+  ///   job's total cost.  In the job's units: the plans run at unit mass (with_unit_mass) and
+  ///   the estimates whose key has mass_exponent -1 (the covariances, model.hpp) are divided by
+  ///   the mass here, in the typed struct (to_results converts without rescaling).
   ///   Reports to ctx.progress: begin(progress_ticks(ctx)), a tick per chunk, sampled() when
   ///   the sampling of all runs is done (the deterministic post-processing follows).
   ///   With ctx.distribution every run's units are shared by the processes (collective); the
   ///   deterministic parts (offsets, D_comm) are computed by every process (no communication).
   ///   With a RunCheckpoint: every run resumes from and publishes to it, the final state is
   ///   written when the sampling is done; a stop writes it and rethrows RunInterrupted.
-  Results run(const ExecutionContext& ctx = {}, RunCheckpoint* checkpoint = nullptr) const;
+  SimulationEstimates run(const ExecutionContext& ctx = {},
+                          RunCheckpoint* checkpoint = nullptr) const;
   /// Progress ticks this process reports (its share of the units of every run).
   std::uint64_t progress_ticks(const ExecutionContext& ctx) const;
   /// run() then stores every run's block means in *out (job order: main, bath_off,
@@ -173,20 +186,15 @@ class SimulationJob {
   void collect_series(std::vector<BlockSeries>* out) { series_ = out; }
 
  private:
-  Results run_all(const ExecutionContext& ctx, RunCheckpoint* ck) const;
+  SimulationEstimates run_all(const ExecutionContext& ctx, RunCheckpoint* ck) const;
   ModelParams p_;
   SimulationOptions opt_;
   std::unique_ptr<SimulationPlan> main_, off_, plus_, minus_;
   std::vector<BlockSeries>* series_ = nullptr;
 };
 
-/// Convenience: SimulationJob(p, opt).run(ctx).
+/// Edge convenience: to_results(SimulationJob(p, opt).run(ctx)), the keys of docs/KEYS.md.
 Results simulate(const ModelParams& p, const SimulationOptions& opt,
                  const ExecutionContext& ctx = {});
-
-/// Merge the results q of a driven-bath-off run into r: q's pearson, pearson_tilde (Eqs. 11,
-/// 25 are bath-2-only quantities; r's own are pearson_driven, pearson_tilde_driven) are added
-/// with their twins, q's covariances as cov_*_static, wall_s and steps_total are summed.
-void merge_static_run(Results& r, const Results& q);
 
 }  // namespace synctur
