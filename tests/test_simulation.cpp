@@ -89,25 +89,60 @@ TEST(Simulation, MeanPowersMatchTheoryAtWeakCoupling) {
   }
 }
 
+// Every number of r2 equals r1's bitwise (wall_s aside), key for key.
+void expect_bitwise(const Results& r1, const Results& r2, const std::string& what) {
+  ASSERT_EQ(r1.numbers().size(), r2.numbers().size()) << what;
+  for (std::size_t i = 0; i < r1.numbers().size(); ++i) {
+    const auto& [k, v] = r1.numbers()[i];
+    if (k == "wall_s") continue;
+    EXPECT_EQ(k, r2.numbers()[i].first) << what;
+    if (std::isnan(v))
+      EXPECT_TRUE(std::isnan(r2.numbers()[i].second)) << what << " " << k;
+    else
+      EXPECT_EQ(v, r2.numbers()[i].second) << what << " " << k;  // bitwise
+  }
+}
+
 // The same seed gives bit-identical results for any thread count; another seed does not.
 TEST(Simulation, BitIdenticalAcrossThreadCounts) {
   const ModelParams p = quick(0.5, 2.0);
   const SimulationPlan plan(p, opts(6, 200));
   const Results r1 = simulate(plan, ExecutionContext{1}), r2 = simulate(plan, ExecutionContext{2});
-  ASSERT_EQ(r1.numbers().size(), r2.numbers().size());
-  for (std::size_t i = 0; i < r1.numbers().size(); ++i) {
-    const auto& [k, v] = r1.numbers()[i];
-    if (k == "wall_s") continue;
-    EXPECT_EQ(k, r2.numbers()[i].first);
-    if (std::isnan(v))
-      EXPECT_TRUE(std::isnan(r2.numbers()[i].second)) << k;
-    else
-      EXPECT_EQ(v, r2.numbers()[i].second) << k;  // bitwise
-  }
+  expect_bitwise(r1, r2, "1 vs 2 threads");
   const Results r3 = simulate(SimulationPlan(p, opts(6, 200, 8)), ExecutionContext{2});
   EXPECT_NE(r1.get("P_A"), r3.get("P_A"));
   EXPECT_LT(std::abs(r1.get("P_A") - r3.get("P_A")),
             4.0 * std::hypot(r1.get("P_A_se"), r3.get("P_A_se")));
+}
+
+// Units in SIMD lanes (unit_runner.hpp): one unit at a time, groups of up to 3 (lane width 4
+// with an idle lane) and of up to 8, on 1 and 2 threads, give the same bits, with and without
+// antithetic pairs, with Simpson's and the grid-point rule, linear and quartic.  11 trajectories
+// without pairs = 11 units: groups 8 + 3 on one thread, 6 + 5 on two.
+TEST(Simulation, BitIdenticalAcrossLaneWidths) {
+  for (const bool anti : {true, false})
+    for (const char* rule : {"simpson", "left"})
+      for (const double lambda : {0.0, 0.3}) {
+        ModelParams p = quick(0.5, 2.0);
+        p.quartic_A = lambda;
+        SimulationOptions o = opts(anti ? 10 : 11, 60);
+        o.antithetic = anti;
+        o.quadrature = rule;
+        const SimulationPlan plan(p, o);
+        const std::string what =
+            std::string(anti ? "pairs " : "single ") + rule + (lambda > 0 ? " quartic" : " linear");
+        ExecutionContext one{1};
+        one.max_lanes = 1;
+        const Results r1 = simulate(plan, one);
+        for (const int lanes : {3, 8})
+          for (const int threads : {1, 2}) {
+            ExecutionContext c{threads};
+            c.max_lanes = lanes;
+            expect_bitwise(r1, simulate(plan, c),
+                           what + ", " + std::to_string(lanes) + " lanes, " +
+                               std::to_string(threads) + " threads");
+          }
+      }
 }
 
 // A known unstable case is refused with the Floquet message; a stable strongly damped case is

@@ -17,6 +17,7 @@
 #include "dynamics/step_sampling.hpp"
 #include "engines/sampled_run.hpp"
 #include "engines/unit_record.hpp"
+#include "engines/unit_runner.hpp"
 #include "noise/noise_stream.hpp"
 #include "synctur/dynamics/quartic.hpp"
 #include "synctur/numerics/batch_stats.hpp"
@@ -28,7 +29,6 @@ namespace {
 
 using namespace detail;
 
-constexpr std::size_t kChunk = 4096;       // steps per noise refill / progress tick
 constexpr std::int64_t kMaxBlocks = 4096;  // stored period blocks per trajectory
 
 /// Refuses (InputRefusedError naming the key) runs whose step count overflows 64 bits or
@@ -70,200 +70,6 @@ void check_run_size(const SimulationOptions& opt, int n) {
 
 std::int64_t block_length(std::int64_t periods) {
   return std::max<std::int64_t>(1, (periods + kMaxBlocks - 1) / kMaxBlocks);
-}
-
-/// The two noise streams of a unit (xi_1 driven, absent when the bath is off; xi_2 static) and
-/// their current chunk: xi[0] is the last sample of the previous chunk, xi[1..c] the new ones.
-struct UnitNoise {
-  UnitNoise(const SimulationPlan& plan, std::uint32_t unit)
-      : s2(plan.static_noise(), RngKey{plan.options().seed, unit, kStaticBathId}),
-        xi1(kChunk + 1, 0.0),
-        xi2(kChunk + 1, 0.0),
-        q(static_cast<std::size_t>(plan.options().noise_decimation)),
-        fine(q > 1 ? q * kChunk : 0) {
-    if (plan.driven_noise())
-      s1 = std::make_unique<NoiseStream>(*plan.driven_noise(),
-                                         RngKey{plan.options().seed, unit, kDrivenBathId});
-    if (s1) s1->fill(xi1.data(), 1);
-    s2.fill(xi2.data(), 1);
-  }
-  /// The next c samples of both baths into xi[1..c].
-  void fill_chunk(std::size_t c) {
-    if (s1) fill(*s1, xi1.data() + 1, c);
-    fill(s2, xi2.data() + 1, c);
-  }
-  /// After a chunk of c steps: its last sample becomes xi[0].
-  void shift(std::size_t c) {
-    xi1[0] = xi1[c];
-    xi2[0] = xi2[c];
-  }
-  std::unique_ptr<NoiseStream> s1;
-  NoiseStream s2;
-  std::vector<double> xi1, xi2;
-
- private:
-  // Next c samples xi(t_j), j = 1.., of a stream into dst (every q-th sample of the fine grid).
-  void fill(NoiseStream& st, double* dst, std::size_t c) {
-    if (q == 1) return st.fill(dst, c);
-    st.fill(fine.data(), q * c);
-    for (std::size_t i = 0; i < c; ++i) dst[i] = fine[q * i + q - 1];
-  }
-  std::size_t q;
-  std::vector<double> fine;
-};
-
-/// The running sums of a unit's NT trajectories: the current period's step sums, the current
-/// block's period sums, and the current correlation group's P_A, P_B sums.
-template <int NT>
-struct PeriodSums {
-  double acc[NT][kNObs] = {};
-  double blk[NT][kNObs] = {};
-  double grp[NT][2] = {};
-  std::int64_t period = 0;    // measured periods completed
-  std::int64_t in_block = 0;  // periods accumulated in the current block
-  std::int64_t in_group = 0;  // periods accumulated in the current group
-
-  /// A measured period of n steps ended: power samples (means over groups of g periods) to
-  /// corr[3 t + (0, 1, 2)] for P_A, P_B, P; the period into the block, written when full.
-  void end_period(int n, std::int64_t g, const BlockLayout& bl, Autocorrelator* corr, double* out) {
-    const bool group_done = ++in_group == g;
-    for (int t = 0; t < NT; ++t) {
-      grp[t][0] += acc[t][kPA];
-      grp[t][1] += acc[t][kPB];
-      if (group_done) {
-        const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(g));
-        corr[3 * t].add(grp[t][0] * norm);
-        corr[3 * t + 1].add(grp[t][1] * norm);
-        corr[3 * t + 2].add((grp[t][0] + grp[t][1]) * norm);
-        grp[t][0] = grp[t][1] = 0.0;
-      }
-      for (int o = 0; o < kNObs; ++o) {
-        blk[t][o] += acc[t][o];
-        acc[t][o] = 0.0;
-      }
-    }
-    if (group_done) in_group = 0;
-    ++period;
-    if (++in_block == bl.len) {
-      write_block(n, bl, out);
-      for (int t = 0; t < NT; ++t)
-        for (int o = 0; o < kNObs; ++o) blk[t][o] = 0.0;
-      in_block = 0;
-    }
-  }
-  /// Writes the current block's means (out[(traj * blocks + b) * kNObs + obs]).  A last block
-  /// shorter than bl.len is written too, but its sums stay (an extended run continues them).
-  void write_block(int n, const BlockLayout& bl, double* out) const {
-    const std::int64_t b = (period - 1) / bl.len;
-    const double norm = 1.0 / (static_cast<double>(n) * static_cast<double>(in_block));
-    for (int t = 0; t < NT; ++t)
-      for (int o = 0; o < kNObs; ++o) out[(t * bl.count + b) * kNObs + o] = blk[t][o] * norm;
-  }
-};
-
-/// One unit (1 or 2 trajectories sharing xi_2; the second has -xi_1): runs warm-up and
-/// measurement, writes block means out[(traj * blocks + b) * kNObs + obs].  Returns false when
-/// the checkpoint stopped it before the end (a stop request or the end of a round).
-template <int NT, bool Quartic = false>
-bool run_unit(const SimulationPlan& plan, std::uint32_t unit, const BlockLayout& bl,
-              const ExecutionContext& ctx, double* out, Autocorrelator* corr,
-              RunCheckpoint* ck = nullptr, int run = 0) {
-  const Propagator& prop = plan.propagator();
-  const ModelParams& p = plan.params();
-  const int n = prop.steps_per_period();
-  const double* maps = prop.data();
-  const Propagator* half = plan.half_step_propagator();
-  const double* hmaps = half ? half->data() : nullptr;
-  const double m = p.mass, mg2 = p.mass * p.gamma_2;
-  // Quartic potential (quartic.hpp): Strang splitting K(dt/2) M_k K(dt/2); the mid-step state
-  // of Simpson's rule is K(dt/4) M_half K(dt/4).
-  // (a separate instantiation: the linear code path is compiled exactly as without it)
-  constexpr bool quartic = Quartic;
-  const QuarticKick kick(p, 0.5 * prop.dt()), kick_mid(p, 0.25 * prop.dt());
-  UnitNoise noise(plan, unit);
-  std::vector<double>&xi1 = noise.xi1, &xi2 = noise.xi2;
-
-  double s[NT][kStateDim] = {};
-  PeriodSums<NT> sums;
-  auto& acc = sums.acc;
-  const std::int64_t warm = plan.warmup_periods() * n;
-  const std::int64_t total = warm + plan.options().periods * n;
-  std::int64_t j = 0;
-  int k = 0;  // phase j mod n
-
-  // Checkpoints (checkpoint.hpp): the complete state between two chunks as one record.
-  const detail::UnitRecord rec{NT, bl.count, kNObs, corr[0].state_size()};
-  auto bind = [&](auto& io) {
-    io.count(j).count(k).count(sums.period).count(sums.in_block).count(sums.in_group);
-    io.position(noise.s1.get()).position(&noise.s2).real(xi1[0]).real(xi2[0]);
-    io.reals(&s[0][0], NT * kStateDim).reals(&acc[0][0], NT * kNObs);
-    io.reals(&sums.blk[0][0], NT * kNObs).reals(&sums.grp[0][0], NT * 2);
-    io.correlators(corr, 3 * NT).blocks(out);
-  };
-  auto save = [&](std::vector<double>& v) { rec.save(v, bind); };
-  if (ck) {
-    const std::vector<double>& r0 = ck->record(run, static_cast<int>(unit));
-    if (!r0.empty()) rec.load(r0, bind);
-    ck->unit_started(run, static_cast<int>(unit));
-  }
-  const std::int64_t j_start = j;
-
-  while (j < total) {
-    const std::size_t c = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - j));
-    noise.fill_chunk(c);
-    for (std::size_t i = 0; i < c; ++i, ++j) {
-      const double* M = maps + 45 * k;
-      const double x1k = xi1[i], x2k = xi2[i], x1n = xi1[i + 1], x2n = xi2[i + 1];
-      if (j >= warm) {
-        // Instantaneous observables at t_k (weight w0) and, with Simpson's rule, at the
-        // mid-step t_k + dt/2 (weight 2/3; w0 = 1/3, the end point being the next t_k).
-        auto sample = [&](const DriveSample& d, const double* st, double n1, double n2, double w,
-                          double* ac) { detail::sample_observables(d, st, n1, n2, m, mg2, w, ac); };
-        const double w0 = half ? 1.0 / 3.0 : 1.0;
-        for (int t = 0; t < NT; ++t) {
-          const double a = t == 0 ? 1.0 : -1.0;
-          sample(prop.drive(k), s[t], a * x1k, x2k, w0, acc[t]);
-          if (half) {  // first half step (phase 2k of 2n), noise linear to the mid value
-            const double x1m = 0.5 * a * (x1k + x1n), x2m = 0.5 * (x2k + x2n);
-            double mid[kStateDim];
-            if constexpr (quartic) {
-              double pre[kStateDim];
-              std::copy(s[t], s[t] + kStateDim, pre);
-              kick_mid.apply(pre);
-              apply_map(hmaps + 45 * 2 * k, pre, a * x1k, x2k, x1m, x2m, mid);
-              kick_mid.apply(mid);
-            } else {
-              apply_map(hmaps + 45 * 2 * k, s[t], a * x1k, x2k, x1m, x2m, mid);
-            }
-            sample(half->drive(2 * k + 1), mid, x1m, x2m, 2.0 / 3.0, acc[t]);
-          }
-        }
-      }
-      for (int t = 0; t < NT; ++t) {
-        const double a = t == 0 ? 1.0 : -1.0;
-        double nx[kStateDim];
-        if constexpr (quartic) kick.apply(s[t]);
-        apply_map(M, s[t], a * x1k, x2k, a * x1n, x2n, nx);
-        if constexpr (quartic) kick.apply(nx);
-        for (int r = 0; r < kStateDim; ++r) s[t][r] = nx[r];
-      }
-      if (++k == n) {
-        k = 0;
-        // a measured period ended at grid point j
-        if (j >= warm) sums.end_period(n, plan.correlation_periods(), bl, corr, out);
-      }
-    }
-    noise.shift(c);
-    ctx.tick();
-    if (ck && j < total && ck->poll(run, static_cast<int>(unit), j - j_start, save)) return false;
-  }
-  if (sums.in_block > 0) sums.write_block(n, bl, out);  // the last, shorter block
-  if (ck) {
-    std::vector<double> v;
-    save(v);
-    ck->unit_finished(run, static_cast<int>(unit), std::move(v));
-  }
-  return true;
 }
 
 /// After each process has run its units: every process gets every unit's block means and
@@ -444,6 +250,34 @@ double UnitAggregates::mean_without(int u, int c) const {
 
 namespace {
 
+/// This process's unfinished units in lane groups (unit_runner.hpp): units at the same step
+/// (all at 0 unless resumed from a checkpoint), in unit order, cut into groups of at most
+/// ctx.max_lanes (0: kMaxLanes) units, fewer when that leaves threads idle.  Results do not
+/// depend on the grouping (a lane computes the bits of its unit alone).
+std::vector<std::vector<int>> lane_groups(const std::vector<int>& mine,
+                                          const std::vector<char>& finished,
+                                          const RunCheckpoint* ck, int run,
+                                          const ExecutionContext& ctx) {
+  std::vector<std::pair<std::int64_t, int>> todo;  // (step, unit)
+  for (int u : mine)
+    if (!finished[static_cast<std::size_t>(u)])
+      todo.emplace_back(ck ? recorded_step(ck->record(run, u)) : 0, u);
+  std::stable_sort(todo.begin(), todo.end());
+  const int lanes = ctx.max_lanes > 0 ? std::min(ctx.max_lanes, kMaxLanes) : kMaxLanes;
+  const int T = std::max(1, ctx.thread_count());
+  const int n = static_cast<int>(todo.size());
+  const int rounds = std::max(1, (n + T * lanes - 1) / (T * lanes));  // groups per thread
+  const int size = std::clamp((n + T * rounds - 1) / (T * rounds), 1, lanes);
+  std::vector<std::vector<int>> groups;
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    const bool fresh = groups.empty() || static_cast<int>(groups.back().size()) == size ||
+                       todo[i].first != todo[i - 1].first;
+    if (fresh) groups.emplace_back();
+    groups.back().push_back(todo[i].second);
+  }
+  return groups;
+}
+
 /// Runs the units of this process (all without a Distribution; round-robin over ranks) on the
 /// threads, then shares every unit's data with every process (and, with a checkpoint, every
 /// unit's record; a stop anywhere stops all: RunInterrupted).
@@ -467,35 +301,33 @@ SampledRun sample_units(const SimulationPlan& plan, const ExecutionContext& ctx,
   std::vector<int> mine;
   for (int u = 0; u < U; ++u)
     if (!dist || dist->owns(u)) mine.push_back(u);
-  const int M = static_cast<int>(mine.size());
-  std::vector<char> finished(static_cast<std::size_t>(M), 0);
-  // One pass over this process's unfinished units: to their end, or to the end of a round.
+  std::vector<char> finished(static_cast<std::size_t>(U), 0);
+  // One pass over this process's unfinished units, in lane groups (unit_runner.hpp): to their
+  // end, or to the end of a round.
   auto pass = [&](bool& all_done) {
     std::string failure;
+    const std::vector<std::vector<int>> groups = lane_groups(mine, finished, ck, run, ctx);
+    const int G = static_cast<int>(groups.size());
 #pragma omp parallel for schedule(dynamic, 1) num_threads(ctx.thread_count())
-    for (int i = 0; i < M; ++i) {
-      const int u = mine[static_cast<std::size_t>(i)];
-      if (finished[static_cast<std::size_t>(i)]) continue;
+    for (int g = 0; g < G; ++g) {
       if (ck && ck->stop_requested()) continue;  // stopping: units not started stay so
+      const std::vector<int>& grp = groups[static_cast<std::size_t>(g)];
       try {
-        double* out = sr.data.data() + per_unit * static_cast<std::size_t>(u);
-        Autocorrelator* c = sr.corr.data() + static_cast<std::size_t>(u * NT * 3);
-        const auto uu = static_cast<std::uint32_t>(u);
-        const bool q = plan.params().quartic();  // quartic.hpp: Strang splitting
-        bool f;
-        if (NT == 2)
-          f = q ? run_unit<2, true>(plan, uu, bl, ctx, out, c, ck, run)
-                : run_unit<2>(plan, uu, bl, ctx, out, c, ck, run);
-        else
-          f = q ? run_unit<1, true>(plan, uu, bl, ctx, out, c, ck, run)
-                : run_unit<1>(plan, uu, bl, ctx, out, c, ck, run);
-        finished[static_cast<std::size_t>(i)] = f ? 1 : 0;
+        std::vector<UnitSlot> slots;
+        for (int u : grp)
+          slots.push_back({static_cast<std::uint32_t>(u),
+                           sr.data.data() + per_unit * static_cast<std::size_t>(u),
+                           sr.corr.data() + static_cast<std::size_t>(u * NT * 3)});
+        const bool f =
+            run_units(plan, slots.data(), static_cast<int>(slots.size()), bl, ctx, ck, run);
+        for (int u : grp) finished[static_cast<std::size_t>(u)] = f ? 1 : 0;
       } catch (const std::exception& e) {
 #pragma omp critical(synctur_simulate_failure)
         if (failure.empty()) failure = e.what();
       }
     }
-    all_done = std::all_of(finished.begin(), finished.end(), [](char f) { return f != 0; });
+    all_done = std::all_of(mine.begin(), mine.end(),
+                           [&](int u) { return finished[static_cast<std::size_t>(u)] != 0; });
     return failure;
   };
   // A unit's checkpoint record [doubles] (unit_record.hpp).

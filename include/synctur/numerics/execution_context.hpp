@@ -41,6 +41,9 @@ struct ExecutionContext {
   /// The processes (MPI ranks) that share the work (distribution.hpp); null = this process
   /// does everything.  Collective functions must then be called by every process.
   const Distribution* distribution = nullptr;
+  /// The time-domain engine's SIMD lanes: at most this many units of work run side by side
+  /// (1 = one at a time; 0 = automatic, the widest: 8).  Results do not depend on it.
+  int max_lanes = 0;
 
   /// The thread count to use: `threads`, or OpenMP's default when 0.
   int thread_count() const;
