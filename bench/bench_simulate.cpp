@@ -1,8 +1,11 @@
 // Cost of the time-domain engine, in ns per time step per trajectory, everything included
 // (noise of both baths: Philox + FFT filtering; the 5x9 step map; accumulation of the
 // observables), and its parallel speed-up:
-//   BM_Simulate/antithetic:1|0/simpson:1|0   one core, per_step = ns per trajectory-step
-//                                            (simpson:0 = simulation.quadrature "left")
+//   BM_Simulate/antithetic:1|0/simpson:1|0/lanes:1|8
+//                                            one core, 16 trajectories, per_step = ns per
+//                                            trajectory-step (simpson:0 = quadrature "left";
+//                                            lanes = ExecutionContext::max_lanes)
+//   BM_StepKernel<W>                         the step map + observables alone on W lanes
 //   BM_NoiseOnly                             the two baths' noise alone, per step (the floor)
 //   BM_Speedup                               the same run on 1 and 2 threads, timed back to
 //                                            back in each iteration: counter "speedup"
@@ -19,8 +22,10 @@
 #include <omp.h>
 
 #include <chrono>
+#include <cmath>
 #include <vector>
 
+#include "dynamics/step_sampling.hpp"
 #include "noise/noise_stream.hpp"
 #include "synctur/dynamics/commutator.hpp"
 #include "synctur/dynamics/propagator.hpp"
@@ -55,10 +60,12 @@ void per_step(benchmark::State& state, double steps) {
 
 void BM_Simulate(benchmark::State& state) {
   const bool anti = state.range(0) != 0;
-  const SimulationPlan plan(quick(), options(anti, 2, 20000, state.range(1) != 0));
+  const SimulationPlan plan(quick(), options(anti, 16, 2500, state.range(1) != 0));
+  ExecutionContext ctx{1};
+  ctx.max_lanes = static_cast<int>(state.range(2));
   double steps = 0;
   for (auto _ : state) {
-    const Results r = simulate(plan, ExecutionContext{1});
+    const Results r = simulate(plan, ctx);
     benchmark::DoNotOptimize(r.get("P_A"));
     steps += r.get("steps_total");
   }
@@ -66,13 +73,40 @@ void BM_Simulate(benchmark::State& state) {
   state.counters["steps_per_period"] = plan.steps_per_period();
 }
 BENCHMARK(BM_Simulate)
-    ->ArgNames({"antithetic", "simpson"})
-    ->Args({1, 1})
-    ->Args({1, 0})
-    ->Args({0, 1})
-    ->Args({0, 0})
+    ->ArgNames({"antithetic", "simpson", "lanes"})
+    ->ArgsProduct({{1, 0}, {0, 1}, {1, 8}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// The floor of the step without the noise: the step map and the grid-point observables of
+// W lanes (detail::apply_map_lanes, sample_lanes) on stored noise, per trajectory-step.
+template <int W>
+void BM_StepKernel(benchmark::State& state) {
+  const SimulationPlan plan(quick(), options(false, 2, 10));
+  const Propagator& prop = plan.propagator();
+  const int n = prop.steps_per_period();
+  std::vector<double> xi(4097 * W);
+  for (std::size_t i = 0; i < xi.size(); ++i) xi[i] = std::sin(0.37 * static_cast<double>(i));
+  alignas(64) detail::LaneState<W> s = {}, nx;
+  alignas(64) detail::LaneSums<W> acc = {};
+  double steps = 0;
+  int k = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 4096; ++i) {
+      const double* x = xi.data() + i * W;
+      detail::sample_lanes<W>(prop.drive(k), s, x, x, 1.0, 1.0, 1.0, acc);
+      detail::apply_map_lanes<W>(prop.data() + 45 * k, s, x, x, x + W, x + W, nx);
+      for (int r = 0; r < kStateDim; ++r)
+        for (int l = 0; l < W; ++l) s[r][l] = nx[r][l];
+      if (++k == n) k = 0;
+    }
+    benchmark::DoNotOptimize(acc);
+    steps += 4096.0 * W;
+  }
+  per_step(state, steps);
+}
+BENCHMARK(BM_StepKernel<1>);
+BENCHMARK(BM_StepKernel<8>);
 
 void BM_NoiseOnly(benchmark::State& state) {
   const SimulationPlan plan(quick(), options(true, 2, 10));

@@ -4,9 +4,9 @@
 // drift apart.
 //
 // The kernels act on W lanes at once (structure of arrays: value r of lane l at [r][l]); every
-// multiply-add is an explicit std::fma and every other operation is written out, so that a
-// lane computes exactly the same bits as W = 1, vectorised or not, under any -ffp-contract
-// setting (the lanes never mix: no horizontal operation).
+// multiply-add is an explicit fused multiply-add (madd) and every other operation is written out,
+// so that a lane computes exactly the same bits as W = 1, vectorised or not, under any
+// -ffp-contract setting (the lanes never mix: no horizontal operation).
 #pragma once
 
 #include <cmath>
@@ -15,6 +15,17 @@
 #include "synctur/physics/state_space.hpp"
 
 namespace synctur::detail {
+
+/// a b + c: one fused multiply-add where the hardware has it (one rounding), else a product
+/// and a sum (two roundings; std::fma would be a slow software emulation there).  Either way
+/// the same in every lane.
+inline double madd(double a, double b, double c) {
+#ifdef FP_FAST_FMA
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
 
 /// W lanes of a state (x_A, v_A, x_B, v_B, z).
 template <int W>
@@ -32,14 +43,14 @@ inline void apply_map_lanes(const double* M, const LaneState<W>& s, const double
 #pragma omp simd
     for (int l = 0; l < W; ++l) {
       double v = R[0] * s[0][l];
-      v = std::fma(R[1], s[1][l], v);
-      v = std::fma(R[2], s[2][l], v);
-      v = std::fma(R[3], s[3][l], v);
-      v = std::fma(R[4], s[4][l], v);
-      v = std::fma(R[5], n1k[l], v);
-      v = std::fma(R[6], n2k[l], v);
-      v = std::fma(R[7], n1n[l], v);
-      out[r][l] = std::fma(R[8], n2n[l], v);
+      v = madd(R[1], s[1][l], v);
+      v = madd(R[2], s[2][l], v);
+      v = madd(R[3], s[3][l], v);
+      v = madd(R[4], s[4][l], v);
+      v = madd(R[5], n1k[l], v);
+      v = madd(R[6], n2k[l], v);
+      v = madd(R[7], n1n[l], v);
+      out[r][l] = madd(R[8], n2n[l], v);
     }
   }
 }
@@ -61,20 +72,20 @@ inline void sample_lanes(const DriveSample& d, const LaneState<W>& st, const dou
 #pragma omp simd
   for (int l = 0; l < W; ++l) {
     const double xA = st[kXA][l], vA = st[kVA][l], xB = st[kXB][l], vB = st[kVB][l];
-    const double F1 = std::fma(-m, st[kZ][l], n1[l]);
+    const double F1 = madd(-m, st[kZ][l], n1[l]);
     double y1d = d.dg_A * xA;
-    y1d = std::fma(d.g_A, vA, y1d);
-    y1d = std::fma(d.dg_B, xB, y1d);
-    y1d = std::fma(d.g_B, vB, y1d);
+    y1d = madd(d.g_A, vA, y1d);
+    y1d = madd(d.dg_B, xB, y1d);
+    y1d = madd(d.g_B, vB, y1d);
     const double y2d = vA + vB;
-    const double F2 = std::fma(-mg2, y2d, n2[l]);
-    ac[kPA][l] = std::fma(-(w * d.dg_A * xA), F1, ac[kPA][l]);
-    ac[kPB][l] = std::fma(-(w * d.dg_B * xB), F1, ac[kPB][l]);
-    ac[kJ1][l] = std::fma(w * F1, y1d, ac[kJ1][l]);
-    ac[kJ2d][l] = std::fma(w * F2, y2d, ac[kJ2d][l]);
-    ac[kXAXA][l] = std::fma(w * xA, xA, ac[kXAXA][l]);
-    ac[kXBXB][l] = std::fma(w * xB, xB, ac[kXBXB][l]);
-    ac[kXAXB][l] = std::fma(w * xA, xB, ac[kXAXB][l]);
+    const double F2 = madd(-mg2, y2d, n2[l]);
+    ac[kPA][l] = madd(-(w * d.dg_A * xA), F1, ac[kPA][l]);
+    ac[kPB][l] = madd(-(w * d.dg_B * xB), F1, ac[kPB][l]);
+    ac[kJ1][l] = madd(w * F1, y1d, ac[kJ1][l]);
+    ac[kJ2d][l] = madd(w * F2, y2d, ac[kJ2d][l]);
+    ac[kXAXA][l] = madd(w * xA, xA, ac[kXAXA][l]);
+    ac[kXBXB][l] = madd(w * xB, xB, ac[kXBXB][l]);
+    ac[kXAXB][l] = madd(w * xA, xB, ac[kXAXB][l]);
   }
 }
 
@@ -84,8 +95,8 @@ inline void kick_lanes(const QuarticKick& K, LaneState<W>& s) {
 #pragma omp simd
   for (int l = 0; l < W; ++l) {
     const double xA = s[kXA][l], xB = s[kXB][l];
-    s[kVA][l] = std::fma(-(K.cA * xA * xA), xA, s[kVA][l]);
-    s[kVB][l] = std::fma(-(K.cB * xB * xB), xB, s[kVB][l]);
+    s[kVA][l] = madd(-(K.cA * xA * xA), xA, s[kVA][l]);
+    s[kVB][l] = madd(-(K.cB * xB * xB), xB, s[kVB][l]);
   }
 }
 

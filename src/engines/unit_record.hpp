@@ -1,7 +1,7 @@
 // The state of one simulation unit as a flat record of doubles (checkpoint.hpp): the fields of
-// run_unit (simulation.cpp) in the order its `bind` lists them, integers bit-cast (exact), then
-// the block means.  Header: [NT, corr state size]; the block means are preceded by their count
-// per trajectory, so a record of a shorter run (extension) loads into a longer layout.
+// a unit's lane (unit_runner.cpp, Group::bind) in the order `bind` lists them, integers bit-cast
+// (exact), then the block means.  Header: [NT, corr state size]; the block means are preceded by
+// their count per trajectory, so a record of a shorter run (extension) loads into a longer layout.
 #pragma once
 
 #include <algorithm>

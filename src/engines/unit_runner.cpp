@@ -206,7 +206,9 @@ class GroupRunner {
   }
 
  private:
-  int unit(int l) const { return static_cast<int>(g_.lanes[static_cast<std::size_t>(l)].slot.unit); }
+  int unit(int l) const {
+    return static_cast<int>(g_.lanes[static_cast<std::size_t>(l)].slot.unit);
+  }
   void save(int l, std::vector<double>& v) {
     g_.gather(l);
     rec_.save(v, [&](auto& io) { g_.bind(io, l); });

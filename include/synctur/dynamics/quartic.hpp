@@ -36,8 +36,13 @@ struct QuarticKick {
   /// (one explicit fused multiply-add per velocity: the same bits in every lane of the
   /// engine's kernels, step_sampling.hpp)
   void apply(double* s) const {
+#ifdef FP_FAST_FMA
     s[kVA] = std::fma(-(cA * s[kXA] * s[kXA]), s[kXA], s[kVA]);
     s[kVB] = std::fma(-(cB * s[kXB] * s[kXB]), s[kXB], s[kVB]);
+#else
+    s[kVA] = -(cA * s[kXA] * s[kXA]) * s[kXA] + s[kVA];
+    s[kVB] = -(cB * s[kXB] * s[kXB]) * s[kXB] + s[kVB];
+#endif
   }
 };
 

@@ -38,8 +38,8 @@ class RunInterrupted : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The states of the units of the runs of one job.  Record layout: see simulation.cpp
-/// (UnitRecord); an empty record = the unit has not started.
+/// The states of the units of the runs of one job.  Record layout: see src/engines/unit_record.hpp
+/// and unit_runner.cpp (UnitRecord); an empty record = the unit has not started.
 struct CheckpointImage {
   struct Run {
     std::int64_t block_len = 0;  ///< periods per stored block mean (fixed by the first run)
