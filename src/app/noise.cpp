@@ -128,17 +128,18 @@ DiagnosticsOptions diagnostics_options(const io::Config& cfg, double dt, double 
                                         ? static_cast<double>(cfg.simulation.steps_per_period)
                                         : cfg.real(small_dt_key)) +
                   ")");
-  key_error(cfg, "noise.lags",
-            "the largest lag (noise.lags - 1) * s, s = " + std::to_string(dopt.lag_stride) +
-                (stride_key > 0 ? " (noise.lag_stride)" : " (automatic, pi/(4 w_ref dt))") +
-                ", must be below the " + std::to_string(per) +
-                " samples per stream (dt = " + io::format_number(dt) +
-                (source == "driven_bath.cutoff"
-                     ? ", set by simulation.cutoff_band x driven_bath.cutoff = " +
-                           io::format_number(cfg.simulation.cutoff_band * p.cutoff)
-                     : std::string()) +
-                "); lower noise.lags or noise.lag_stride, or raise noise.samples (got " +
-                std::to_string(dopt.n_lags) + ")");
+  key_error(
+      cfg, "noise.lags",
+      "the largest lag (noise.lags - 1) * s, s = " + std::to_string(dopt.lag_stride) +
+          (stride_key > 0 ? " (noise.lag_stride)" : " (automatic, pi/(4 w_ref dt))") +
+          ", must be below the " + std::to_string(per) +
+          " samples per stream (dt = " + io::format_number(dt) +
+          (source == "driven_bath.cutoff"
+               ? ", set by simulation.cutoff_band x driven_bath.cutoff = " +
+                     io::format_number(resolve_cutoff_band(p, cfg.simulation).value * p.cutoff)
+               : std::string()) +
+          "); lower noise.lags or noise.lag_stride, or raise noise.samples (got " +
+          std::to_string(dopt.n_lags) + ")");
 }
 
 /// One bath's rows of the table: the spectrum at every Welch bin up to pi/dt, the
