@@ -1,12 +1,11 @@
 // engines/simulation_options: the automatic step and simulation.cutoff_band = "auto"
 // (resolve_cutoff_band), with exact step counts at the w_c = 1000 validate point of issue 12 §2.
-#include "synctur/engines/simulation_options.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "support.hpp"
+#include "synctur/engines/simulation_options.hpp"
 
 using namespace synctur;
 
