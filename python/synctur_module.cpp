@@ -412,9 +412,12 @@ PYBIND11_MODULE(_core, m) {
             // Every schema key the JSON head echoes (io::echo_parameter) with its validated
             // value: float, int, bool or str.
             py::list out;
-            for (const auto& [k, v] : c.values)
+            for (const auto& [k, v] : c.values) {
               if (io::echo_parameter(k, v))
                 std::visit([&](const auto& x) { out.append(py::make_tuple(k, x)); }, v);
+              if (k == "simulation.cutoff_band" && !c.cutoff_band_rule.empty())
+                out.append(py::make_tuple("simulation.cutoff_band_rule", c.cutoff_band_rule));
+            }
             return out;
           },
           "[(section.key, value)] in schema order as the JSON head echoes them, typed (float, "

@@ -405,3 +405,60 @@ TEST(Config, DirectoriesAndHugeStreamsAreRefused) {
   }
   std::filesystem::remove(big);
 }
+
+// simulation.cutoff_band: a number in [0, 100] or "auto" (the default); "auto" is echoed as
+// the number it resolves to, with the rule when the rule set the step.
+TEST(Config, CutoffBandAutoResolvesAndEchoes) {
+  const Config q = parse_config(kBase, "inputs/x.toml");
+  EXPECT_FALSE(q.simulation.cutoff_band.has_value());
+  EXPECT_EQ(q.value("simulation.cutoff_band"), synctur::io::ConfigValue(6.0));  // as before
+  EXPECT_EQ(q.cutoff_band_rule, "");
+  const std::vector<std::string> wc1000 = {"static_bath.gamma=100",     "driven_bath.cutoff=1000",
+                                           "drive.Omega=0.5",           "static_bath.temperature=1",
+                                           "driven_bath.temperature=1", "drive.r=0.5"};
+  const Config c = parse_config(kBase, "inputs/x.toml", wc1000);
+  EXPECT_FALSE(c.simulation.cutoff_band.has_value());  // the engine resolves it per point
+  EXPECT_EQ(c.value("simulation.cutoff_band"), synctur::io::ConfigValue(0.0));
+  EXPECT_NE(c.cutoff_band_rule.find("n = 48000 steps per period with the w_c term, 244 without"),
+            std::string::npos)
+      << c.cutoff_band_rule;
+  auto off = wc1000;
+  off.push_back("simulation.bias=off");
+  const Config o = parse_config(kBase, "inputs/x.toml", off);
+  EXPECT_EQ(o.value("simulation.cutoff_band"), synctur::io::ConfigValue(6.0));
+  EXPECT_NE(o.cutoff_band_rule.find("simulation.bias = \"off\""), std::string::npos);
+  auto expl = wc1000;
+  expl.push_back("simulation.cutoff_band=3");
+  const Config e = parse_config(kBase, "inputs/x.toml", expl);
+  EXPECT_EQ(e.simulation.cutoff_band, 3.0);
+  EXPECT_EQ(e.value("simulation.cutoff_band"), synctur::io::ConfigValue(3.0));
+  EXPECT_EQ(e.cutoff_band_rule, "");
+  const Config a = parse_config(kBase + "\n[simulation]\ncutoff_band = \"auto\"\n", "x",
+                                {"driven_bath.cutoff=1000"});
+  EXPECT_FALSE(a.simulation.cutoff_band.has_value());
+  EXPECT_EQ(a.value("simulation.cutoff_band"), synctur::io::ConfigValue(0.0));
+  // A sweep over w_c whose points resolve differently echoes "auto" and the counts.
+  const Config s = parse_config(
+      kBase + "\n[sweep]\nx = { key = \"driven_bath.cutoff\", values = [1.2, 1000] }\n", "x");
+  EXPECT_EQ(s.value("simulation.cutoff_band"), synctur::io::ConfigValue(std::string("auto")));
+  EXPECT_EQ(s.cutoff_band_rule,
+            "auto at each of the 2 sweep points: 0 at 1, 6 at the others; the w_c term sets the "
+            "step at 1 (steps_per_period column)");
+  Config base = s;  // --no-sweep: the base point's echo
+  synctur::io::resolve_auto_cutoff_band(base, false);
+  EXPECT_EQ(base.value("simulation.cutoff_band"), synctur::io::ConfigValue(6.0));
+  EXPECT_EQ(base.cutoff_band_rule, "");
+}
+
+TEST(Config, CutoffBandBadValuesAreOneLineNamingTheKey) {
+  EXPECT_EQ(std::string(fails(kBase + "\n[simulation]\ncutoff_band = \"fast\"\n").what()),
+            "inputs/x.toml: simulation.cutoff_band: must be one of \"auto\" (got \"fast\")");
+  EXPECT_EQ(std::string(fails(kBase + "\n[simulation]\ncutoff_band = true\n").what()),
+            "inputs/x.toml: simulation.cutoff_band: expected a number or \"auto\", got a boolean");
+  EXPECT_EQ(std::string(fails(kBase + "\n[simulation]\ncutoff_band = 101\n").what()),
+            "inputs/x.toml: simulation.cutoff_band: must be \"auto\" or in [0, 100] (got 101)");
+  EXPECT_EQ(std::string(fails(kBase, {"simulation.cutoff_band=-1"}).what()),
+            "--set simulation.cutoff_band: must be \"auto\" or in [0, 100] (got -1)");
+  EXPECT_EQ(std::string(fails(kBase + "\n[simulation]\ncutoff_band = nan\n").what()),
+            "inputs/x.toml: simulation.cutoff_band: must be finite (got nan)");
+}

@@ -283,3 +283,31 @@ TEST_F(NoiseCmd, BadKeysExit2WithOneLine) {
   EXPECT_EQ(w.err.rfind("warning: noise.band_limit: flat band", 0), 0u) << w.err;
   EXPECT_TRUE(fs::exists(out));
 }
+
+// simulation.cutoff_band = "auto" at w_c = 1000 (bias = "correct"): the band stops far below
+// w_c and the summary says what the band-limited check cannot see; at cutoff_band = 6 the
+// band reaches 6 w_c and there is no such line.
+TEST_F(NoiseCmd, SaysWhenTheBandStopsBelowTheCutoff) {
+  const std::vector<std::string> point = {
+      "--set", "static_bath.gamma=100",     "--set", "driven_bath.cutoff=1000",
+      "--set", "drive.Omega=0.5",           "--set", "static_bath.temperature=1",
+      "--set", "driven_bath.temperature=1", "--set", "drive.r=0.5",
+      "--set", "noise.samples=262144"};
+  std::vector<std::string> args = {"noise", input(), "-o", (dir_ / "wc1000.csv").string()};
+  args.insert(args.end(), point.begin(), point.end());
+  const Outcome r = run(args);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto err = lines(r.err);
+  ASSERT_EQ(err.size(), 4u) << r.err;
+  EXPECT_EQ(err[3].rfind("note: the driven bath's band w_b = 30.5 < 3 w_c = 3000 "
+                         "(simulation.cutoff_band = 0 (auto)): the targets above are the "
+                         "band-limited",
+                         0),
+            0u)
+      << err[3];
+  EXPECT_NE(err[3].find("(here \"correct\")"), std::string::npos) << err[3];
+  args.insert(args.end(), {"--set", "simulation.cutoff_band=6", "--set", "noise.samples=1048576"});
+  const Outcome six = run(args);
+  ASSERT_EQ(six.status, 0) << six.err;
+  EXPECT_EQ(lines(six.err).size(), 3u) << six.err;
+}

@@ -95,6 +95,25 @@ TEST(Output, JsonPointParsesBack) {
   EXPECT_EQ(j.at("note"), "a \"quoted\" text");
 }
 
+// simulation.cutoff_band = "auto" is echoed as the number it resolved to; the rule that chose
+// it follows when the rule set the step (not at the quick start, whose head is unchanged).
+TEST(Output, JsonHeadEchoesTheResolvedCutoffBand) {
+  const auto head = [](const Config& cfg) {
+    std::ostringstream os;
+    write_json_point(os, Provenance{}, cfg, synctur::Results{});
+    return parse_json(os.str()).at("parameters").at("simulation");
+  };
+  const Json q = head(parse_config(kBase, "in.toml"));
+  EXPECT_EQ(q.at("cutoff_band"), 6.0);
+  EXPECT_FALSE(q.contains("cutoff_band_rule"));
+  const Json w = head(parse_config(kBase, "in.toml", {"driven_bath.cutoff=1000"}));
+  EXPECT_EQ(w.at("cutoff_band"), 0.0);
+  EXPECT_EQ(w.at("cutoff_band_rule"),
+            "auto: simulation.bias = \"correct\" removes the band and step offsets and the w_c "
+            "term costs more than 2x (n = 12000 steps per period with the w_c term, 122 without): "
+            "0");
+}
+
 TEST(Output, JsonTableWithSweepParsesBack) {
   const Config cfg = parse_config(
       kBase +

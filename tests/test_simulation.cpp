@@ -325,10 +325,12 @@ TEST(Simulation, QuadratureAndCutoffBandOptions) {
   ASSERT_EQ(bad.size(), 2u);
   EXPECT_EQ(bad[0].first, "simulation.cutoff_band");
   EXPECT_EQ(bad[1].first, "simulation.quadrature");
-  // The automatic step resolves the Drude cutoff: band max_band_fraction pi/dt >= 6 w_c.
+  // cutoff_band = 6: the automatic step resolves the Drude cutoff, band max_band_fraction
+  // pi/dt >= 6 w_c ("auto" with bias = "correct" drops it here: test_simulation_options.cpp).
   ModelParams p = quick(0.5, 2.0);
   p.cutoff = 1000.0;
   SimulationOptions d;
+  d.cutoff_band = 6.0;
   const double dt = simulation_dt(p, d);
   EXPECT_GE(d.noise.max_band_fraction * 3.14159265358979 / dt, 6.0 * p.cutoff * (1 - 1e-9));
   EXPECT_LE(p.cutoff * dt, 3.14159265358979 / 12.0 * (1 + 1e-9));

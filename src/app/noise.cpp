@@ -49,7 +49,8 @@ double typical_max_abs_z(std::size_t n) {
 
 /// The key that set dt: noise.dt, simulation.steps_per_period, or a noise.band_limit above
 /// the automatic band (dt fits it) -- given explicitly --, or driven_bath.cutoff when the
-/// automatic rule's cutoff term (simulation.cutoff_band x w_c) set it; "" otherwise.
+/// automatic rule's cutoff term (simulation.cutoff_band x w_c, "auto" resolved) set it; ""
+/// otherwise.
 std::string dt_source(const io::Config& cfg, const ModelParams& p, double dt) {
   if (cfg.real("noise.dt") > 0.0) return "noise.dt";
   if (cfg.simulation.steps_per_period > 0) return "simulation.steps_per_period";
@@ -60,6 +61,32 @@ std::string dt_source(const io::Config& cfg, const ModelParams& p, double dt) {
   without.cutoff_band = 0.0;
   if (simulation_dt(p, without) > dt) return "driven_bath.cutoff";
   return {};
+}
+
+/// The line that says what the check cannot see when the band stops below the Drude cutoff
+/// (the engine's warning threshold 3 w_c): the targets are band-limited, S(w) W(w)^2; "" when
+/// the band reaches 3 w_c.
+std::string band_note(const io::Config& cfg, bool dt_by_key, double band) {
+  const ModelParams& p = cfg.model;
+  if (band >= 3.0 * p.cutoff) return {};
+  std::string why = "noise.dt";
+  if (!dt_by_key) {
+    const CutoffBandChoice c = resolve_cutoff_band(p, cfg.simulation);
+    why = cfg.simulation.steps_per_period > 0
+              ? std::string("simulation.steps_per_period")
+              : "simulation.cutoff_band = " + io::format_number(c.value) +
+                    (c.automatic ? " (auto)" : "");
+  }
+  char b[64], w[64];
+  std::snprintf(b, sizeof b, "%.6g", band);
+  std::snprintf(w, sizeof w, "%.6g", 3.0 * p.cutoff);
+  return std::string("note: the driven bath's band w_b = ") + b + " < 3 w_c = " + w + " (" + why +
+         "): the targets above are the band-limited S(w) W(w)^2, so this check cannot see the "
+         "Drude spectrum above w_b, which the noise lacks by construction; the engine's "
+         "<key>_bias holds its effect on the means (the same filter) and on D_*_sym (exact "
+         "solver with S W^2; docs/SIMULATION.md section 3b), removed with simulation.bias = "
+         "\"correct\" (here \"" +
+         cfg.simulation.bias + "\")";
 }
 
 struct BathCase {
@@ -128,17 +155,18 @@ DiagnosticsOptions diagnostics_options(const io::Config& cfg, double dt, double 
                                         ? static_cast<double>(cfg.simulation.steps_per_period)
                                         : cfg.real(small_dt_key)) +
                   ")");
-  key_error(cfg, "noise.lags",
-            "the largest lag (noise.lags - 1) * s, s = " + std::to_string(dopt.lag_stride) +
-                (stride_key > 0 ? " (noise.lag_stride)" : " (automatic, pi/(4 w_ref dt))") +
-                ", must be below the " + std::to_string(per) +
-                " samples per stream (dt = " + io::format_number(dt) +
-                (source == "driven_bath.cutoff"
-                     ? ", set by simulation.cutoff_band x driven_bath.cutoff = " +
-                           io::format_number(cfg.simulation.cutoff_band * p.cutoff)
-                     : std::string()) +
-                "); lower noise.lags or noise.lag_stride, or raise noise.samples (got " +
-                std::to_string(dopt.n_lags) + ")");
+  key_error(
+      cfg, "noise.lags",
+      "the largest lag (noise.lags - 1) * s, s = " + std::to_string(dopt.lag_stride) +
+          (stride_key > 0 ? " (noise.lag_stride)" : " (automatic, pi/(4 w_ref dt))") +
+          ", must be below the " + std::to_string(per) +
+          " samples per stream (dt = " + io::format_number(dt) +
+          (source == "driven_bath.cutoff"
+               ? ", set by simulation.cutoff_band x driven_bath.cutoff = " +
+                     io::format_number(resolve_cutoff_band(p, cfg.simulation).value * p.cutoff)
+               : std::string()) +
+          "); lower noise.lags or noise.lag_stride, or raise noise.samples (got " +
+          std::to_string(dopt.n_lags) + ")");
 }
 
 /// One bath's rows of the table: the spectrum at every Welch bin up to pi/dt, the
@@ -241,6 +269,7 @@ NoiseReport noise_report(const io::Config& cfg, const ExecutionContext& ctx) {
                 dopt.n_trajectories, dopt.welch_segment, dopt.lag_stride);
   rep.summary.emplace_back(buf);
 
+  const std::string note = band_note(cfg, dt_key > 0.0, band);
   for (const BathCase& b : baths) {
     const auto t0 = std::chrono::steady_clock::now();
     NoiseDiagnostics d;
@@ -259,6 +288,7 @@ NoiseReport noise_report(const io::Config& cfg, const ExecutionContext& ctx) {
     bath_rows(b, d, rep.table, zp, za);
     rep.summary.push_back(bath_summary(b, d, zp, za, secs));
   }
+  if (!note.empty()) rep.summary.push_back(note);
   return rep;
 }
 

@@ -187,7 +187,9 @@ io::Config load(const Args& a, const std::vector<OptionSet>& option_sets) {
   std::vector<std::string> sets = a.sets;
   for (const auto& o : option_sets) sets.push_back(o.key + "=" + o.value);
   try {
-    return io::load_config(a.config, sets);
+    io::Config cfg = io::load_config(a.config, sets);
+    if (a.no_sweep) io::resolve_auto_cutoff_band(cfg, false);  // the echo of the base point
+    return cfg;
   } catch (const io::ConfigError& e) {
     // A bad value that came from an option is reported under the option's name (it is applied
     // last, so it is the value in force): "--seed: must be >= 0 (got -1)", not "--set ...".

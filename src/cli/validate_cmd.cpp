@@ -69,7 +69,8 @@ int validate_main(const std::vector<std::string>& words) {
     if (a.extra.count("--seed"))
       extra.push_back(
           {"--seed", "simulation.seed", std::to_string(parse_int("--seed", a.extra.at("--seed")))});
-    const io::Config cfg = load(a, extra);
+    io::Config cfg = load(a, extra);
+    io::resolve_auto_cutoff_band(cfg, false);  // validate runs the base point of a sweep
     const io::Provenance prov = provenance(a);
     app::ValidateOptions vo;
     vo.tolerance_z = zmax;

@@ -53,9 +53,9 @@ std::vector<std::pair<std::string, std::string>> SimulationOptions::validate() c
                      "must be 0 (automatic) or in [1, 25] (got " + fmt(D_window) + ")");
   if (!(omega_step > 0.0 && omega_step < 0.5))
     bad.emplace_back("simulation.omega_step", "must be in (0, 0.5) (got " + fmt(omega_step) + ")");
-  if (!(cutoff_band >= 0.0 && cutoff_band <= 100.0))
+  if (cutoff_band && !(*cutoff_band >= 0.0 && *cutoff_band <= 100.0))
     bad.emplace_back("simulation.cutoff_band",
-                     "must be in [0, 100] (got " + fmt(cutoff_band) + ")");
+                     "must be \"auto\" or in [0, 100] (got " + fmt(*cutoff_band) + ")");
   auto one_of = [&bad](const char* key, const auto& allowed, const std::string& v) {
     if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return;
     std::string m = "must be one of";
@@ -82,10 +82,47 @@ int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOpti
   return static_cast<int>(std::max(16.0, std::min(n, 1e8)));
 }
 
+CutoffBandChoice resolve_cutoff_band(const ModelParams& p, const SimulationOptions& opt) {
+  CutoffBandChoice c;
+  if (opt.cutoff_band) {
+    c.value = *opt.cutoff_band;
+    c.rule = "explicit";
+    return c;
+  }
+  c.automatic = true;
+  if (opt.steps_per_period > 0) {
+    c.rule =
+        "auto: simulation.steps_per_period is explicit (the band sets no step): " + fmt(c.value);
+    return c;
+  }
+  c.steps_with = auto_steps_per_period(p, opt.dt_accuracy, opt.noise, kDefaultCutoffBand);
+  c.steps_without = auto_steps_per_period(p, opt.dt_accuracy, opt.noise, 0.0);
+  c.decisive = c.steps_with != c.steps_without;
+  const std::string steps = "n = " + std::to_string(c.steps_with) + " steps per period with the " +
+                            "w_c term, " + std::to_string(c.steps_without) + " without";
+  if (!c.decisive) {
+    c.rule = "auto: the w_c term sets no step (" + steps + "): " + fmt(c.value);
+  } else if (opt.bias != "correct") {
+    c.rule = "auto: simulation.bias = \"" + opt.bias +
+             "\" removes no band offset, w_c is resolved (" + steps + "): " + fmt(c.value);
+  } else if (c.steps_with <= kAutoCutoffBandMaxCost * c.steps_without) {
+    c.rule = "auto: the w_c term costs at most " + fmt(kAutoCutoffBandMaxCost) + "x (" + steps +
+             "): " + fmt(c.value);
+  } else {
+    c.value = 0.0;
+    c.rule =
+        "auto: simulation.bias = \"correct\" removes the band and step offsets and the w_c "
+        "term costs more than " +
+        fmt(kAutoCutoffBandMaxCost) + "x (" + steps + "): " + fmt(c.value);
+  }
+  return c;
+}
+
 int steps_per_period(const ModelParams& p, const SimulationOptions& opt) {
-  return opt.steps_per_period > 0
-             ? opt.steps_per_period
-             : auto_steps_per_period(p, opt.dt_accuracy, opt.noise, opt.cutoff_band);
+  if (opt.steps_per_period > 0) return opt.steps_per_period;
+  const CutoffBandChoice c = resolve_cutoff_band(p, opt);
+  return c.automatic ? (c.value > 0.0 ? c.steps_with : c.steps_without)
+                     : auto_steps_per_period(p, opt.dt_accuracy, opt.noise, c.value);
 }
 
 bool uses_simpson(const ModelParams& p, const SimulationOptions& opt, double dt) {

@@ -104,24 +104,42 @@ KeySpec real(std::string path, std::optional<double> def, Check check = {}, Appl
              std::string doc = {}) {
   std::optional<ConfigValue> d;
   if (def) d = *def;
-  return {std::move(path), Type::Real, d, std::move(check), std::move(apply), std::move(doc)};
+  return {std::move(path), Type::Real, d, std::move(check), std::move(apply), std::move(doc), {}};
 }
 KeySpec integer(std::string path, std::optional<std::int64_t> def, Check check = {},
                 Apply apply = {}, std::string doc = {}) {
   std::optional<ConfigValue> d;
   if (def) d = *def;
-  return {std::move(path), Type::Int, d, std::move(check), std::move(apply), std::move(doc)};
+  return {std::move(path), Type::Int, d, std::move(check), std::move(apply), std::move(doc), {}};
 }
 KeySpec boolean(std::string path, std::optional<bool> def, Apply apply = {}, std::string doc = {}) {
   std::optional<ConfigValue> d;
   if (def) d = *def;
-  return {std::move(path), Type::Bool, d, {}, std::move(apply), std::move(doc)};
+  return {std::move(path), Type::Bool, d, {}, std::move(apply), std::move(doc), {}};
 }
 [[maybe_unused]] KeySpec string(std::string path, std::optional<std::string> def, Check check = {},
                                 Apply apply = {}, std::string doc = {}) {
   std::optional<ConfigValue> d;
   if (def) d = *def;
-  return {std::move(path), Type::String, d, std::move(check), std::move(apply), std::move(doc)};
+  return {std::move(path), Type::String, d, std::move(check), std::move(apply), std::move(doc), {}};
+}
+/// A number or one of `words`; the default is the first word.  A string value must be one of
+/// the words (a number's range rule is `check`'s, e.g. in SimulationOptions::validate()).
+template <std::size_t N>
+KeySpec real_or_word(std::string path, const std::array<std::string_view, N>& words,
+                     Check check = {}, Apply apply = {}, std::string doc = {}) {
+  std::vector<std::string> w(words.begin(), words.end());
+  Check c = [w, check](const ConfigValue& v) {
+    if (std::holds_alternative<std::string>(v)) return one_of(w)(v);
+    return check ? check(v) : std::string();
+  };
+  return {std::move(path),
+          Type::RealOrWord,
+          ConfigValue(w.front()),
+          std::move(c),
+          std::move(apply),
+          std::move(doc),
+          w};
 }
 /// A required model parameter; its range is checked by ModelParams::validate().
 KeySpec model(std::string path, std::string doc) {
@@ -236,9 +254,17 @@ std::vector<KeySpec> make_schema() {
               "time steps per drive period; 0 = automatic [steps]"),
       real("simulation.dt_accuracy", kSim.dt_accuracy, {}, SIM(dt_accuracy = real_of(v)),
            "automatic steps: target (w_max dt)^2/6, w_max = Omega + max(w_A, w_B) [1]"),
-      real("simulation.cutoff_band", kSim.cutoff_band, {}, SIM(cutoff_band = real_of(v)),
-           "automatic steps: the noise band also reaches cutoff_band * w_c "
-           "(w_c dt <= pi/(2 value)); 0 = ignore [1]"),
+      real_or_word(
+          "simulation.cutoff_band", kCutoffBandWords, {},
+          [](Config& c, const ConfigValue& v) {
+            c.simulation.cutoff_band.reset();
+            if (const double* d = std::get_if<double>(&v)) c.simulation.cutoff_band = *d;
+          },
+          "automatic steps: the noise band also reaches cutoff_band * w_c "
+          "(w_c dt <= pi/(2 value)); 0 = ignore; auto = " +
+              fmt(kDefaultCutoffBand) + ", or 0 with bias = correct when " +
+              fmt(kDefaultCutoffBand) + " costs > " + fmt(kAutoCutoffBandMaxCost) +
+              "x the steps [1]"),
       string("simulation.quadrature", kSim.quadrature, one_of(kQuadratureValues),
              SIM(quadrature = std::get<std::string>(v)),
              "in-step quadrature of the period averages: simpson (t_k, t_k + dt/2), left (t_k), "
@@ -380,6 +406,8 @@ const char* expected_name(Type t) {
       return "a boolean (true or false)";
     case Type::String:
       return "a string";
+    case Type::RealOrWord:
+      return "a number";
   }
   return "?";
 }
@@ -600,13 +628,17 @@ double as_real(const toml::node& n, const std::string& key, const Ctx& ctx) {
   ctx.key_error(key, "expected a number, got " + type_name(n), &n);
 }
 
+/// A finite number, or an error naming `key`.
+double finite_real(const toml::node& n, const std::string& key, const Ctx& ctx) {
+  const double v = as_real(n, key, ctx);
+  if (!std::isfinite(v)) ctx.key_error(key, "must be finite (got " + fmt(v) + ")", &n);
+  return v;
+}
+
 ConfigValue read_value(const toml::node& n, const KeySpec& spec, const Ctx& ctx) {
   switch (spec.type) {
-    case Type::Real: {
-      const double v = as_real(n, spec.path, ctx);
-      if (!std::isfinite(v)) ctx.key_error(spec.path, "must be finite (got " + fmt(v) + ")", &n);
-      return v;
-    }
+    case Type::Real:
+      return finite_real(n, spec.path, ctx);
     case Type::Int:
       if (const auto* i = n.as_integer()) return i->get();
       break;
@@ -616,9 +648,15 @@ ConfigValue read_value(const toml::node& n, const KeySpec& spec, const Ctx& ctx)
     case Type::String:
       if (const auto* s = n.as_string()) return s->get();
       break;
+    case Type::RealOrWord: {
+      if (const auto* s = n.as_string()) return s->get();
+      if (n.is_number()) return finite_real(n, spec.path, ctx);
+      break;
+    }
   }
-  ctx.key_error(spec.path,
-                std::string("expected ") + expected_name(spec.type) + ", got " + type_name(n), &n);
+  std::string expected = expected_name(spec.type);
+  for (const auto& w : spec.words) expected += " or \"" + w + "\"";
+  ctx.key_error(spec.path, "expected " + expected + ", got " + type_name(n), &n);
 }
 
 // --- [sweep] --------------------------------------------------------------------------------
@@ -851,7 +889,40 @@ Config parse_config(std::string_view toml_text, const std::string& source_name,
   report(cross_checks(cfg));
 
   if (const toml::node* sw = root.get("sweep")) cfg.sweep = parse_sweep(*sw, cfg.model, ctx);
+  resolve_auto_cutoff_band(cfg, true);
   return cfg;
+}
+
+void resolve_auto_cutoff_band(Config& cfg, bool with_sweep) {
+  if (cfg.simulation.cutoff_band) return;
+  cfg.cutoff_band_rule.clear();
+  std::vector<ModelParams> points;
+  if (cfg.sweep && with_sweep)
+    for (const SweepPoint& pt : expand_sweep(*cfg.sweep, cfg.model)) points.push_back(pt.params);
+  else
+    points.push_back(cfg.model);
+  std::size_t decisive = 0, zero = 0;
+  std::string first_rule;
+  for (const ModelParams& p : points) {
+    const CutoffBandChoice c = resolve_cutoff_band(p, cfg.simulation);
+    if (c.value == 0.0) ++zero;
+    if (c.decisive && decisive++ == 0) first_rule = c.rule;
+  }
+  const bool uniform = zero == 0 || zero == points.size();
+  for (auto& [k, v] : cfg.values)
+    if (k == "simulation.cutoff_band")
+      v = uniform ? ConfigValue(zero ? 0.0 : kDefaultCutoffBand)
+                  : ConfigValue(std::string(kCutoffBandWords[0]));
+  if (decisive == 0) return;
+  if (points.size() == 1) {
+    cfg.cutoff_band_rule = first_rule;
+    return;
+  }
+  cfg.cutoff_band_rule = "auto at each of the " + std::to_string(points.size()) +
+                         " sweep points: 0 at " + std::to_string(zero) + ", " +
+                         fmt(kDefaultCutoffBand) +
+                         " at the others; the w_c term sets the step at " +
+                         std::to_string(decisive) + " (steps_per_period column)";
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& set_overrides) {

@@ -54,6 +54,8 @@ Json json_head(const Provenance& prov, const Config& cfg) {
     if (!echo_parameter(path, value)) continue;
     const auto dot = path.find('.');
     params[path.substr(0, dot)][path.substr(dot + 1)] = json_of(value);
+    if (path == "simulation.cutoff_band" && !cfg.cutoff_band_rule.empty())
+      params["simulation"]["cutoff_band_rule"] = cfg.cutoff_band_rule;
   }
   return j;
 }

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,8 +23,13 @@ class InputRefusedError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-/// Default of SimulationOptions::cutoff_band (and of auto_steps_per_period's argument) [1].
+/// The cutoff band that resolves w_c: what simulation.cutoff_band = "auto" resolves to unless
+/// it drops the w_c term (resolve_cutoff_band), the value of every run before "auto" existed,
+/// and the default of auto_steps_per_period's argument [1].
 inline constexpr double kDefaultCutoffBand = 6.0;
+/// simulation.cutoff_band = "auto" keeps kDefaultCutoffBand while the step it sets is at most
+/// this many times the step count without the w_c term (resolve_cutoff_band) [1].
+inline constexpr double kAutoCutoffBandMaxCost = 2.0;
 
 struct SimulationOptions {
   /// simulation.trajectories  independent trajectories (with antithetic pairs: 2 per pair,
@@ -44,12 +50,15 @@ struct SimulationOptions {
   /// interpolation at the highest relevant frequency w_max = Omega + max(w_A, w_B) [1].
   double dt_accuracy = 1e-3;
   /// simulation.cutoff_band  automatic n: the noise band max_band_fraction pi/dt must also
-  /// reach cutoff_band * w_c, i.e. w_c dt <= pi/(2 cutoff_band) = 0.26 by default (the Drude
-  /// noise and memory resolved up to the cutoff: with the step set by the oscillators alone
-  /// the validate campaign found P_B biased by -44% at w_c = 1000; at w_c dt = 0.52 Simpson's
-  /// in-step error still left J_1 7e-5 = 6% off, O((w_c dt)^4), docs/SIMULATION.md) [1];
-  /// 0 = ignore w_c (cheaper, biased when w_c is large).
-  double cutoff_band = kDefaultCutoffBand;
+  /// reach cutoff_band * w_c, i.e. w_c dt <= pi/(2 cutoff_band) = 0.26 at 6 (the Drude noise
+  /// and memory resolved up to the cutoff: with the step set by the oscillators alone and no
+  /// bias correction the validate campaign found P_B biased by -44% at w_c = 1000; at
+  /// w_c dt = 0.52 Simpson's in-step error still left J_1 7e-5 = 6% off, O((w_c dt)^4),
+  /// docs/SIMULATION.md) [1], in [0, 100]; 0 = ignore w_c (cheaper; biased means when w_c is
+  /// large unless bias = "correct" removes the offsets).  nullopt (default, TOML "auto") =
+  /// resolve_cutoff_band: 6, or 0 when bias = "correct" and 6 would cost more than
+  /// kAutoCutoffBandMaxCost times the steps without the w_c term.
+  std::optional<double> cutoff_band;
   /// simulation.quadrature  how the period averages integrate the observables over each step:
   /// "simpson" (t_k and the mid-step t_k + dt/2, weights 1/3 and 2/3; exact for the in-step
   /// linear noise up to O(dt^4)), "left" (t_k only, 30-45% cheaper), or "auto": "simpson" when
@@ -104,6 +113,8 @@ struct SimulationOptions {
 /// and validate() both use these lists.
 inline constexpr std::array<std::string_view, 3> kQuadratureValues = {"auto", "simpson", "left"};
 inline constexpr std::array<std::string_view, 3> kBiasValues = {"correct", "estimate", "off"};
+/// The words simulation.cutoff_band accepts besides a number (the first is the default).
+inline constexpr std::array<std::string_view, 1> kCutoffBandWords = {"auto"};
 
 /// quadrature = "auto" uses Simpson's rule when w_c dt exceeds this [1].
 inline constexpr double kSimpsonCutoffDt = 0.1;
@@ -118,7 +129,31 @@ bool uses_simpson(const ModelParams& p, const SimulationOptions& opt, double dt)
 int auto_steps_per_period(const ModelParams& p, double accuracy, const NoiseOptions& noise = {},
                           double cutoff_band = kDefaultCutoffBand);
 
-/// The n actually used: opt.steps_per_period if > 0, else auto_steps_per_period.
+/// What simulation.cutoff_band resolved to at a model point, and why.
+struct CutoffBandChoice {
+  double value = kDefaultCutoffBand;  ///< the band passed to auto_steps_per_period [1]
+  bool automatic = false;             ///< the option was "auto" (nullopt)
+  /// The automatic rule's choice changes the step (the steps with and without the w_c term
+  /// differ, and steps_per_period is automatic).  Otherwise the value is irrelevant to the
+  /// run and "auto" resolves to kDefaultCutoffBand, the value of every run before "auto".
+  bool decisive = false;
+  int steps_with = 0;     ///< automatic n with cutoff_band = kDefaultCutoffBand (0 if unused)
+  int steps_without = 0;  ///< automatic n with cutoff_band = 0 (0 if unused)
+  std::string rule;       ///< one line: which rule chose the value (for the output's echo)
+};
+
+/// simulation.cutoff_band at the point p: an explicit number as given; "auto" (nullopt):
+///  - kDefaultCutoffBand with bias = "estimate" or "off" (no correction: w_c must be
+///    resolved), or when steps_per_period is explicit (the band sets no step);
+///  - with bias = "correct" (the offsets of the step and the band are removed exactly):
+///    kDefaultCutoffBand while its step count is <= kAutoCutoffBandMaxCost x the count without
+///    the w_c term (so nothing changes where w_c is comparable to the oscillators'
+///    frequencies), else 0 (the step follows the oscillators, the drive and the bath rule;
+///    validated at w_c = 30 and 1000, docs/SIMULATION.md section 7).
+CutoffBandChoice resolve_cutoff_band(const ModelParams& p, const SimulationOptions& opt);
+
+/// The n actually used: opt.steps_per_period if > 0, else auto_steps_per_period with the
+/// resolved cutoff band.
 int steps_per_period(const ModelParams& p, const SimulationOptions& opt);
 
 /// dt = period / steps_per_period(p, opt) [time].

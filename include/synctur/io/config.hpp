@@ -58,7 +58,8 @@ struct Config;
 
 /// One accepted key.
 struct KeySpec {
-  enum class Type { Real, Int, Bool, String };
+  /// RealOrWord: a number, or one of `words` (a string), e.g. simulation.cutoff_band.
+  enum class Type { Real, Int, Bool, String, RealOrWord };
   std::string path;  ///< "section.key"
   Type type = Type::Real;
   std::optional<ConfigValue> default_value;  ///< nullopt: required
@@ -67,7 +68,8 @@ struct KeySpec {
   /// Optional setter into a typed struct of Config (model, theory); may be empty: the value
   /// is always stored in Config::values.
   std::function<void(Config& cfg, const ConfigValue& v)> apply;
-  std::string doc;  ///< one-line description with unit
+  std::string doc;                 ///< one-line description with unit
+  std::vector<std::string> words;  ///< RealOrWord: the accepted strings
 };
 
 /// Whether the JSON head echoes this key's value: false for the optional keys of issue 16
@@ -89,7 +91,13 @@ struct Config {
   /// in SimulationOptions; the engines report to an ExecutionContext's ProgressSink).
   std::string progress{kProgressValues[0]};
   std::optional<SweepSpec> sweep;  ///< [sweep], if present
-  /// Every schema key with its validated value (defaults filled in), in schema order.
+  /// Why simulation.cutoff_band has the value echoed in `values` when it was "auto" and the
+  /// automatic rule set the step (resolve_cutoff_band; at some point of a sweep); "" otherwise.
+  /// The JSON head echoes it as simulation.cutoff_band_rule after simulation.cutoff_band.
+  std::string cutoff_band_rule;
+  /// Every schema key with its validated value (defaults filled in), in schema order;
+  /// simulation.cutoff_band = "auto" as the number it resolved to (resolve_cutoff_band; at a
+  /// sweep: "auto" only if that differs between the points).
   std::vector<std::pair<std::string, ConfigValue>> values;
 
   bool has(const std::string& path) const;
@@ -104,6 +112,14 @@ struct Config {
 /// (the value is parsed as a TOML value; a bare word that is not valid TOML is a string)
 /// applied before validation.  Throws ConfigError.
 Config load_config(const std::string& path, const std::vector<std::string>& set_overrides = {});
+
+/// simulation.cutoff_band = "auto" (cfg.simulation.cutoff_band empty): store in cfg.values
+/// the number it resolves to (resolve_cutoff_band) at the base point, or at every point of
+/// cfg.sweep when with_sweep ("auto" stays where the points differ), and set
+/// cfg.cutoff_band_rule when the rule set the step.  parse_config calls it with the sweep; a
+/// caller that runs only the base point (--no-sweep) calls it again with with_sweep = false.
+/// Where the w_c term sets no step the echo is kDefaultCutoffBand, as before "auto" existed.
+void resolve_auto_cutoff_band(Config& cfg, bool with_sweep);
 
 /// The key of a --set argument "section.key=value", trimmed as the loader trims it.
 std::string override_key(const std::string& set_arg);
