@@ -201,11 +201,15 @@ SimulationPlan::SimulationPlan(const ModelParams& p, const SimulationOptions& op
   const double wb = effective_band_limit(p, dt, opt.noise);
   for (const auto& [key, msg] : check_band_limit(p, dt, opt.noise))
     warnings_.push_back(key + ": " + msg);
-  if (!off_ && wb < 3.0 * p.cutoff)
+  // (with bias = "correct" the offsets of the unresolved band are computed and removed:
+  // <key>_bias, docs/SIMULATION.md section 3b; the automatic cutoff_band relies on it)
+  if (!off_ && wb < 3.0 * p.cutoff && opt.bias != "correct")
     warnings_.push_back(
         "noise: band limit " + std::to_string(wb) + " < 3 w_c = " + std::to_string(3.0 * p.cutoff) +
-        ": the Drude noise and memory are not resolved up to the cutoff; J_1 and the powers can "
-        "be biased (docs/SIMULATION.md, \"Known limits\"): leave "
+        ": the Drude noise and memory are not resolved up to the cutoff and simulation.bias = \"" +
+        opt.bias +
+        "\" does not remove the offsets; J_1 and the powers can be biased "
+        "(docs/SIMULATION.md, \"Known limits\"): leave simulation.bias = \"correct\", or "
         "simulation.steps_per_period = 0 (automatic) with simulation.cutoff_band = 6");
   const double dt_noise = dt / opt.noise_decimation;
   if (!off_) noise1_ = std::make_unique<NoisePlan>(driven_bath(p), dt_noise, wb, opt.noise);

@@ -29,25 +29,57 @@ using Lanes64 = std::uint64_t[kLanes];
 #if defined(__AVX512F__)
 using VecI = __m512i;
 constexpr int kVec = 8;
-inline VecI set1(std::uint64_t x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
-inline VecI iota(int h) { return _mm512_setr_epi64(h, h + 1, h + 2, h + 3, h + 4, h + 5, h + 6, h + 7); }
-inline VecI add(VecI a, VecI b) { return _mm512_add_epi64(a, b); }
-inline VecI band(VecI a, VecI b) { return _mm512_and_si512(a, b); }
-inline VecI xor3(VecI a, VecI b, VecI c) { return _mm512_ternarylogic_epi64(a, b, c, 0x96); }
-inline VecI mul32(VecI a, VecI b) { return _mm512_mul_epu32(a, b); }
-inline VecI hi32(VecI a) { return _mm512_srli_epi64(a, 32); }
-inline void store(std::uint64_t* p, VecI a) { _mm512_store_si512(reinterpret_cast<VecI*>(p), a); }
+inline VecI set1(std::uint64_t x) {
+  return _mm512_set1_epi64(static_cast<long long>(x));
+}
+inline VecI iota(int h) {
+  return _mm512_setr_epi64(h, h + 1, h + 2, h + 3, h + 4, h + 5, h + 6, h + 7);
+}
+inline VecI add(VecI a, VecI b) {
+  return _mm512_add_epi64(a, b);
+}
+inline VecI band(VecI a, VecI b) {
+  return _mm512_and_si512(a, b);
+}
+inline VecI xor3(VecI a, VecI b, VecI c) {
+  return _mm512_ternarylogic_epi64(a, b, c, 0x96);
+}
+inline VecI mul32(VecI a, VecI b) {
+  return _mm512_mul_epu32(a, b);
+}
+inline VecI hi32(VecI a) {
+  return _mm512_srli_epi64(a, 32);
+}
+inline void store(std::uint64_t* p, VecI a) {
+  _mm512_store_si512(reinterpret_cast<VecI*>(p), a);
+}
 #else
 using VecI = __m256i;
 constexpr int kVec = 4;
-inline VecI set1(std::uint64_t x) { return _mm256_set1_epi64x(static_cast<long long>(x)); }
-inline VecI iota(int h) { return _mm256_setr_epi64x(h, h + 1, h + 2, h + 3); }
-inline VecI add(VecI a, VecI b) { return _mm256_add_epi64(a, b); }
-inline VecI band(VecI a, VecI b) { return _mm256_and_si256(a, b); }
-inline VecI xor3(VecI a, VecI b, VecI c) { return _mm256_xor_si256(_mm256_xor_si256(a, b), c); }
-inline VecI mul32(VecI a, VecI b) { return _mm256_mul_epu32(a, b); }
-inline VecI hi32(VecI a) { return _mm256_srli_epi64(a, 32); }
-inline void store(std::uint64_t* p, VecI a) { _mm256_store_si256(reinterpret_cast<VecI*>(p), a); }
+inline VecI set1(std::uint64_t x) {
+  return _mm256_set1_epi64x(static_cast<long long>(x));
+}
+inline VecI iota(int h) {
+  return _mm256_setr_epi64x(h, h + 1, h + 2, h + 3);
+}
+inline VecI add(VecI a, VecI b) {
+  return _mm256_add_epi64(a, b);
+}
+inline VecI band(VecI a, VecI b) {
+  return _mm256_and_si256(a, b);
+}
+inline VecI xor3(VecI a, VecI b, VecI c) {
+  return _mm256_xor_si256(_mm256_xor_si256(a, b), c);
+}
+inline VecI mul32(VecI a, VecI b) {
+  return _mm256_mul_epu32(a, b);
+}
+inline VecI hi32(VecI a) {
+  return _mm256_srli_epi64(a, 32);
+}
+inline void store(std::uint64_t* p, VecI a) {
+  _mm256_store_si256(reinterpret_cast<VecI*>(p), a);
+}
 #endif
 inline void philox_lanes(std::uint32_t pair0, std::uint32_t block, std::uint32_t bath,
                          std::uint32_t traj, std::uint64_t seed, Lanes64& w0, Lanes64& w1,
