@@ -1,7 +1,7 @@
 // The edge of the exact engine: its typed result (ExactResult, exact.hpp) -> the key vocabulary
 // (Results, docs/KEYS.md), in the order of the output.  The only place exact's keys are spelled;
-// every caller (app for the CLI and Python, validate, the simulation engine's offsets don't:
-// they read the typed fields) gets them from here.
+// every caller that needs keys (the CLI, Python, validate, simulate's references, the mean-
+// estimator table of the scheme offsets) gets them from here.
 #include <cmath>
 #include <limits>
 #include <string>

@@ -72,7 +72,7 @@ Results to_results(const TheoryResult& t) {
   if (t.classical) r.set("classical", 1.0);  // D = D_sym: no commutator part
   if (t.Omega_th) r.set("Omega_th", *t.Omega_th);
   r.set("evaluations", static_cast<double>(t.evaluations));
-  r.set("quadrature_converged", !t.steady_state           ? std::numeric_limits<double>::quiet_NaN()
+  r.set("quadrature_converged", !t.steady_state          ? std::numeric_limits<double>::quiet_NaN()
                                 : t.quadrature_converged ? 1.0
                                                          : 0.0);
   if (!t.steady_state) {
