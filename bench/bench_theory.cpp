@@ -1,5 +1,5 @@
 // Cost of the lowest-order theory engine (src/engines/theory.cpp, docs/THEORY.md "Cost"):
-//   BM_TheoryPoint     one theory_point() per iteration at representative points:
+//   BM_TheoryPoint     one theory_point() per iteration (typed, no keys) at representative points:
 //                      gamma_2 in {1, 100}, w_c in {1.2, 1000}, Omega in {0.3, 2, 200},
 //                      T_1 = T_2 = T in {0.01, 0.5} (other parameters: ModelParams defaults).
 //                      Counters: "evals" integrand evaluations per point, "per_eval" time per
@@ -11,9 +11,9 @@
 //                      time "cpu_1", "cpu_2" [s] (cpu_2 > wall_2: both cores busy; a speed-up
 //                      well below 2 with cpu_2 ~ wall_2 means the cores were shared).
 // The map goes through the same calls as `synctur theory CONFIG` with a [sweep]
-// (src/cli/theory_cmd.cpp): io::load_config, expand_sweep, then theory_point for every point
-// in an OpenMP parallel for with schedule(dynamic); the CSV output is not included.
-// The input is read from $SYNCTUR_SOURCE_DIR/inputs (default: this source tree).
+// (src/cli/theory_cmd.cpp): io::load_config, expand_sweep, then theory_point and to_results for
+// every point in an OpenMP parallel for with schedule(dynamic); the CSV output is not included. The
+// input is read from $SYNCTUR_SOURCE_DIR/inputs (default: this source tree).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -39,9 +39,9 @@ void BM_TheoryPoint(benchmark::State& state) {
   const TheoryOptions opt;
   double evals = 0, converged = 0;
   for (auto _ : state) {
-    const Results r = theory_point(p, opt);
-    evals = r.get("evaluations");
-    converged = r.get("quadrature_converged");
+    const TheoryResult r = theory_point(p, opt);
+    evals = static_cast<double>(r.evaluations);
+    converged = r.steady_state && r.quadrature_converged ? 1.0 : 0.0;
     benchmark::DoNotOptimize(evals);
   }
   state.counters["evals"] = evals;
@@ -85,7 +85,7 @@ MapRun run_map(const Map& m, int threads) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::clock_t c0 = std::clock();
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
-  for (long i = 0; i < n; ++i) res[i] = theory_point(m.points[i].params, m.theory);
+  for (long i = 0; i < n; ++i) res[i] = to_results(theory_point(m.points[i].params, m.theory));
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
   MapRun r{wall, cpu, 0.0, 0};

@@ -232,12 +232,13 @@ py::dict py_theory(const io::Config& cfg, std::optional<int> threads, bool sweep
   const int n = resolve_threads(threads);
   Control c;
   if (!use_sweep(cfg, sweep)) {
-    const Results r =
-        run_interruptible(c, py::none(), [&] { return theory_point(cfg.model, cfg.theory); });
+    const Results r = run_interruptible(
+        c, py::none(), [&] { return to_results(theory_point(cfg.model, cfg.theory)); });
     return point_dict("theory", cfg, r);
   }
-  const auto [pts, res] = solver_sweep(
-      cfg, n, progress, [&](const ModelParams& p) { return theory_point(p, cfg.theory); });
+  const auto [pts, res] = solver_sweep(cfg, n, progress, [&](const ModelParams& p) {
+    return to_results(theory_point(p, cfg.theory));
+  });
   return table_dict(table_head("theory", cfg), app::sweep_table(cfg, pts, res));
 }
 
@@ -258,8 +259,8 @@ py::dict py_exact(const io::Config& cfg, std::optional<int> threads, bool sweep,
         run_interruptible(c, py::none(), [&] { return app::exact_steady_point(cfg.model, opt); });
     return point_dict("exact", cfg, r);
   }
-  const auto [pts, res] =
-      solver_sweep(cfg, n, progress, [&](const ModelParams& p) { return exact_point(p, opt); });
+  const auto [pts, res] = solver_sweep(
+      cfg, n, progress, [&](const ModelParams& p) { return to_results(exact_point(p, opt)); });
   py::dict d = table_dict(table_head("exact", cfg), app::sweep_table(cfg, pts, res));
   py::list messages;
   if (const std::string m = app::unstable_rows_message(res); !m.empty()) messages.append(m);

@@ -65,7 +65,7 @@ inline Results exact_means(const ModelParams& p) {
   ExactOptions eo;
   eo.fluctuations = false;
   eo.omega_derivative = false;
-  return exact_point(p, eo);
+  return to_results(exact_point(p, eo));
 }
 
 /// Simulation options of the engine tests: traj trajectories x periods, the given seed, no

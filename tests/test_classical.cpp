@@ -86,7 +86,7 @@ TEST(Classical, EquilibriumIsEquipartitionWithBareFrequencies) {
   for (double g2 : {0.1, 1.0, 30.0}) {
     ModelParams p = classical_point(0.7, 2.0, 1e-6);
     p.gamma_2 = g2;
-    const Results th = theory_point(p);
+    const Results th = to_results(theory_point(p));
     EXPECT_NEAR(th.get("cov_xAxA"), 0.7 / (p.omega_A * p.omega_A), 1e-7) << g2;
     EXPECT_NEAR(th.get("cov_xBxB"), 0.7 / (p.omega_B * p.omega_B), 1e-7) << g2;
     EXPECT_NEAR(th.get("cov_xAxB"), 0.0, 1e-7) << g2;
@@ -98,14 +98,14 @@ TEST(Classical, EquilibriumIsEquipartitionWithBareFrequencies) {
   {
     ModelParams p = classical_point(0.1, 2.0, 1e-6);
     p.gamma_2 = 100.0;
-    EXPECT_NEAR(theory_point(p).get("pearson"), 0.0, 1e-9);
+    EXPECT_NEAR(to_results(theory_point(p)).get("pearson"), 0.0, 1e-9);
     p.classical = false;
-    EXPECT_LT(theory_point(p).get("pearson"), -0.5);
+    EXPECT_LT(to_results(theory_point(p)).get("pearson"), -0.5);
   }
   ExactOptions eo;
   eo.fluctuations = false;
   eo.omega_derivative = false;
-  const Results e = exact_point(classical_point(0.7, 2.0, 1e-5), eo);
+  const Results e = to_results(exact_point(classical_point(0.7, 2.0, 1e-5), eo));
   EXPECT_NEAR(e.get("cov_xAxA"), 0.7, 1e-4);
   EXPECT_NEAR(e.get("cov_xBxB"), 0.7 / 0.36, 1e-4);
   EXPECT_NEAR(e.get("cov_xAxB"), 0.0, 1e-4);
@@ -173,7 +173,7 @@ TEST(Classical, TimeDomainEquilibrium) {
 // Classical T = 0: no noise at all; the steady state is x = 0, every mean vanishes.
 TEST(Classical, ZeroTemperatureHasNoNoise) {
   const ModelParams p = classical_point(0.0, 2.0);
-  const Results th = theory_point(p);
+  const Results th = to_results(theory_point(p));
   EXPECT_EQ(th.get("P_A"), 0.0);
   EXPECT_EQ(th.get("cov_xAxA"), 0.0);
   const Results r = simulate(SimulationPlan(p, opts(2, 50)), ExecutionContext{1});
@@ -186,8 +186,8 @@ TEST(Classical, ZeroTemperatureHasNoNoise) {
 TEST(Classical, TheoryAndExactAgreeAtSmallGamma1) {
   for (double T : {0.1, 0.5}) {
     const ModelParams p = classical_point(T, 2.0, 1e-5);
-    const Results th = theory_point(p);
-    const Results e = exact_point(p);
+    const Results th = to_results(theory_point(p));
+    const Results e = to_results(exact_point(p));
     for (const char* k : {"P_A", "P_B", "J_1", "D_PA", "D_PB", "D_P", "cov_xAxA", "cov_xBxB"})
       EXPECT_NEAR(e.get(k) / th.get(k), 1.0, 2e-4) << k << " T=" << T;
     for (const char* k : {"D_PA_comm", "D_PB_comm", "D_P_comm"}) EXPECT_EQ(e.get(k), 0.0) << k;
@@ -196,8 +196,8 @@ TEST(Classical, TheoryAndExactAgreeAtSmallGamma1) {
   }
   // No hbar, no scale but T: at gamma_1 -> 0 (isothermal) the means and covariances are
   // proportional to T, the D's to T^2, exactly; Q = S_dot D / P^2 is independent of T.
-  const Results a = theory_point(classical_point(0.2, 2.0)),
-                b = theory_point(classical_point(0.8, 2.0));
+  const Results a = to_results(theory_point(classical_point(0.2, 2.0))),
+                b = to_results(theory_point(classical_point(0.8, 2.0)));
   for (const char* k : {"P_A", "P_B", "J_1", "cov_xAxA", "cov_xBxB"})
     EXPECT_NEAR(b.get(k) / a.get(k), 4.0, 1e-8) << k;
   for (const char* k : {"D_PA", "D_PB", "D_P"}) EXPECT_NEAR(b.get(k) / a.get(k), 16.0, 1e-7) << k;
@@ -210,7 +210,7 @@ TEST(Classical, SimulateAgreesWithExact) {
   ExactOptions eo;
   eo.fluctuations = false;
   eo.omega_derivative = false;
-  const Results e = exact_point(p, eo);
+  const Results e = to_results(exact_point(p, eo));
   SimulationOptions o = opts(8, 3000);
   o.commutator = false;
   const Results r = to_results(SimulationJob(p, o).run(ExecutionContext{2}));
@@ -231,7 +231,7 @@ TEST(Classical, QuantumApproachesClassicalAtHighTemperature) {
     ModelParams c = classical_point(T, 2.0);
     ModelParams q = c;
     q.classical = false;
-    const Results tq = theory_point(q), tc = theory_point(c);
+    const Results tq = to_results(theory_point(q)), tc = to_results(theory_point(c));
     for (const char* k : {"cov_xAxA", "cov_xBxB"})
       EXPECT_NEAR(12.0 * q.mass * T * (tq.get(k) - tc.get(k)), 1.0, 0.25 / T) << k << " T=" << T;
     res.push_back(1.0 - 12.0 * T * (tq.get("cov_xAxA") - tc.get("cov_xAxA")));
@@ -256,7 +256,7 @@ TEST(Classical, QuantumApproachesClassicalAtHighTemperature) {
       ModelParams c = classical_point(T, 2.0, g1);
       ModelParams q = c;
       q.classical = false;
-      const Results eq = exact_point(q, eo), ec = exact_point(c, eo);
+      const Results eq = to_results(exact_point(q, eo)), ec = to_results(exact_point(c, eo));
       for (const char* k : {"cov_xAxA", "cov_xBxB"}) {
         c12.push_back(12.0 * T * (eq.get(k) - ec.get(k)));
         if (g1 < 1e-3) {

@@ -155,7 +155,7 @@ TEST(exact, FirstLaw) {
   for (const ModelParams& p : {point(1, 0.01, 0.5, 2.0), point(1, 0.3, 0.2, 0.7),
                                point(100, 0.01, 0.5, 2.0), point(100, 0.01, 0.1, 200.0),
                                point(10, 0.1, 1.0, 5.0, 1000.0), point(0.05, 0.02, 0.3, 1.3)}) {
-    const Results r = exact_point(p, means_only());
+    const Results r = to_results(exact_point(p, means_only()));
     ASSERT_EQ(r.get("steady_state"), 1.0);
     const double scale = std::abs(r.get("J_1")) + std::abs(r.get("J_2")) + std::abs(r.get("P"));
     EXPECT_LT(std::abs(r.get("P") + r.get("J_1") + r.get("J_2")), 1e-10 * scale)
@@ -173,8 +173,9 @@ TEST(exact, ApproachesTheoryLinearlyInGamma1) {
   // gamma_2 = 100 needs a smaller gamma_1 to be in the linear regime (docs/EXACT.md).
   for (const Case c : {Case{1.0, 1e-3}, Case{100.0, 1e-4}}) {
     const ModelParams p1 = point(c.g2, c.g1, 0.5, 2.0), p2 = point(c.g2, c.g1 / 10, 0.5, 2.0);
-    const Results th = theory_point(p1);  // theory/gamma_1 does not depend on gamma_1
-    const Results e1 = exact_point(p1, means_only()), e2 = exact_point(p2, means_only());
+    const Results th = to_results(theory_point(p1));  // theory/gamma_1 does not depend on gamma_1
+    const Results e1 = to_results(exact_point(p1, means_only())),
+                  e2 = to_results(exact_point(p2, means_only()));
     for (const char* k : {"P_A", "P_B", "J_1", "J_2"}) {
       const double t = th.get(k) / c.g1;
       const double d1 = std::abs(e1.get(k) / p1.gamma_1 - t);
@@ -193,10 +194,10 @@ TEST(exact, OmegaDerivativeAndVMatchTheory) {
   p.r = 0.5;
   ExactOptions o = means_only();
   o.omega_derivative = true;
-  const Results e = exact_point(p, o);
+  const Results e = to_results(exact_point(p, o));
   o.omega_step = 1e-2;
-  const Results e2 = exact_point(p, o);
-  const Results th = theory_point(p);
+  const Results e2 = to_results(exact_point(p, o));
+  const Results th = to_results(theory_point(p));
   for (const char* l : {"A", "B"}) {
     const std::string d = std::string("dP_") + l + "_dOmega", v = std::string("V_P") + l;
     EXPECT_NEAR(e.get(d) / e2.get(d), 1.0, 2e-4) << d;
@@ -212,12 +213,12 @@ TEST(exact, OmegaDerivativeAndVMatchTheory) {
 // dissipation values 1/(2 pi m) int coth chi'' as gamma_1 -> 0; theory's cov_* agree.
 TEST(exact, CovariancesFluctuationDissipation) {
   for (const ModelParams& p : {point(1, 1e-7, 0.5, 2.0), point(100, 1e-8, 0.1, 2.0)}) {
-    const Results r = exact_point(p, means_only());
+    const Results r = to_results(exact_point(p, means_only()));
     const auto fdt = fdt_covariances(p);
     EXPECT_NEAR(r.get("cov_xAxA") / fdt[0], 1.0, 1e-5);
     EXPECT_NEAR(r.get("cov_xBxB") / fdt[1], 1.0, 1e-5);
     EXPECT_NEAR(r.get("cov_xAxB") / fdt[2], 1.0, 1e-4);
-    const Results th = theory_point(p);
+    const Results th = to_results(theory_point(p));
     EXPECT_NEAR(r.get("cov_xAxA") / th.get("cov_xAxA"), 1.0, 1e-5);
   }
 }
@@ -225,23 +226,23 @@ TEST(exact, CovariancesFluctuationDissipation) {
 // Hill truncation: the automatically chosen N agrees with a much larger one.
 TEST(exact, HillTruncationConverged) {
   for (const ModelParams& p : {point(1, 0.3, 0.3, 2.0), point(100, 0.01, 0.1, 0.3)}) {
-    const Results a = exact_point(p, means_only());
+    const Results a = to_results(exact_point(p, means_only()));
     ASSERT_EQ(a.get("hill_converged"), 1.0);
     EXPECT_LE(a.get("hill_check"), 1e-11);
     ExactOptions big = means_only();
     big.hill_min = static_cast<int>(a.get("hill_N")) + 10;
-    const Results b = exact_point(p, big);
+    const Results b = to_results(exact_point(p, big));
     EXPECT_EQ(b.get("hill_N"), a.get("hill_N") + 10);
     for (const char* k : {"P_A", "P_B", "J_1", "J_2", "cov_xAxB"})
       EXPECT_NEAR(a.get(k), b.get(k), 1e-9 * std::abs(b.get(k))) << k;
   }
   // fluctuations: N and the range of frequency shifts |p| <= hill_P
   const ModelParams p = point(1, 0.3, 0.2, 0.7);
-  const Results a = exact_point(p);
+  const Results a = to_results(exact_point(p));
   ExactOptions big;
   big.hill_min = static_cast<int>(a.get("hill_N")) + 6;
   big.shifts = big.hill_min + 1;
-  const Results b = exact_point(p, big);
+  const Results b = to_results(exact_point(p, big));
   EXPECT_EQ(b.get("hill_P"), big.shifts);
   EXPECT_LT(a.get("hill_P"), b.get("hill_P"));
   for (const char* k : {"D_PA", "D_PB", "D_P", "D_P_comm"})
@@ -252,7 +253,7 @@ TEST(exact, HillTruncationConverged) {
 TEST(exact, RefusesWithoutSteadyState) {
   const ModelParams p = point(300, 0.01, 0.5, 2.5);
   std::string msg;
-  const Results r = exact_point(p, {}, &msg);
+  const Results r = to_results(exact_point(p, {}, &msg));
   EXPECT_EQ(r.get("steady_state"), 0.0);
   EXPECT_GT(r.get("floquet_slowest_rate"), 0.0);
   EXPECT_TRUE(std::isnan(r.get("P_A")));
@@ -277,7 +278,7 @@ TEST(exact, SecondLawOnRandomPoints) {
     p.Omega = logu(0.1, 20.0);
     p.phi = 2.0 * kPi * u(rng);
     p.r = u(rng);
-    const Results r = exact_point(p);
+    const Results r = to_results(exact_point(p));
     if (r.get("steady_state") != 1.0) continue;
     ++checked;
     EXPECT_GE(r.get("S_dot"), 0.0) << "point " << i;
@@ -294,8 +295,8 @@ TEST(exact, SecondLawOnRandomPoints) {
 // computed here from the public response and spectra functions.
 TEST(exact, FluctuationsApproachEq18) {
   for (const ModelParams& p : {point(1, 1e-6, 0.5, 2.0), point(1, 1e-6, 0.1, 0.7)}) {
-    const Results e = exact_point(p);
-    const Results th = theory_point(p);
+    const Results e = to_results(exact_point(p));
+    const Results th = to_results(theory_point(p));
     for (const char* k : {"D_PA", "D_PB", "D_P"})
       EXPECT_NEAR(e.get(k) / th.get(k), 1.0, 1e-4) << k << " Omega=" << p.Omega;
     const BathSpectrum b1 = driven_bath(p);
@@ -321,10 +322,10 @@ TEST(exact, FluctuationsApproachEq18) {
 // The commutator part is state independent: it does not depend on the temperatures.
 TEST(exact, CommutatorPartIndependentOfTemperature) {
   ModelParams p = point(1, 0.05, 0.5, 1.5);
-  const Results a = exact_point(p);
+  const Results a = to_results(exact_point(p));
   p.T_1 = 0.1;
   p.T_2 = 2.0;
-  const Results b = exact_point(p);
+  const Results b = to_results(exact_point(p));
   for (const char* k : {"D_PA_comm", "D_PB_comm", "D_P_comm"})
     EXPECT_NEAR(a.get(k), b.get(k), 1e-8 * std::abs(a.get(k))) << k;
   EXPECT_GT(std::abs(a.get("D_PA_sym") - b.get("D_PA_sym")), 1e-3 * std::abs(a.get("D_PA_sym")));
@@ -338,9 +339,9 @@ TEST(exact, NoiseBandFarAboveAllScalesChangesNothing) {
   const ModelParams p = point(1, 0.01, 0.5, 2.0);
   ExactOptions o;
   o.omega_derivative = false;
-  const Results a = exact_point(p, o);
+  const Results a = to_results(exact_point(p, o));
   o.noise_band_limit = 1e4;
-  const Results b = exact_point(p, o);
+  const Results b = to_results(exact_point(p, o));
   ASSERT_EQ(b.get("quadrature_converged"), 1.0);
   for (const char* k : {"P_A", "P_B", "J_1", "J_2", "cov_xAxA", "cov_xBxB", "cov_xAxB", "D_PA_sym",
                         "D_PB_sym", "D_P_sym", "D_PA_comm", "D_PA", "D_P"})
@@ -348,7 +349,7 @@ TEST(exact, NoiseBandFarAboveAllScalesChangesNothing) {
   o.noise_band_limit = 5.0;  // inside the thermal and drive scales: everything moves
   for (TaperShape s : {TaperShape::Smooth, TaperShape::Cosine}) {
     o.noise_taper_shape = s;
-    const Results c = exact_point(p, o);
+    const Results c = to_results(exact_point(p, o));
     EXPECT_EQ(c.get("quadrature_converged"), 1.0);
     EXPECT_LT(std::abs(c.get("first_law_residual_rel")), 1e-10);
     EXPECT_GT(std::abs(c.get("J_2") / a.get("J_2") - 1.0), 1e-5);
@@ -377,7 +378,7 @@ TEST(exact, NoiseBandMatchesTaperedLowestOrderIntegrals) {
     o.noise_band_limit = c.wb;
     o.noise_taper = c.taper;
     o.noise_taper_shape = c.shape;
-    const Results r = exact_point(p, o);
+    const Results r = to_results(exact_point(p, o));
     const auto fdt = fdt_covariances(p, c.wb, c.taper, c.shape);
     const auto full = fdt_covariances(p);
     EXPECT_GT(1.0 - fdt[0] / full[0], 3e-3)
@@ -392,11 +393,11 @@ TEST(exact, NoiseBandMatchesTaperedLowestOrderIntegrals) {
     const ModelParams& p = c.p;
     ExactOptions o;
     o.omega_derivative = false;
-    const Results a = exact_point(p, o);
+    const Results a = to_results(exact_point(p, o));
     o.noise_band_limit = c.wb;
     o.noise_taper = c.taper;
     o.noise_taper_shape = c.shape;
-    const Results e = exact_point(p, o);
+    const Results e = to_results(exact_point(p, o));
     const BathSpectrum b1 = driven_bath(p);
     auto W2 = [&](double w) { return std::pow(noise_taper(w, c.wb, c.taper, c.shape), 2); };
     auto f = [&](double w, double* out) {
@@ -426,9 +427,9 @@ TEST(exact, NoiseBandLeavesCommutatorPartUnchanged) {
     ModelParams p = point(1, 0.05, T, 1.5);
     ExactOptions o;
     o.omega_derivative = false;
-    const Results a = exact_point(p, o);
+    const Results a = to_results(exact_point(p, o));
     o.noise_band_limit = 6.0;
-    const Results b = exact_point(p, o);
+    const Results b = to_results(exact_point(p, o));
     ASSERT_EQ(b.get("quadrature_converged"), 1.0);
     for (const char* l : {"PA", "PB", "P"}) {
       const std::string D = std::string("D_") + l, sym = D + "_sym", comm = D + "_comm";
@@ -452,12 +453,12 @@ TEST(exact, NoiseBandOffsetShrinksWithBand) {
   ModelParams p = point(60, 0.01, 0.15, 0.4);
   ExactOptions o;
   o.omega_derivative = false;
-  const Results a = exact_point(p, o);
+  const Results a = to_results(exact_point(p, o));
   const char* keys[] = {"P_A", "P_B", "cov_xAxA", "cov_xAxB", "D_PA_sym", "D_PB_sym"};
   std::map<std::string, std::vector<double>> off;
   for (double wb : {25.0, 50.0, 100.0}) {
     o.noise_band_limit = wb;
-    const Results b = exact_point(p, o);
+    const Results b = to_results(exact_point(p, o));
     ASSERT_EQ(b.get("quadrature_converged"), 1.0);
     for (const char* k : keys) off[k].push_back((b.get(k) - a.get(k)) / std::abs(a.get(k)));
   }
@@ -480,7 +481,7 @@ TEST(exact, NoiseBandOptionsValidated) {
     o.noise_band_limit = wb;
     ASSERT_FALSE(o.validate().empty()) << wb;
     EXPECT_EQ(o.validate().front().first, "noise_band_limit");
-    EXPECT_THROW(exact_point(point(1, 0.01, 0.5, 2.0), o), std::invalid_argument);
+    EXPECT_THROW(to_results(exact_point(point(1, 0.01, 0.5, 2.0), o)), std::invalid_argument);
   }
   for (double t : {0.0, -0.1, 1.5}) {
     ExactOptions o;

@@ -157,7 +157,7 @@ TEST(ModelRanges, TheoryIsFiniteAtEveryBound) {
       set_param(p, r.key, r.relative ? v * p.omega_A : v);
       if (!p.validate().empty()) continue;  // omega_A alone: the ratios (FrequencyScaling)
       std::string msg;
-      const Results t = theory_point(p, {}, &msg);
+      const Results t = to_results(theory_point(p, {}, &msg));
       if (t.has("steady_state")) continue;  // refused at lowest order: NaN by design (below)
       const bool zeroT = p.T_1 == 0.0 || p.T_2 == 0.0;
       for (const auto& [k, x] : t.numbers()) {
@@ -174,7 +174,7 @@ TEST(ModelRanges, TheoryIsFiniteAtEveryBound) {
     if (fb < 1.0) p.cutoff = 1e3;  // Omega/w_c < 1: f_B -> 0 as r grows
     p.r = std::log(fb) / std::log(p.Omega / p.cutoff) * (1.0 - 1e-12);
     ASSERT_TRUE(p.validate().empty()) << p.validate().front().second;
-    const Results t = theory_point(p);
+    const Results t = to_results(theory_point(p));
     if (t.has("steady_state")) continue;
     for (const auto& [k, x] : t.numbers())
       if (k != "eta") {
@@ -191,8 +191,8 @@ TEST(ModelRanges, PhaseAtItsBoundIsThePhaseMod2Pi) {
   q.phi = std::remainder(1000.0, 2.0 * std::numbers::pi);
   ExactOptions eo;
   eo.fluctuations = eo.omega_derivative = false;
-  const Results a = exact_point(p, eo), b = exact_point(q, eo);
-  const Results ta = theory_point(p), tb = theory_point(q);
+  const Results a = to_results(exact_point(p, eo)), b = to_results(exact_point(q, eo));
+  const Results ta = to_results(theory_point(p)), tb = to_results(theory_point(q));
   for (const char* k : {"P_A", "P_B", "J_1", "J_2", "cov_xAxB"}) {
     EXPECT_NEAR(a.get(k) / b.get(k), 1.0, 1e-9) << k;
     EXPECT_NEAR(ta.get(k) / tb.get(k), 1.0, 1e-9) << k;
@@ -205,7 +205,7 @@ TEST(ModelRanges, TinyTemperatureIsZeroTemperature) {
   ModelParams z, s;
   z.T_1 = z.T_2 = 0.0;
   s.T_1 = s.T_2 = 1e-100;
-  const Results a = theory_point(z), b = theory_point(s);
+  const Results a = to_results(theory_point(z)), b = to_results(theory_point(s));
   for (const char* k : {"P_A", "P_B", "J_1", "J_2", "D_PA", "cov_xAxA", "cov_xAxB", "pearson"})
     EXPECT_NEAR(b.get(k) / a.get(k), 1.0, 1e-9) << k;
   EXPECT_TRUE(std::isfinite(b.get("S_dot")));
@@ -224,7 +224,7 @@ TEST(ModelRanges, PearsonClampOnlyRemovesRoundOff) {
   ModelParams p;
   p.gamma_2 = 1e4;
   p.T_1 = p.T_2 = 1e-3;
-  const double c = theory_point(p).get("pearson");
+  const double c = to_results(theory_point(p)).get("pearson");
   EXPECT_LT(c, -0.99);
   EXPECT_GE(c, -1.0);
 }
@@ -238,14 +238,15 @@ TEST(SteadyState, LowestOrderStabilityIsTheStaticProblem) {
   double slowest = -std::numeric_limits<double>::infinity();
   for (const auto& w : chi2_poles(p)) slowest = std::max(slowest, w.imag());
   EXPECT_EQ(st.slowest_rate, std::max(slowest, -p.cutoff));
-  EXPECT_NE(theory_point(p).has("steady_state"), true);  // no extra keys with a steady state
+  EXPECT_NE(to_results(theory_point(p)).has("steady_state"),
+            true);  // no extra keys with a steady state
 
   p.omega_B = p.omega_A * (1.0 + 1e-12);
   const StabilityReport bad = lowest_order_stability(p);
   EXPECT_FALSE(bad.stable);
   EXPECT_NE(bad.message.find("no periodic steady state"), std::string::npos) << bad.message;
   std::string msg;
-  const Results r = theory_point(p, {}, &msg);
+  const Results r = to_results(theory_point(p, {}, &msg));
   EXPECT_EQ(msg, bad.message);
   EXPECT_EQ(r.get("steady_state"), 0.0);
   EXPECT_EQ(r.get("floquet_slowest_rate"), bad.slowest_rate);
@@ -254,7 +255,7 @@ TEST(SteadyState, LowestOrderStabilityIsTheStaticProblem) {
   // The same point in exact: no steady state either.
   ExactOptions eo;
   eo.fluctuations = eo.omega_derivative = false;
-  EXPECT_EQ(exact_point(p, eo).get("steady_state"), 0.0);
+  EXPECT_EQ(to_results(exact_point(p, eo)).get("steady_state"), 0.0);
 }
 
 TEST_F(RangesCli, TheoryRefusesWithoutSteadyStateLikeExact) {
@@ -324,10 +325,10 @@ void expect_mass_scaling(const Results& one, const Results& other, double m, con
 
 TEST(MassScaling, TheoryExactSimulateAgreeAtAnyMass) {
   ModelParams p;
-  const Results t1 = theory_point(p);
+  const Results t1 = to_results(theory_point(p));
   ExactOptions eo;
   eo.fluctuations = eo.omega_derivative = false;
-  const Results e1 = exact_point(p, eo);
+  const Results e1 = to_results(exact_point(p, eo));
   SimulationOptions so;
   so.periods = 20;
   so.trajectories = 2;
@@ -341,15 +342,15 @@ TEST(MassScaling, TheoryExactSimulateAgreeAtAnyMass) {
   for (double m : {1e-20, 1e20}) {
     ModelParams q = p;
     q.mass = m;
-    expect_mass_scaling(t1, theory_point(q), m, "theory");
-    expect_mass_scaling(e1, exact_point(q, eo), m, "exact");
+    expect_mass_scaling(t1, to_results(theory_point(q)), m, "theory");
+    expect_mass_scaling(e1, to_results(exact_point(q, eo)), m, "exact");
     expect_mass_scaling(s1, simulate(q, so, ExecutionContext{1}), m, "simulate");
   }
   // The physics check behind it: x~ = sqrt(m) x, so m <x^2> is mass-independent; P_A of the
   // quick start is the known lowest-order value at every mass.
   ModelParams q = p;
   q.mass = 1e-20;
-  EXPECT_NEAR(exact_point(q, eo).get("P_A") / t1.get("P_A"), 1.0, 0.05);
+  EXPECT_NEAR(to_results(exact_point(q, eo)).get("P_A") / t1.get("P_A"), 1.0, 0.05);
 }
 
 // Frequency scale: all frequencies, rates and temperatures times s give powers and currents
@@ -359,7 +360,7 @@ TEST(FrequencyScaling, EnginesAreScaleInvariant) {
   const ModelParams p;
   ExactOptions eo;
   eo.fluctuations = eo.omega_derivative = false;
-  const Results t1 = theory_point(p), e1 = exact_point(p, eo);
+  const Results t1 = to_results(theory_point(p)), e1 = to_results(exact_point(p, eo));
   const std::map<std::string, int> power = {
       {"P_A", 2},  {"P_B", 2},  {"J_1", 2},     {"J_2", 2},       {"S_dot", 1},
       {"D_PA", 3}, {"Q_PA", 0}, {"pearson", 0}, {"cov_xAxA", -1}, {"cov_xAxB", -1},
@@ -370,7 +371,7 @@ TEST(FrequencyScaling, EnginesAreScaleInvariant) {
          {&ModelParams::omega_A, &ModelParams::omega_B, &ModelParams::gamma_2, &ModelParams::T_2,
           &ModelParams::gamma_1, &ModelParams::cutoff, &ModelParams::T_1, &ModelParams::Omega})
       q.*f *= s;
-    const Results t = theory_point(q), e = exact_point(q, eo);
+    const Results t = to_results(theory_point(q)), e = to_results(exact_point(q, eo));
     for (const auto& [k, n] : power) {
       const double f = std::pow(s, n);
       if (t1.has(k) && std::isfinite(t1.get(k))) {

@@ -37,7 +37,7 @@ double z(const Results& r, const std::string& key, double ref) {
 TEST(Simulation, StaticCovariancesMatchFluctuationDissipation) {
   for (double T : {0.1, 0.5}) {
     const ModelParams p = quick(T, 2.0);
-    const Results th = theory_point(p);
+    const Results th = to_results(theory_point(p));
     const SimulationPlan plan(p, opts(8, 3000), /*driven_bath_off=*/true);
     const Results r = simulate(plan, ExecutionContext{2});
     for (const char* k : {"cov_xAxA", "cov_xBxB", "cov_xAxB"}) {
@@ -72,7 +72,7 @@ TEST(Simulation, MeanPowersMatchTheoryAtWeakCoupling) {
   };
   for (const Case c : {Case{0.5, 2.0}, Case{0.1, 2.0}, Case{0.5, 0.7}}) {
     const ModelParams p = quick(c.T, c.Omega);
-    const Results th = theory_point(p);
+    const Results th = to_results(theory_point(p));
     const Results r =
         simulate(SimulationPlan(p, opts(8, c.Omega < 1 ? 1500 : 3000)), ExecutionContext{2});
     for (const char* k : {"P_A", "P_B", "J_1", "P", "J_2", "S_dot"}) {
@@ -255,7 +255,7 @@ TEST(Simulation, FluctuationEstimatorsAgree) {
 // under the integral), with jackknife errors over the three runs together.
 TEST(Simulation, OmegaDerivativeAndGeneralizedBound) {
   const ModelParams p = quick(0.5, 2.0);
-  const Results th = theory_point(p);
+  const Results th = to_results(theory_point(p));
   SimulationOptions o = opts(8, 8000);
   o.omega_derivative = true;
   const Results r = simulate(p, o, ExecutionContext{2});
@@ -275,7 +275,7 @@ TEST(Simulation, OmegaDerivativeAndGeneralizedBound) {
 TEST(Simulation, QuantumFluctuationsNeedTheCommutatorTerm) {
   ModelParams p = quick(0.1, 2.0);
   p.gamma_1 = 1e-3;
-  const Results th = theory_point(p);
+  const Results th = to_results(theory_point(p));
   const Results r = simulate(p, opts(32, 60000), ExecutionContext{2});
   const double eq18 = th.get("D_PA");
   const double without = eq18 + r.get("D_PA_comm");
@@ -297,7 +297,7 @@ TEST(Simulation, TurRatios) {
     EXPECT_GT(r.get("Q_P") - 4.0 * r.get("Q_P_se"), 2.0) << r.get("Q_P");
   }
   const ModelParams p = quick(0.1, 0.3);
-  const Results th = theory_point(p);
+  const Results th = to_results(theory_point(p));
   ASSERT_LT(th.get("Q_PA"), 0.5);
   const Results r = simulate(p, opts(32, 3000), ExecutionContext{2});
   EXPECT_LT(r.get("Q_PA") + 4.0 * r.get("Q_PA_se"), 2.0)
@@ -405,7 +405,7 @@ TEST(Simulation, EntropyProductionAtZeroTemperatureIsInfiniteAsInTheory) {
   SimulationOptions o = opts(4, 400);
   o.pearson = false;
   const Results r = to_results(SimulationJob(p, o).run(ExecutionContext{2}));
-  const Results th = theory_point(p);
+  const Results th = to_results(theory_point(p));
   ASSERT_LT(r.get("J_2") + 4.0 * r.get("J_2_se"), 0.0);
   ASSERT_TRUE(std::isinf(th.get("S_dot")));
   for (const char* k : {"S_dot", "Q_PA", "Q_PB", "Q_P"}) {

@@ -8,9 +8,9 @@ namespace synctur::app {
 
 Results exact_steady_point(const ModelParams& p, const ExactOptions& opt) {
   std::string message;
-  Results r = exact_point(p, opt, &message);
-  if (r.get("steady_state") != 1.0)
-    throw NoSteadyStateError(message, r.get("floquet_slowest_rate"));
+  const ExactResult e = exact_point(p, opt, &message);
+  if (!e.steady) throw NoSteadyStateError(message, e.floquet_slowest_rate);
+  Results r = to_results(e);
   r.set_text("steady_state_message", message);
   return r;
 }

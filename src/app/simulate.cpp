@@ -38,12 +38,12 @@ const std::vector<std::string>& compared_keys() {
 
 /// pearson / pearson_tilde are bath-2-only quantities (the driven bath off), whose exact value
 /// is theory's (exact at gamma_1 = 0); the driven state's are pearson_driven, ... (exact's).
-void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
+void add_references(Results& r, const ModelParams& p, const io::Config& cfg, ExactCache* cache) {
   if (p.quartic()) return;  // theory and exact are linear solvers: no reference (issue 16)
-  const Results t = theory_point(p, cfg.theory);
+  const Results t = to_results(theory_point(p, cfg.theory));
   ExactOptions eo = exact_options(cfg);
   eo.omega_derivative = cfg.simulation.omega_derivative;
-  const Results e = exact_point(p, eo);
+  const Results e = to_results(cache ? cache->get(p, eo) : exact_point(p, eo));
   for (const auto& k : compared_keys())
     if (t.has(k)) r.set(k + "_theory", t.get(k));
   for (const auto& k : compared_keys()) {
@@ -57,10 +57,12 @@ void add_references(Results& r, const ModelParams& p, const io::Config& cfg) {
 
 Results simulate_point(const ModelParams& p, const io::Config& cfg, const ExecutionContext& ctx,
                        RunCheckpoint* checkpoint, std::vector<BlockSeries>* series) {
+  ExactCache cache;  // one exact solve per (p, options) for the job's offsets and the references
   SimulationJob job = make_job(p, cfg);
   job.collect_series(series);
+  job.share_exact(&cache);
   Results r = to_results(job.run(ctx, checkpoint));  // the edge: the keys
-  add_references(r, p, cfg);
+  add_references(r, p, cfg, &cache);
   return r;
 }
 
@@ -68,12 +70,10 @@ std::vector<Results> simulate_sweep(const std::vector<SweepPoint>& pts, const io
                                     const ExecutionContext& ctx) {
   std::vector<Results> res;
   ctx.begin(pts.size());
-  PollForwarder chunks(ctx.progress);  // a point's chunks only poll the outer sink
-  ExecutionContext inner = ctx;
-  inner.progress = &chunks;
+  const NestedContext inner(ctx);  // a point's chunks only poll the outer sink
   for (const auto& pt : pts) {
     try {
-      res.push_back(simulate_point(pt.params, cfg, inner));
+      res.push_back(simulate_point(pt.params, cfg, inner.context()));
     } catch (const NoSteadyStateError& e) {
       Results r;  // marked, not fatal in a sweep
       r.set("steady_state", 0.0);

@@ -139,10 +139,8 @@ void gamma1_extrapolation(const io::Config& cfg, long long K, const Results& sim
     } else {
       SimulationOptions ok = cfg.simulation;
       ok.seed = cfg.simulation.seed + static_cast<std::uint64_t>(k);
-      PollForwarder levels(ctx.progress);  // the levels' chunks are not counted
-      ExecutionContext level_ctx = ctx;
-      level_ctx.progress = &levels;
-      rk = to_results(SimulationJob(pk, ok).run(level_ctx));
+      const NestedContext levels(ctx);  // the levels' chunks are not counted
+      rk = to_results(SimulationJob(pk, ok).run(levels.context()));
     }
     g1s.push_back(pk.gamma_1);
     const std::string lv = "g1fit_level" + std::to_string(k) + "_";
@@ -243,12 +241,15 @@ ValidateReport validate_point(const io::Config& cfg, const ValidateOptions& opt,
   std::string message;
   ExactOptions eo = exact_options(cfg);
   eo.omega_derivative = false;  // V_P* is not compared (simulate has it only on request)
-  const Results ex = exact_point(p, eo, &message);
-  if (ex.get("steady_state") != 1.0)
-    throw NoSteadyStateError(message, ex.get("floquet_slowest_rate"));
-  const Results th = theory_point(p, cfg.theory);
+  ExactCache cache;             // the job's unbanded exact solve is this one (default [exact] keys)
+  const ExactResult exact = cache.get(p, eo, &message);
+  if (!exact.steady) throw NoSteadyStateError(message, exact.floquet_slowest_rate);
+  const Results ex = to_results(exact);
+  const Results th = to_results(theory_point(p, cfg.theory));
 
-  const Results sim = to_results(make_job(p, cfg).run(ctx));
+  SimulationJob job = make_job(p, cfg);
+  job.share_exact(&cache);
+  const Results sim = to_results(job.run(ctx));
 
   Results out;
   Verdict v;

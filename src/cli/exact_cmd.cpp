@@ -73,8 +73,9 @@ int exact_main(const std::vector<std::string>& words) {
       return 0;
     }
     const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
-    const std::vector<Results> res =
-        run_sweep(a, cfg, pts, "exact", [&](const ModelParams& p) { return exact_point(p, opt); });
+    const std::vector<Results> res = run_sweep(a, cfg, pts, "exact", [&](const ModelParams& p) {
+      return to_results(exact_point(p, opt));
+    });
     if (const std::string m = app::unstable_rows_message(res); !m.empty())
       std::cerr << m << std::endl;
     emit_sweep(a, prov, cfg, pts, res);

@@ -34,9 +34,10 @@ int theory_main(const std::vector<std::string>& words) {
 
     if (!cfg.sweep || a.no_sweep) {
       std::string message;
-      Results r = theory_point(cfg.model, cfg.theory, &message);
-      if (r.has("steady_state"))  // the static problem has no steady state: exit 3
-        throw NoSteadyStateError("theory: " + message, r.get("floquet_slowest_rate"));
+      const TheoryResult t = theory_point(cfg.model, cfg.theory, &message);
+      if (!t.steady_state)  // the static problem has no steady state: exit 3
+        throw NoSteadyStateError("theory: " + message, t.floquet_slowest_rate);
+      Results r = to_results(t);
       // The lowest order is the gamma_1 -> 0 limit.  At the given gamma_1 the driven system
       // may still have no steady state (exact and simulate refuse then): the same Floquet
       // check as exact (monodromy to 1e-10), a warning here (docs/THEORY.md, "Steady state").
@@ -54,8 +55,9 @@ int theory_main(const std::vector<std::string>& words) {
       return 0;
     }
     const std::vector<SweepPoint> pts = expand_sweep(*cfg.sweep, cfg.model);
-    const std::vector<Results> res = run_sweep(
-        a, cfg, pts, "theory", [&](const ModelParams& p) { return theory_point(p, cfg.theory); });
+    const std::vector<Results> res = run_sweep(a, cfg, pts, "theory", [&](const ModelParams& p) {
+      return to_results(theory_point(p, cfg.theory));
+    });
     std::size_t unstable = 0;
     for (const auto& r : res)
       if (r.has("steady_state")) ++unstable;

@@ -703,25 +703,6 @@ void HillSolver::solve_generic(double w, int N, HarmonicResponse& out) const {
   }
 }
 
-std::vector<std::string> exact_keys(bool fluctuations, bool omega_derivative) {
-  std::vector<std::string> k = {
-      "steady_state", "floquet_slowest_rate",  "P_A", "P_B", "P", "J_1", "J_2", "S_dot",
-      "eta",          "first_law_residual_rel"};
-  if (fluctuations)
-    for (const char* s : {"D_PA", "D_PA_sym", "D_PA_comm", "D_PB", "D_PB_sym", "D_PB_comm", "D_P",
-                          "D_P_sym", "D_P_comm", "Q_PA", "Q_PB", "Q_P"})
-      k.emplace_back(s);
-  if (omega_derivative)
-    for (const char* s : {"dP_A_dOmega", "dP_B_dOmega", "V_PA", "V_PB"}) k.emplace_back(s);
-  for (const char* s : {"cov_xAxA", "cov_xBxB", "cov_xAxB", "pearson_driven",
-                        "pearson_tilde_driven", "f_B", "hill_N", "hill_check", "hill_converged"})
-    k.emplace_back(s);
-  if (fluctuations) k.emplace_back("hill_P");
-  for (const char* s : {"evaluations", "panels", "quadrature_converged", "quadrature_worst_ratio"})
-    k.emplace_back(s);
-  return k;
-}
-
 namespace {
 
 constexpr double kFloquetTol = 1e-10;
@@ -916,89 +897,78 @@ std::array<double, kNComp> integrate_components(Integrand& F, int N, const std::
   return I;
 }
 
-/// The output keys of the integrals: means, first law, fluctuations, covariances.
-void set_integral_keys(const ModelParams& p, const std::array<double, kNComp>& I, bool fluctuations,
-                       Results& r) {
+/// The steady state's values from the integrals: means, first law, fluctuations, covariances.
+ExactSteadyState steady_state_values(const ModelParams& p, const std::array<double, kNComp>& I,
+                                     bool fluctuations) {
+  ExactSteadyState s;
   const double PA = I[kPA], PB = I[kPB], P = PA + PB, J1 = I[kJ1], J2 = I[kJ2];
-  r.set("P_A", PA);
-  r.set("P_B", PB);
-  r.set("P", P);
-  r.set("J_1", J1);
-  r.set("J_2", J2);
+  s.P_A = PA;
+  s.P_B = PB;
+  s.P = P;
+  s.J_1 = J1;
+  s.J_2 = J2;
   const double Sdot = -J1 / p.T_1 - J2 / p.T_2;
-  r.set("S_dot", Sdot);
-  r.set("eta", (PA < 0.0 && PB > 0.0) ? -PA / PB : kNaN);
+  s.S_dot = Sdot;
+  s.eta = (PA < 0.0 && PB > 0.0) ? -PA / PB : kNaN;
   const double scale = std::max({std::abs(P), std::abs(J1), std::abs(J2)});
-  r.set("first_law_residual_rel", scale > 0.0 ? (P + J1 + J2) / scale : 0.0);
+  s.first_law_residual_rel = scale > 0.0 ? (P + J1 + J2) / scale : 0.0;
   if (fluctuations) {
-    const char* names[3] = {"D_PA", "D_PB", "D_P"};
     const double mean[3] = {PA, PB, P};
-    const char* qn[3] = {"Q_PA", "Q_PB", "Q_P"};
+    auto& fl = s.fluctuations.emplace();
     for (int k = 0; k < 3; ++k) {
       const double d = I[kDA + 2 * k], dc = I[kDA + 2 * k + 1];
-      r.set(names[k], d);
-      r.set(std::string(names[k]) + "_sym", d + dc);
-      r.set(std::string(names[k]) + "_comm", dc);
-      r.set(qn[k], Sdot * d / (mean[k] * mean[k]));
+      fl[k] = {d, d + dc, dc, Sdot * d / (mean[k] * mean[k])};
     }
   }
-  r.set("cov_xAxA", I[kCAA]);
-  r.set("cov_xBxB", I[kCBB]);
-  r.set("cov_xAxB", I[kCAB]);
+  s.cov_xAxA = I[kCAA];
+  s.cov_xBxB = I[kCBB];
+  s.cov_xAxB = I[kCAB];
   // The driven state's C, C~ (the bath-off Eqs. 11, 25 are theory's pearson, pearson_tilde).
-  r.set("pearson_driven", pearson_coefficient(I[kCAB], I[kCAA], I[kCBB]));
-  r.set("pearson_tilde_driven", I[kCAB] / I[kCAA]);
+  s.pearson_driven = pearson_coefficient(I[kCAB], I[kCAA], I[kCBB]);
+  s.pearson_tilde_driven = I[kCAB] / I[kCAA];
+  return s;
+}
+
+/// One solve through the cache when there is one.
+ExactResult solve(const ModelParams& p, const ExactOptions& opt, std::string* message,
+                  ExactCache* cache) {
+  return cache ? cache->get(p, opt, message) : exact_point(p, opt, message);
+}
+
+/// P_A (l = 0) or P_B (l = 1) of a result, NaN without a steady state.
+double power(const ExactResult& r, int l) {
+  if (!r.steady) return kNaN;
+  return l == 0 ? r.steady->P_A : r.steady->P_B;
 }
 
 /// Eq. 26: dP_l/dOmega by central differences of the means at Omega (1 +- h), same options
 /// otherwise, and the response coefficient V_Pl.
-void set_omega_derivative_keys(const ModelParams& p, const ExactOptions& opt, Results& r) {
+ExactOmegaDerivative omega_derivative(const ModelParams& p, const ExactOptions& opt,
+                                      const ExactSteadyState& s, ExactCache* cache) {
   ExactOptions o = opt;
   o.fluctuations = false;
   o.omega_derivative = false;
   ModelParams q = p;
   q.Omega = p.Omega * (1.0 + opt.omega_step);
-  const Results up = exact_point(q, o);
+  const ExactResult up = solve(q, o, nullptr, cache);
   q.Omega = p.Omega * (1.0 - opt.omega_step);
-  const Results dn = exact_point(q, o);
+  const ExactResult dn = solve(q, o, nullptr, cache);
   const double h2 = 2.0 * opt.omega_step * p.Omega;
-  for (const char* l : {"A", "B"}) {
-    const std::string P = std::string("P_") + l;
-    const double d = (up.get(P) - dn.get(P)) / h2;  // NaN if either side has no steady state
-    const double x = 1.0 - p.Omega * d / r.get(P);
-    r.set(std::string("dP_") + l + "_dOmega", d);
-    r.set(std::string("V_P") + l, 2.0 * x * x);
+  const double mean[2] = {s.P_A, s.P_B};
+  ExactOmegaDerivative od;
+  for (int l = 0; l < 2; ++l) {
+    const double d = (power(up, l) - power(dn, l)) / h2;  // NaN if either side has no steady state
+    const double x = 1.0 - p.Omega * d / mean[l];
+    od.dP_dOmega[l] = d;
+    od.V_P[l] = 2.0 * x * x;
   }
+  return od;
 }
 
-}  // namespace
-
-Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* stability_message) {
-  if (const auto bad = opt.validate(); !bad.empty())
-    throw std::invalid_argument("exact: option " + bad.front().first + " " + bad.front().second);
-  if (const auto bad = p.validate(); !bad.empty())
-    throw std::invalid_argument("exact: " + bad.front().first + " " + bad.front().second);
-  if (p.quartic()) throw InputRefusedError(quartic_refusal("exact", p));
-  if (p.mass != 1.0) {  // mass-scaled coordinates (model.hpp): solve at m = 1, rescale
-    Results r = exact_point(with_unit_mass(p), opt, stability_message);
-    rescale_from_unit_mass(r, p.mass);
-    return r;
-  }
-
-  Results r;
-  for (const auto& k : exact_keys(opt.fluctuations, opt.omega_derivative)) r.set(k, kNaN);
-  // Stability only needs the slowest rate: a monodromy converged to 1e-10 (row-relative) gives
-  // it to ~12 digits, as 1e-12 does, at 1/4-1/6 of the cost (w_c = 1000, Omega = 0.3: 65536
-  // instead of 262144 Magnus steps; bench_exact).
-  const FloquetSpectrum fs = floquet_spectrum(p, kFloquetTol);
-  const StabilityReport st = check_stability(fs);
-  if (stability_message) *stability_message = st.message;
-  r.set("steady_state", st.stable ? 1.0 : 0.0);
-  r.set("floquet_slowest_rate", fs.slowest_rate);
-  r.set("f_B", p.f_B());
-  if (p.classical) r.set("classical", 1.0);  // D = D_sym: no commutator part
-  if (!st.stable) return r;
-
+/// The steady state at unit mass (stable, valid options): probes -> Hill N -> shifts P ->
+/// breakpoints -> integrals -> values.
+ExactSteadyState solve_steady_state(const ModelParams& p, const ExactOptions& opt,
+                                    const FloquetSpectrum& fs) {
   Integrand F(p, opt.fluctuations);
   if (opt.noise_band_limit > 0.0)
     F.set_noise_band(opt.noise_band_limit, opt.noise_taper, opt.noise_taper_shape);
@@ -1011,16 +981,68 @@ Results exact_point(const ModelParams& p, const ExactOptions& opt, std::string* 
   QuadStats qs;
   const std::array<double, kNComp> I = integrate_components(F, N, bp, opt, qs);
 
-  set_integral_keys(p, I, opt.fluctuations, r);
-  r.set("hill_N", N);
-  r.set("hill_check", hill.check);
-  r.set("hill_converged", hill.converged ? 1.0 : 0.0);
-  if (opt.fluctuations) r.set("hill_P", Pshift);
-  r.set("evaluations", static_cast<double>(qs.evaluations));
-  r.set("panels", qs.panels);
-  r.set("quadrature_converged", qs.converged ? 1.0 : 0.0);
-  r.set("quadrature_worst_ratio", qs.worst_ratio);
-  if (opt.omega_derivative) set_omega_derivative_keys(p, opt, r);
+  ExactSteadyState s = steady_state_values(p, I, opt.fluctuations);
+  ExactNumerics& n = s.numerics;
+  n.hill_N = N;
+  n.hill_check = hill.check;
+  n.hill_converged = hill.converged;
+  if (opt.fluctuations) n.hill_P = Pshift;
+  n.evaluations = qs.evaluations;
+  n.panels = qs.panels;
+  n.quadrature_converged = qs.converged;
+  n.quadrature_worst_ratio = qs.worst_ratio;
+  return s;
+}
+
+/// The unit-mass result -> mass m: the keys of dimension length^2 (mass_exponent -1, model.hpp:
+/// cov_*) divided by m.
+void to_mass(ExactResult& r, double mass) {
+  if (!r.steady) return;
+  r.steady->cov_xAxA = r.steady->cov_xAxA / mass;
+  r.steady->cov_xBxB = r.steady->cov_xBxB / mass;
+  r.steady->cov_xAxB = r.steady->cov_xAxB / mass;
+}
+
+}  // namespace
+
+ExactResult exact_point(const ModelParams& p, const ExactOptions& opt,
+                        std::string* stability_message, ExactCache* cache) {
+  if (const auto bad = opt.validate(); !bad.empty())
+    throw std::invalid_argument("exact: option " + bad.front().first + " " + bad.front().second);
+  if (const auto bad = p.validate(); !bad.empty())
+    throw std::invalid_argument("exact: " + bad.front().first + " " + bad.front().second);
+  if (p.quartic()) throw InputRefusedError(quartic_refusal("exact", p));
+  if (p.mass != 1.0) {  // mass-scaled coordinates (model.hpp): solve at m = 1, rescale
+    ExactResult r = solve(with_unit_mass(p), opt, stability_message, cache);
+    to_mass(r, p.mass);
+    return r;
+  }
+
+  if (cache && opt.omega_derivative) {
+    // The steady state does not depend on omega_derivative: share the solve without it (a
+    // caller's own solve at this point) and add the two shifted ones.
+    ExactOptions base = opt;
+    base.omega_derivative = false;
+    ExactResult r = cache->get(p, base, stability_message);
+    r.omega_derivative = true;
+    if (r.steady) r.steady->omega = omega_derivative(p, opt, *r.steady, cache);
+    return r;
+  }
+  ExactResult r;
+  r.fluctuations = opt.fluctuations;
+  r.omega_derivative = opt.omega_derivative;
+  // Stability only needs the slowest rate: a monodromy converged to 1e-10 (row-relative) gives
+  // it to ~12 digits, as 1e-12 does, at 1/4-1/6 of the cost (w_c = 1000, Omega = 0.3: 65536
+  // instead of 262144 Magnus steps; bench_exact).
+  const FloquetSpectrum fs = floquet_spectrum(p, kFloquetTol);
+  const StabilityReport st = check_stability(fs);
+  if (stability_message) *stability_message = st.message;
+  r.floquet_slowest_rate = fs.slowest_rate;
+  r.f_B = p.f_B();
+  r.classical = p.classical;  // D = D_sym: no commutator part
+  if (!st.stable) return r;
+  ExactSteadyState& s = r.steady.emplace(solve_steady_state(p, opt, fs));
+  if (opt.omega_derivative) s.omega = omega_derivative(p, opt, s, cache);
   return r;
 }
 

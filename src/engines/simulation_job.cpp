@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -74,31 +75,44 @@ void correct_unit_means(UnitAggregates& a, const Offsets& offs) {
         for (auto& m : a.means) m[static_cast<std::size_t>(c)] -= b;
 }
 
+/// One exact solve, through the cache when there is one (SimulationJob::share_exact).
+ExactResult exact_solve(const ModelParams& p, const ExactOptions& eo, ExactCache* cache) {
+  return cache ? cache->get(p, eo) : exact_point(p, eo);
+}
+
+/// D_PA_sym, D_PB_sym, D_P_sym of an exact result (NaN without a steady state).
+std::array<double, 3> exact_D_sym(const ExactResult& r) {
+  std::array<double, 3> out;
+  out.fill(std::numeric_limits<double>::quiet_NaN());
+  if (r.steady && r.steady->fluctuations)
+    for (std::size_t i = 0; i < 3; ++i) out[i] = (*r.steady->fluctuations)[i].D_sym;
+  return out;
+}
+
 /// The band-limit part of the offset of D_PA_sym, D_PB_sym, D_P_sym: the exact steady state
 /// with the plan's band-limited noise spectra (ExactOptions::noise_band_limit) minus the
 /// unbanded one.  The time-step part is not included (measured below 0.05%: SIMULATION.md).
-std::array<double, 3> band_offsets_of_D(const SimulationPlan& plan) {
+std::array<double, 3> band_offsets_of_D(const SimulationPlan& plan, ExactCache* cache) {
   ExactOptions eo;
   eo.omega_derivative = false;
-  const Results full = exact_point(plan.params(), eo);
+  const std::array<double, 3> full = exact_D_sym(exact_solve(plan.params(), eo, cache));
   const NoiseOptions& no = plan.options().noise;
   eo.noise_band_limit = plan.static_noise().band_limit();
   eo.noise_taper = no.taper;
   eo.noise_taper_shape = no.taper_shape;
-  const Results band = exact_point(plan.params(), eo);
+  const std::array<double, 3> band = exact_D_sym(exact_solve(plan.params(), eo, cache));
   std::array<double, 3> out{};
-  const char* keys[3] = {"D_PA_sym", "D_PB_sym", "D_P_sym"};
-  for (int i = 0; i < 3; ++i)
-    out[static_cast<std::size_t>(i)] = band.get(keys[i]) - full.get(keys[i]);
+  for (std::size_t i = 0; i < 3; ++i) out[i] = band[i] - full[i];
   return out;
 }
 
-/// The continuum reference of a driven plan's means: the exact steady state (means only).
-Results exact_means(const ModelParams& p) {
+/// The continuum reference of a driven plan's means: the exact steady state (means only), as
+/// the keys of the mean-estimator table (scheme_offsets).
+Results exact_means(const ModelParams& p, ExactCache* cache) {
   ExactOptions eo;
   eo.fluctuations = false;
   eo.omega_derivative = false;
-  return exact_point(p, eo);
+  return to_results(exact_solve(p, eo, cache));
 }
 
 /// Issue 16: what the statistics and the potential mean for the job (docs/KEYS.md):
@@ -187,9 +201,9 @@ Estimate jackknifed(int U, const std::function<double(int)>& f) {
 
 /// The band-limit part of D_sym's offset (D_comm is exact on the grid): D_*_sym's bias, removed
 /// from D_*_sym and its replicas when correcting.
-void D_sym_band_offsets(const SimulationPlan& plan, bool correct, DSymEstimates& D,
-                        UnitAggregates& a0) {
-  const std::array<double, 3> b = band_offsets_of_D(plan);
+void D_sym_band_offsets(const SimulationPlan& plan, ExactCache* cache, bool correct,
+                        DSymEstimates& D, UnitAggregates& a0) {
+  const std::array<double, 3> b = band_offsets_of_D(plan, cache);
   for (std::size_t i = 0; i < 3; ++i) {
     DSymEstimate& d = D.power[i];
     d.bias = b[i];
@@ -338,14 +352,14 @@ SimulationEstimates SimulationJob::run_all(const ExecutionContext& ctx, RunCheck
   ctx.sampled();
   if (series_) series_to_mass(*series_, p_.mass);
   if (bias_on) {
-    const Offsets o = offsets(*main_, exact_means(main_->params()));
+    const Offsets o = offsets(*main_, exact_means(main_->params(), cache_));
     apply_offsets(e.main, o, correct);
     if (correct) correct_unit_means(a0, o);
     if (!correct) warn_visible_offsets(e.main, o, false, e.warnings);
   }
   if (off_ && bias_on) {
     // Bath 2 alone: theory's static covariances are exact at gamma_1 = 0.
-    const Offsets o = offsets(*off_, theory_point(with_unit_mass(p_)));
+    const Offsets o = offsets(*off_, to_results(theory_point(with_unit_mass(p_))));
     apply_offsets(*e.bath_off, o, correct);
     if (!correct) warn_visible_offsets(*e.bath_off, o, true, e.warnings);
   }
@@ -354,7 +368,7 @@ SimulationEstimates SimulationJob::run_all(const ExecutionContext& ctx, RunCheck
   if (opt_.commutator) {
     if (bias_on) {
       const auto t = std::chrono::steady_clock::now();
-      D_sym_band_offsets(*main_, correct, *e.main.D, a0);
+      D_sym_band_offsets(*main_, cache_, correct, *e.main.D, a0);
       bias_seconds += seconds_since(t);
     }
     const auto c0 = std::chrono::steady_clock::now();
@@ -363,8 +377,8 @@ SimulationEstimates SimulationJob::run_all(const ExecutionContext& ctx, RunCheck
   }
   if (plus_) {
     if (correct) {
-      correct_unit_means(ap, offsets(*plus_, exact_means(plus_->params())));
-      correct_unit_means(am, offsets(*minus_, exact_means(minus_->params())));
+      correct_unit_means(ap, offsets(*plus_, exact_means(plus_->params(), cache_)));
+      correct_unit_means(am, offsets(*minus_, exact_means(minus_->params(), cache_)));
     }
     e.omega = omega_derivative(p_.Omega, opt_.omega_step, a0, ap, am);
   }

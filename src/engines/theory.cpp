@@ -402,102 +402,111 @@ double pearson_coefficient(double c_AB, double c_AA, double c_BB) {
 
 namespace {
 
-/// The driven problem's keys: powers, currents, S_dot, D, Q, V, dP/dOmega, eta (Eqs. 14-20).
-void set_driven_keys(const ModelParams& p, const Core& c, Results& r) {
+/// The driven problem's values: powers, currents, S_dot, D, Q, V, dP/dOmega, eta (Eqs. 14-20).
+TheoryDriven driven_values(const ModelParams& p, const Core& c) {
   const double Om = p.Omega;
+  TheoryDriven d;
   const double PA = c.P0_A + c.dP_A, PB = c.P0_B + c.dP_B, P = c.P0_A + c.P0_B;
-  r.set("P_A", PA);
-  r.set("P_B", PB);
-  r.set("P", P);
-  r.set("P0_A", c.P0_A);
-  r.set("dP_A", c.dP_A);
-  r.set("P0_B", c.P0_B);
-  r.set("dP_B", c.dP_B);
+  d.P_A = PA;
+  d.P_B = PB;
+  d.P = P;
+  d.P0_A = c.P0_A;
+  d.dP_A = c.dP_A;
+  d.P0_B = c.P0_B;
+  d.dP_B = c.dP_B;
   const double J2 = -P - c.J_1;
-  r.set("J_1", c.J_1);
-  r.set("J_2", J2);
+  d.J_1 = c.J_1;
+  d.J_2 = J2;
   // S_dot = -J_1/T_1 - J_2/T_2; a zero temperature gives +-inf (reported as null).
   const double Sdot = -c.J_1 / p.T_1 - J2 / p.T_2;
-  r.set("S_dot", Sdot);
-  r.set("D_PA", c.D_PA);
-  r.set("D_PB", c.D_PB);
-  r.set("D_P", c.D_P);
-  r.set("Q_PA", Sdot * c.D_PA / (PA * PA));
-  r.set("Q_PB", Sdot * c.D_PB / (PB * PB));
-  r.set("Q_P", Sdot * c.D_P / (P * P));
-  const double VA = 2.0 * std::pow(1.0 - Om * c.dPA_dOmega / PA, 2);
-  const double VB = 2.0 * std::pow(1.0 - Om * c.dPB_dOmega / PB, 2);
-  r.set("V_PA", VA);
-  r.set("V_PB", VB);
-  r.set("dP_A_dOmega", c.dPA_dOmega);
-  r.set("dP_B_dOmega", c.dPB_dOmega);
-  r.set("eta", (PA < 0.0 && PB > 0.0) ? -PA / PB : kNaN);
+  d.S_dot = Sdot;
+  d.D_PA = c.D_PA;
+  d.D_PB = c.D_PB;
+  d.D_P = c.D_P;
+  d.Q_PA = Sdot * c.D_PA / (PA * PA);
+  d.Q_PB = Sdot * c.D_PB / (PB * PB);
+  d.Q_P = Sdot * c.D_P / (P * P);
+  d.V_PA = 2.0 * std::pow(1.0 - Om * c.dPA_dOmega / PA, 2);
+  d.V_PB = 2.0 * std::pow(1.0 - Om * c.dPB_dOmega / PB, 2);
+  d.dP_A_dOmega = c.dPA_dOmega;
+  d.dP_B_dOmega = c.dPB_dOmega;
+  d.eta = (PA < 0.0 && PB > 0.0) ? -PA / PB : kNaN;
+  return d;
 }
 
 /// The static problem's covariances and correlation coefficients (Eqs. 11, 12, 25).
-void set_static_keys(const Static& s, double pre, Results& r) {
+TheoryStatic static_values(const Static& s, double pre) {
   // Eq. (12) with the fluctuation-dissipation prefactor 1/(2 pi m) (twice the printed one).
-  const double covAA = 2.0 * pre * s.I[kCovAA], covBB = 2.0 * pre * s.I[kCovBB],
-               covAB = 2.0 * pre * s.I[kCovAB];
-  r.set("cov_xAxA", covAA);
-  r.set("cov_xBxB", covBB);
-  r.set("cov_xAxB", covAB);
-  r.set("pearson", pearson_coefficient(covAB, covAA, covBB));
-  r.set("pearson_tilde", covAB / covAA);
+  TheoryStatic t;
+  t.cov_xAxA = 2.0 * pre * s.I[kCovAA];
+  t.cov_xBxB = 2.0 * pre * s.I[kCovBB];
+  t.cov_xAxB = 2.0 * pre * s.I[kCovAB];
+  t.pearson = pearson_coefficient(t.cov_xAxB, t.cov_xAxA, t.cov_xBxB);
+  t.pearson_tilde = t.cov_xAxB / t.cov_xAxA;
+  return t;
 }
 
-/// Appendix D coefficients and the asymptotic forms at this Omega (Eqs. 21-24, D5, D10).
-void set_appendix_d_keys(const ModelParams& p, const Static& s, double pre, Results& r) {
+/// The asymptotic forms at this Omega (Eqs. 21, 23, D5, D10, 22, 24) from the coefficients.
+void appendix_d_asymptotics(const ModelParams& p, const Static& s, double pre, TheoryAppendixD& a) {
   const double Om = p.Omega, fA = p.f_A(), fB = p.f_B();
-  // Appendix D coefficients (printed 1/(4 pi m) convention, as the power formulas).
-  const double alpha_ad_A = -pre * s.I[kAdAA], alpha_ad_B = -pre * s.I[kAdBB];
-  const double dalpha_ad_A = -pre * s.I[kAdDelta];
-  const double alpha_dia_A = pre * s.I[kCovAA], alpha_dia_B = pre * s.I[kCovBB];
-  const double dalpha_dia_A = pre * s.I[kCovAB];
-  const double dbeta_dia_A = -thermal_factor(Om, p.T_1, p.classical) * pre * s.I[kReAB];
-  r.set("alpha_ad_A", alpha_ad_A);
-  r.set("alpha_ad_B", alpha_ad_B);
-  r.set("dalpha_ad_A", dalpha_ad_A);
-  r.set("dalpha_ad_B", -dalpha_ad_A);
-  r.set("Dcoef_ad_A", pre * s.I[kAdDAA]);
-  r.set("Dcoef_ad_B", pre * s.I[kAdDBB]);
-  r.set("alpha_dia_A", alpha_dia_A);
-  r.set("alpha_dia_B", alpha_dia_B);
-  r.set("dalpha_dia_A", dalpha_dia_A);
-  r.set("dalpha_dia_B", -dalpha_dia_A);
-  r.set("dbeta_dia_A", dbeta_dia_A);
-  r.set("dbeta_dia_B", -dbeta_dia_A);
-  // Asymptotic forms evaluated at this Omega (Eqs. 21, 23, D5, D10, 22, 24).
   const double J1O = driven_bath(p).J(Om);
-  const double PA_ad = Om * Om * fA * fA * alpha_ad_A + Om * fA * fB * dalpha_ad_A;
-  const double PA_dia = Om * J1O * fA * fA * alpha_dia_A +
-                        Om * fA * fB * J1O * (dalpha_dia_A * Om / p.cutoff + dbeta_dia_A);
-  r.set("P_A_ad", PA_ad);
-  r.set("P_A_dia", PA_dia);
-  r.set("D_PA_ad", Om * Om * fA * fA * pre * s.I[kAdDAA]);
-  r.set("D_PA_dia", Om * Om * fA * fA * J1O * thermal_factor(Om, p.T_1, p.classical) * alpha_dia_A);
-  r.set("Q_PA_ad", 2.0 * Om * Om * (alpha_ad_A + fB * fB * alpha_ad_B) * alpha_ad_A /
-                       (fB * fB * dalpha_ad_A * dalpha_ad_A));
-  const double Ct = dalpha_dia_A / alpha_dia_A;
-  r.set("Q_PA_dia", Om / p.T_1 * (1.0 + fB * fB * alpha_dia_B / alpha_dia_A) /
-                        std::pow(1.0 + Ct * fB * Om / p.cutoff, 2));
+  a.P_A_ad = Om * Om * fA * fA * a.alpha_ad_A + Om * fA * fB * a.dalpha_ad_A;
+  a.P_A_dia = Om * J1O * fA * fA * a.alpha_dia_A +
+              Om * fA * fB * J1O * (a.dalpha_dia_A * Om / p.cutoff + a.dbeta_dia_A);
+  a.D_PA_ad = Om * Om * fA * fA * pre * s.I[kAdDAA];
+  a.D_PA_dia = Om * Om * fA * fA * J1O * thermal_factor(Om, p.T_1, p.classical) * a.alpha_dia_A;
+  a.Q_PA_ad = 2.0 * Om * Om * (a.alpha_ad_A + fB * fB * a.alpha_ad_B) * a.alpha_ad_A /
+              (fB * fB * a.dalpha_ad_A * a.dalpha_ad_A);
+  const double Ct = a.dalpha_dia_A / a.alpha_dia_A;
+  a.Q_PA_dia = Om / p.T_1 * (1.0 + fB * fB * a.alpha_dia_B / a.alpha_dia_A) /
+               std::pow(1.0 + Ct * fB * Om / p.cutoff, 2);
+}
+
+/// Appendix D coefficients (printed 1/(4 pi m) convention, as the power formulas) and the
+/// asymptotic forms at this Omega (Eqs. 21-24, D5, D10).
+TheoryAppendixD appendix_d_values(const ModelParams& p, const Static& s, double pre) {
+  TheoryAppendixD a;
+  a.alpha_ad_A = -pre * s.I[kAdAA];
+  a.alpha_ad_B = -pre * s.I[kAdBB];
+  a.dalpha_ad_A = -pre * s.I[kAdDelta];
+  a.dalpha_ad_B = -a.dalpha_ad_A;
+  a.Dcoef_ad_A = pre * s.I[kAdDAA];
+  a.Dcoef_ad_B = pre * s.I[kAdDBB];
+  a.alpha_dia_A = pre * s.I[kCovAA];
+  a.alpha_dia_B = pre * s.I[kCovBB];
+  a.dalpha_dia_A = pre * s.I[kCovAB];
+  a.dalpha_dia_B = -a.dalpha_dia_A;
+  a.dbeta_dia_A = -thermal_factor(p.Omega, p.T_1, p.classical) * pre * s.I[kReAB];
+  a.dbeta_dia_B = -a.dbeta_dia_A;
+  appendix_d_asymptotics(p, s, pre, a);
+  return a;
+}
+
+/// The unit-mass result -> mass m: the values of dimension length^2 (mass_exponent -1,
+/// model.hpp: cov_*, alpha_dia_*, dalpha_dia_*, dbeta_dia_*) divided by m.
+void to_mass(TheoryResult& r, double m) {
+  for (double* v :
+       {&r.stat.cov_xAxA, &r.stat.cov_xBxB, &r.stat.cov_xAxB, &r.appendix_d.alpha_dia_A,
+        &r.appendix_d.alpha_dia_B, &r.appendix_d.dalpha_dia_A, &r.appendix_d.dalpha_dia_B,
+        &r.appendix_d.dbeta_dia_A, &r.appendix_d.dbeta_dia_B})
+    *v = *v / m;
 }
 
 }  // namespace
 
-Results theory_point(const ModelParams& p, const TheoryOptions& opt,
-                     std::string* stability_message) {
+TheoryResult theory_point(const ModelParams& p, const TheoryOptions& opt,
+                          std::string* stability_message) {
   if (const auto bad = p.validate(); !bad.empty())
     throw std::invalid_argument("theory: " + bad.front().first + " " + bad.front().second);
   if (p.quartic()) throw InputRefusedError(quartic_refusal("theory", p));
   if (p.mass != 1.0) {  // mass-scaled coordinates (model.hpp): solve at m = 1, rescale
-    Results r = theory_point(with_unit_mass(p), opt, stability_message);
-    rescale_from_unit_mass(r, p.mass);
+    TheoryResult r = theory_point(with_unit_mass(p), opt, stability_message);
+    to_mass(r, p.mass);
     return r;
   }
   const StabilityReport st = lowest_order_stability(p);
   if (stability_message) *stability_message = st.message;
-  // Without a steady state every integral is NaN, and so is every key built from them.
+  // Without a steady state every integral is NaN, and so is every value built from them.
   Core c{};
   Static s{};
   if (st.stable) {
@@ -508,22 +517,18 @@ Results theory_point(const ModelParams& p, const TheoryOptions& opt,
     s.I.fill(kNaN);
   }
   const double pre = 1.0 / (4.0 * kPi * p.mass);
-  const double fB = p.f_B();
 
-  Results r;
-  set_driven_keys(p, c, r);
-  set_static_keys(s, pre, r);
-  set_appendix_d_keys(p, s, pre, r);
-  r.set("f_B", fB);
-  if (p.classical) r.set("classical", 1.0);  // D = D_sym: no commutator part
-
-  if (opt.omega_threshold) r.set("Omega_th", st.stable ? omega_threshold(p, opt) : kNaN);
-  r.set("evaluations", static_cast<double>(c.evaluations + s.evaluations));
-  r.set("quadrature_converged", !st.stable ? kNaN : (c.converged && s.converged) ? 1.0 : 0.0);
-  if (!st.stable) {
-    r.set("steady_state", 0.0);
-    r.set("floquet_slowest_rate", st.slowest_rate);
-  }
+  TheoryResult r;
+  r.driven = driven_values(p, c);
+  r.stat = static_values(s, pre);
+  r.appendix_d = appendix_d_values(p, s, pre);
+  r.f_B = p.f_B();
+  r.classical = p.classical;  // D = D_sym: no commutator part
+  if (opt.omega_threshold) r.Omega_th = st.stable ? omega_threshold(p, opt) : kNaN;
+  r.evaluations = c.evaluations + s.evaluations;
+  r.quadrature_converged = c.converged && s.converged;
+  r.steady_state = st.stable;
+  r.floquet_slowest_rate = st.slowest_rate;
   return r;
 }
 

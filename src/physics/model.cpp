@@ -9,8 +9,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "synctur/numerics/results.hpp"
-
 namespace synctur {
 
 double ModelParams::f_B() const {
@@ -202,12 +200,6 @@ int mass_exponent(const std::string& key) {
   for (const char* prefix : {"cov_", "alpha_dia_", "dalpha_dia_", "dbeta_dia_"})
     if (key.rfind(prefix, 0) == 0) return -1;
   return 0;
-}
-
-void rescale_from_unit_mass(Results& r, double mass) {
-  if (mass == 1.0) return;
-  for (const auto& [key, value] : std::vector<std::pair<std::string, double>>(r.numbers()))
-    if (mass_exponent(key) == -1) r.set(key, value / mass);
 }
 
 }  // namespace synctur

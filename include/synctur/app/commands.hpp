@@ -65,8 +65,10 @@ std::string unstable_rows_message(const std::vector<Results>& res);
 /// Keys compared with `theory` and `exact` (same names in all three).
 const std::vector<std::string>& compared_keys();
 /// The references beside the simulation: <key>_theory (lowest order) and <key>_exact (the
-/// exact periodic steady state at the simulated gamma_1).
-void add_references(Results& r, const ModelParams& p, const io::Config& cfg);
+/// exact periodic steady state at the simulated gamma_1).  With a cache, the exact solve is
+/// taken from it when the job already made it (SimulationJob::share_exact).
+void add_references(Results& r, const ModelParams& p, const io::Config& cfg,
+                    ExactCache* cache = nullptr);
 /// `synctur simulate` at one point: SimulationJob(p, cfg.simulation).run(ctx) (progress: the
 /// job's begin, chunk ticks and sampled(), before the references are computed), converted
 /// to the keys (to_results, simulation_estimates.hpp), plus the references.  With

@@ -19,7 +19,9 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <array>
 #include <complex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,22 +67,109 @@ struct ExactOptions {
   std::vector<std::pair<std::string, std::string>> validate() const;
 };
 
+/// The fluctuations of one power O (P_A, P_B or P) by Wick's theorem (paper Eq. 6).
+struct ExactFluctuation {
+  double D = 0.0;       ///< D_O = D_O_sym - D_O_comm             [energy^2/time]
+  double D_sym = 0.0;   ///< D_O_sym: the symmetrised part         [energy^2/time]
+  double D_comm = 0.0;  ///< D_O_comm: the commutator part (0 classical) [energy^2/time]
+  double Q = 0.0;       ///< Q_O = S_dot D_O / O^2 (Eq. 7)         [1]
+};
+
+/// Eq. 26 by central differences of two means-only solves at Omega (1 +- omega_step): A, B.
+/// NaN when either shifted point has no steady state.
+struct ExactOmegaDerivative {
+  std::array<double, 2> dP_dOmega{};  ///< dP_A_dOmega, dP_B_dOmega   [energy]
+  std::array<double, 2> V_P{};        ///< V_PA, V_PB = 2 (1 - Omega dP/dOmega / P)^2 [1]
+};
+
+/// How the solve went: Hill truncation, fluctuation shifts, quadrature (docs/EXACT.md).
+struct ExactNumerics {
+  int hill_N = 0;               ///< Hill truncation N [harmonics]
+  double hill_check = 0.0;      ///< relative change of the probes from N to N + hill_check
+  bool hill_converged = false;  ///< hill_check <= hill_tol
+  std::optional<int> hill_P;    ///< fluctuation shifts |p| <= hill_P (with fluctuations)
+  long evaluations = 0;         ///< integrand evaluations of the quadrature [count]
+  int panels = 0;               ///< its panels [count]
+  bool quadrature_converged = false;
+  double quadrature_worst_ratio = 0.0;  ///< worst error / tolerance of a panel
+};
+
+/// The periodic steady state's values (in the units of the point: cov_* at its mass).
+struct ExactSteadyState {
+  double P_A = 0.0, P_B = 0.0, P = 0.0;  ///< powers, P = P_A + P_B  [energy/time]
+  double J_1 = 0.0, J_2 = 0.0;           ///< heat currents into the baths [energy/time]
+  double S_dot = 0.0;                    ///< -J_1/T_1 - J_2/T_2 (+-inf at T = 0) [1/time]
+  double eta = 0.0;                      ///< -P_A/P_B when P_A < 0 < P_B, else NaN [1]
+  double first_law_residual_rel = 0.0;   ///< (P + J_1 + J_2) / max|.| [1]
+  /// P_A, P_B, P (with ExactOptions::fluctuations).
+  std::optional<std::array<ExactFluctuation, 3>> fluctuations;
+  std::optional<ExactOmegaDerivative> omega;              ///< with ExactOptions::omega_derivative
+  double cov_xAxA = 0.0, cov_xBxB = 0.0, cov_xAxB = 0.0;  ///< [length^2]
+  double pearson_driven = 0.0;        ///< C of the driven state (Eq. 11's form) [1]
+  double pearson_tilde_driven = 0.0;  ///< C~ = cov_xAxB / cov_xAxA (Eq. 25's form) [1]
+  ExactNumerics numerics;
+};
+
+/// What exact_point() returns.  Its keys (to_results) are exact_keys(fluctuations,
+/// omega_derivative), NaN without a steady state, then "classical" for classical statistics.
+struct ExactResult {
+  bool fluctuations = true;  ///< the options it was computed with (which keys exist)
+  bool omega_derivative = true;
+  double floquet_slowest_rate = 0.0;       ///< check_stability's rate (floquet.hpp) [1/time]
+  double f_B = 1.0;                        ///< (Omega/w_c)^r [1]
+  bool classical = false;                  ///< classical statistics (D = D_sym)
+  std::optional<ExactSteadyState> steady;  ///< none: no periodic steady state
+};
+
 /// The result keys of exact_point() in output order (all of them, whether or not a steady
 /// state exists; fluctuation keys only when `fluctuations`, dP_l_dOmega and V_Pl only when
 /// `omega_derivative`).
 std::vector<std::string> exact_keys(bool fluctuations, bool omega_derivative = true);
 
-/// All exact results at one parameter point (keys: exact_keys(); docs/EXACT.md):
+/// The key vocabulary (docs/KEYS.md, docs/EXACT.md) of an exact result, in output order:
 ///   steady_state (1/0), floquet_slowest_rate, P_A P_B P J_1 J_2 S_dot eta
-///   cov_xAxA cov_xBxB cov_xAxB pearson_driven pearson_tilde_driven first_law_residual_rel,
-///   D_PA D_PA_sym D_PA_comm D_PB ... D_P ... Q_PA Q_PB Q_P (with opt.fluctuations),
-///   dP_A_dOmega dP_B_dOmega V_PA V_PB (with opt.omega_derivative: two more means-only solves),
-///   hill_N hill_check hill_converged hill_P (with fluctuations) evaluations panels
-///   quadrature_converged quadrature_worst_ratio.
-/// Without a periodic steady state (check_stability, floquet.hpp) steady_state = 0, every
-/// physical key is NaN and *stability_message (if given) receives check_stability's message;
-/// with one it receives that message too.  Throws std::invalid_argument for invalid options.
-Results exact_point(const ModelParams& p, const ExactOptions& opt = {},
-                    std::string* stability_message = nullptr);
+///   first_law_residual_rel, D_PA D_PA_sym D_PA_comm D_PB ... D_P ... Q_PA Q_PB Q_P (with
+///   fluctuations), dP_A_dOmega dP_B_dOmega V_PA V_PB (with omega_derivative), cov_xAxA
+///   cov_xBxB cov_xAxB pearson_driven pearson_tilde_driven f_B, hill_N hill_check
+///   hill_converged hill_P (with fluctuations) evaluations panels quadrature_converged
+///   quadrature_worst_ratio, classical (classical statistics only).
+/// Without a steady state every key but steady_state, floquet_slowest_rate, f_B is NaN.
+Results to_results(const ExactResult& r);
+
+class ExactCache;
+
+/// The exact steady state at one parameter point (docs/EXACT.md).  The Omega derivative
+/// (opt.omega_derivative) costs two more means-only solves.
+/// Without a periodic steady state (check_stability, floquet.hpp) `steady` is empty and
+/// *stability_message (if given) receives check_stability's message; with one it receives
+/// that message too.  Throws std::invalid_argument for invalid options.  With a cache, every
+/// solve (the unit-mass one, the shifted ones of the Omega derivative) is looked up there
+/// first and stored there.
+ExactResult exact_point(const ModelParams& p, const ExactOptions& opt = {},
+                        std::string* stability_message = nullptr, ExactCache* cache = nullptr);
+
+/// A memo of exact_point() solves shared by the parts of one computation that need the same
+/// exact steady state (at a simulate point: the engine's scheme offsets and band offsets, the
+/// references exact_* of the output; validate's exact column).  exact_point is a pure function
+/// of (p, opt): a hit returns bit for bit what a new solve would (the key compares every field
+/// of both bitwise).  Not thread safe; keep one per point.
+class ExactCache {
+ public:
+  /// exact_point(p, opt, stability_message, this), solved at most once per (p, opt).
+  ExactResult get(const ModelParams& p, const ExactOptions& opt = {},
+                  std::string* stability_message = nullptr);
+  int solves() const { return solves_; }  ///< misses (solves done) [count]
+  int hits() const { return hits_; }      ///< lookups answered from the memo [count]
+
+ private:
+  struct Entry {
+    ModelParams p;
+    ExactOptions opt;
+    ExactResult result;
+    std::string message;
+  };
+  std::vector<Entry> entries_;
+  int solves_ = 0, hits_ = 0;
+};
 
 }  // namespace synctur

@@ -40,6 +40,8 @@
 
 namespace synctur {
 
+class ExactCache;  // exact.hpp
+
 /// Everything a run needs, fixed before the first step.  Immutable; shared by all threads.
 class SimulationPlan {
  public:
@@ -184,6 +186,10 @@ class SimulationJob {
   /// run() then stores every run's block means in *out (job order: main, bath_off,
   /// omega_plus, omega_minus), in the units of the output (cov_* columns at the job's mass).
   void collect_series(std::vector<BlockSeries>* out) { series_ = out; }
+  /// run() then takes its exact solves (the continuum references of the scheme offsets, the
+  /// band offsets of D_sym) from *cache and leaves them there, for the caller's own exact
+  /// solves at the same point (simulate's references exact_*, validate's exact column).
+  void share_exact(ExactCache* cache) { cache_ = cache; }
 
  private:
   SimulationEstimates run_all(const ExecutionContext& ctx, RunCheckpoint* ck) const;
@@ -191,6 +197,7 @@ class SimulationJob {
   SimulationOptions opt_;
   std::unique_ptr<SimulationPlan> main_, off_, plus_, minus_;
   std::vector<BlockSeries>* series_ = nullptr;
+  ExactCache* cache_ = nullptr;
 };
 
 /// Edge convenience: to_results(SimulationJob(p, opt).run(ctx)), the keys of docs/KEYS.md.

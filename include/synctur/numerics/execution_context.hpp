@@ -81,4 +81,23 @@ class PollForwarder : public ProgressSink {
   ProgressSink* outer_;
 };
 
+/// The context of nested work that the outer sink does not count (a sweep point's chunks when
+/// the outer sink counts points; validate's extra gamma_1 levels): the outer context with its
+/// progress replaced by a PollForwarder, so the nested ticks only poll() the outer sink
+/// (cancellation still reaches the nested work).  Owns that forwarder: keep it alive for the
+/// nested calls, e.g. `const NestedContext inner(ctx); work(inner.context());`.
+class NestedContext {
+ public:
+  explicit NestedContext(const ExecutionContext& outer) : forward_(outer.progress), ctx_(outer) {
+    ctx_.progress = &forward_;
+  }
+  NestedContext(const NestedContext&) = delete;  // ctx_ points into this object
+  NestedContext& operator=(const NestedContext&) = delete;
+  const ExecutionContext& context() const { return ctx_; }
+
+ private:
+  PollForwarder forward_;
+  ExecutionContext ctx_;
+};
+
 }  // namespace synctur

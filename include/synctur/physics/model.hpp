@@ -9,8 +9,6 @@
 
 namespace synctur {
 
-class Results;
-
 /// Parameters of the model.  Names follow the TOML keys (section.key in comments).
 struct ModelParams {
   double mass = 1.0;      ///< system.mass      m > 0            [mass]
@@ -78,17 +76,15 @@ std::string describe_range(const ParamRange& r);
 /// z~ = sqrt(m) z and forces xi~ = xi / sqrt(m), the equations of motion (state_space.hpp) and
 /// the noise spectra (J ~ m) become those of m = 1, and every energy, power, heat current, D,
 /// ratio and Floquet rate is unchanged: m only sets the unit of length.  The engines (theory,
-/// exact, simulate) therefore solve the model at m = 1 (with_unit_mass) and multiply the keys of
-/// dimension length^2 by 1/m (rescale_from_unit_mass), so that the same physics gives the same
-/// numbers at any mass (round-off at m = 1e-20 used to change exact's P_A by a factor 6).  At
-/// m = 1 nothing changes (bit-identical).
+/// exact, simulate) therefore solve the model at m = 1 (with_unit_mass) and multiply their typed
+/// values of dimension length^2 (keys with mass_exponent -1) by 1/m, so that the same physics gives
+/// the same numbers at any mass (round-off at m = 1e-20 used to change exact's P_A by a factor 6).
+/// At m = 1 nothing changes (bit-identical).
 ModelParams with_unit_mass(const ModelParams& p);
 /// The power k with which a result key scales, value(m) = value(1) m^k: -1 for the keys of
 /// dimension length^2 (`cov_*`, `alpha_dia_*`, `dalpha_dia_*`, `dbeta_dia_*` and their twins
 /// `_se`, `_exact`, `_theory`, `_bias`, `_uncorrected`, `_static`), 0 for every other key.
 int mass_exponent(const std::string& key);
-/// r (computed at m = 1) -> the values at mass m: every key with mass_exponent -1 divided by m.
-void rescale_from_unit_mass(Results& r, double mass);
 
 /// The one-line refusal of a linear engine ("theory", "exact") for lambda != 0:
 /// "system.quartic_A: must be 0 for `theory` (got 0.1): ...".
