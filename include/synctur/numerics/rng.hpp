@@ -41,8 +41,8 @@ struct RngKey {
 std::array<std::uint32_t, 4> philox_raw(const RngKey& key, std::uint32_t block, std::uint32_t pair);
 
 /// Writes out[k] = normal number (first + k) of block `block` of stream `key`, k < n.
-/// Standard normal N(0, 1).  Requires first + n <= 2^33.  Speed: about 1.9 ns per sample on
-/// one core with AVX-512 (see bench/bench_noise.cpp).  Thread safe (pure function).
+/// Standard normal N(0, 1).  Requires first + n <= 2^33.  Speed: 2-3.5 ns per sample on
+/// one core with AVX-512 (bench/bench_noise.cpp BM_Rng; docs/NOISE.md).  Thread safe (pure function).
 void fill_normal(const RngKey& key, std::uint32_t block, std::uint64_t first, std::size_t n,
                  double* out);
 
