@@ -1,8 +1,14 @@
 // Shared builders of the test suite (one definition instead of a copy per test file).
 #pragma once
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <numbers>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/simulation_options.hpp"
@@ -10,6 +16,30 @@
 #include "synctur/physics/model.hpp"
 
 namespace synctur::test {
+
+/// The directories made by fresh_temp_dir, removed when the test program exits (by the
+/// process that made them, not by a forked child).
+struct TempDirs {
+  pid_t owner = ::getpid();
+  std::vector<std::filesystem::path> dirs;
+  ~TempDirs() {
+    if (::getpid() != owner) return;
+    std::error_code ec;
+    for (const auto& d : dirs) std::filesystem::remove_all(d, ec);
+  }
+};
+
+/// A fresh, empty directory TempDir()/<name>_<pid>: unique to this process, so that two test
+/// runs on one machine (a CI clone beside a developer's build) do not share files.
+inline std::filesystem::path fresh_temp_dir(const std::string& name) {
+  static TempDirs made;
+  const std::filesystem::path d =
+      std::filesystem::path(::testing::TempDir()) / (name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  made.dirs.push_back(d);
+  return d;
+}
 
 /// The quick-start point as TOML text (inputs/quickstart.toml without [simulation]).
 inline const char* const kQuickstartToml = R"([system]

@@ -232,8 +232,7 @@ TEST(Config, OverrideErrorsNameSet) {
 }
 
 TEST(Config, LoadConfigNamesTheFile) {
-  const auto dir = std::filesystem::path(testing::TempDir()) / "synctur_test_config";
-  std::filesystem::create_directories(dir);
+  const auto dir = synctur::test::fresh_temp_dir("synctur_test_config");
   const auto file = (dir / "bad.toml").string();
   std::ofstream(file) << with_line("Omega", "Omega = \"x\"");
   try {

@@ -26,10 +26,7 @@ namespace {
 const std::string kBase = synctur::test::kQuickstartToml;
 
 fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::path(testing::TempDir()) / ("synctur_test_output_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
+  return synctur::test::fresh_temp_dir("synctur_test_output_" + name);
 }
 
 std::string slurp(const fs::path& p) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli_harness.hpp"
+#include "support.hpp"
 #include "synctur/io/output.hpp"
 
 namespace {
@@ -158,9 +159,7 @@ TEST_F(OutputPaths, ASymlinkedOutputKeepsItsLink) {
 TEST(OutputSignals, TheTemporaryFileIsRemovedOnSigintAndSigterm) {
   for (const int sig : {SIGTERM, SIGINT}) {
     const fs::path d =
-        fs::path(testing::TempDir()) / ("synctur_output_signal_" + std::to_string(sig));
-    fs::remove_all(d);
-    fs::create_directories(d);
+        synctur::test::fresh_temp_dir("synctur_output_signal_" + std::to_string(sig));
     const std::string target = (d / "big.csv").string();
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
@@ -189,9 +188,7 @@ TEST(OutputSignals, HandlersAreRestoredAfterAWrite) {
   struct sigaction before {
   }, after{};
   ASSERT_EQ(::sigaction(SIGTERM, nullptr, &before), 0);
-  const fs::path d = fs::path(testing::TempDir()) / "synctur_output_restore";
-  fs::remove_all(d);
-  fs::create_directories(d);
+  const fs::path d = synctur::test::fresh_temp_dir("synctur_output_restore");
   write_output((d / "x.txt").string(), [](std::ostream& os) { os << "x\n"; });
   ASSERT_EQ(::sigaction(SIGTERM, nullptr, &after), 0);
   EXPECT_EQ(before.sa_handler, after.sa_handler);
@@ -200,9 +197,7 @@ TEST(OutputSignals, HandlersAreRestoredAfterAWrite) {
 TEST(OutputResolve, Kinds) {
   EXPECT_EQ(resolve_output("").kind, OutputTarget::Kind::Stdout);
   EXPECT_EQ(resolve_output("-").kind, OutputTarget::Kind::Stdout);
-  const fs::path d = fs::path(testing::TempDir()) / "synctur_output_kinds";
-  fs::remove_all(d);
-  fs::create_directories(d);
+  const fs::path d = synctur::test::fresh_temp_dir("synctur_output_kinds");
   EXPECT_EQ(resolve_output((d / "new.csv").string()).kind, OutputTarget::Kind::Atomic);
   EXPECT_THROW(resolve_output(d.string()), OutputPathError);
   std::ofstream(d / "in.toml") << "x";

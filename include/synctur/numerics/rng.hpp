@@ -42,7 +42,8 @@ std::array<std::uint32_t, 4> philox_raw(const RngKey& key, std::uint32_t block, 
 
 /// Writes out[k] = normal number (first + k) of block `block` of stream `key`, k < n.
 /// Standard normal N(0, 1).  Requires first + n <= 2^33.  Speed: 2-3.5 ns per sample on
-/// one core with AVX-512 (bench/bench_noise.cpp BM_Rng; docs/NOISE.md).  Thread safe (pure function).
+/// one core with AVX-512 (bench/bench_noise.cpp BM_Rng; docs/NOISE.md).  Thread safe (pure
+/// function).
 void fill_normal(const RngKey& key, std::uint32_t block, std::uint64_t first, std::size_t n,
                  double* out);
 
