@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <numbers>
 #include <string>
@@ -16,6 +17,18 @@
 #include "synctur/physics/model.hpp"
 
 namespace synctur::test {
+
+/// Bit for bit (NaN included).
+inline bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+/// The keys of r's numbers, in order.
+inline std::vector<std::string> number_keys(const Results& r) {
+  std::vector<std::string> k;
+  for (const auto& [key, v] : r.numbers()) k.push_back(key);
+  return k;
+}
 
 /// The directories made by fresh_temp_dir, removed when the test program exits (by the
 /// process that made them, not by a forked child).

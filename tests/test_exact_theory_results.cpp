@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support.hpp"
 #include "synctur/engines/exact.hpp"
 #include "synctur/engines/theory.hpp"
 
@@ -20,16 +21,8 @@ using namespace synctur;
 
 namespace {
 
-/// Bit for bit (NaN included).
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
-
-std::vector<std::string> number_keys(const Results& r) {
-  std::vector<std::string> k;
-  for (const auto& [key, v] : r.numbers()) k.push_back(key);
-  return k;
-}
+using test::number_keys;
+using test::same_bits;
 
 /// Every numeric entry of a and b bit for bit, same keys in the same order.
 void expect_same(const Results& a, const Results& b) {

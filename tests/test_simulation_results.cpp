@@ -30,16 +30,8 @@ std::string text(const Results& r, const std::string& key) {
   return "";
 }
 
-/// Bit for bit (NaN included: eta where undefined).
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
-
-std::vector<std::string> number_keys(const Results& r) {
-  std::vector<std::string> k;
-  for (const auto& [key, v] : r.numbers()) k.push_back(key);
-  return k;
-}
+using test::number_keys;
+using test::same_bits;
 
 /// A hand-made job: one mean with an offset, D_sym and the fluctuations of all three powers.
 SimulationEstimates small_job() {
