@@ -30,6 +30,18 @@ inline std::vector<std::string> number_keys(const Results& r) {
   return k;
 }
 
+/// Every number of b equals a's bit for bit (NaN included), key for key in the same order;
+/// wall_s, the one number that is not a function of the inputs, is skipped.
+inline void expect_bitwise(const Results& a, const Results& b, const std::string& what = "") {
+  ASSERT_EQ(number_keys(a), number_keys(b)) << what;
+  for (std::size_t i = 0; i < a.numbers().size(); ++i) {
+    const auto& [k, v] = a.numbers()[i];
+    if (k == "wall_s") continue;
+    EXPECT_TRUE(same_bits(v, b.numbers()[i].second))
+        << what << " " << k << ": " << v << " vs " << b.numbers()[i].second;
+  }
+}
+
 /// The directories made by fresh_temp_dir, removed when the test program exits (by the
 /// process that made them, not by a forked child).
 struct TempDirs {

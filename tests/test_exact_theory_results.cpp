@@ -21,15 +21,9 @@ using namespace synctur;
 
 namespace {
 
+using test::expect_bitwise;
 using test::number_keys;
 using test::same_bits;
-
-/// Every numeric entry of a and b bit for bit, same keys in the same order.
-void expect_same(const Results& a, const Results& b) {
-  ASSERT_EQ(number_keys(a), number_keys(b));
-  for (std::size_t i = 0; i < a.numbers().size(); ++i)
-    EXPECT_TRUE(same_bits(a.numbers()[i].second, b.numbers()[i].second)) << a.numbers()[i].first;
-}
 
 /// A cheap point with a steady state (quickstart's, weaker damping: few Hill harmonics).
 ModelParams cheap_point() {
@@ -213,8 +207,8 @@ TEST(ExactCache, HitsAreFreshSolvesBitForBit) {
   std::string fresh_msg, msg;
   const Results fresh = to_results(exact_point(p, o, &fresh_msg));
   ExactCache cache;
-  expect_same(to_results(cache.get(p, o)), fresh);
-  expect_same(to_results(cache.get(p, o, &msg)), fresh);
+  expect_bitwise(to_results(cache.get(p, o)), fresh);
+  expect_bitwise(to_results(cache.get(p, o, &msg)), fresh);
   EXPECT_EQ(msg, fresh_msg);
   EXPECT_FALSE(msg.empty());
   EXPECT_EQ(cache.solves(), 1);
@@ -222,7 +216,7 @@ TEST(ExactCache, HitsAreFreshSolvesBitForBit) {
 
   ModelParams heavy = p;
   heavy.mass = 2.0;  // solved at unit mass: the same solve, rescaled
-  expect_same(to_results(cache.get(heavy, o)), to_results(exact_point(heavy, o)));
+  expect_bitwise(to_results(cache.get(heavy, o)), to_results(exact_point(heavy, o)));
   EXPECT_EQ(cache.solves(), 2);  // the mass-2 entry itself; its unit-mass solve was a hit
   EXPECT_EQ(cache.hits(), 2);
 
@@ -237,12 +231,12 @@ TEST(ExactCache, HitsAreFreshSolvesBitForBit) {
   shifted.omega_derivative = false;
   ModelParams q = p;
   q.Omega = p.Omega * (1.0 + means.omega_step);
-  expect_same(to_results(cache.get(q, shifted)), to_results(exact_point(q, shifted)));
+  expect_bitwise(to_results(cache.get(q, shifted)), to_results(exact_point(q, shifted)));
   EXPECT_EQ(cache.solves(), 6);
   EXPECT_EQ(cache.hits(), 3);
   // with the derivative, through the cache, bit for bit the uncached solve
   means.fluctuations = true;
-  expect_same(to_results(cache.get(p, means)), to_results(exact_point(p, means)));
+  expect_bitwise(to_results(cache.get(p, means)), to_results(exact_point(p, means)));
   EXPECT_EQ(cache.solves(), 7);  // the derivative on top of the cached fluctuation solve
   EXPECT_EQ(cache.hits(), 6);    // that solve and the two shifted ones
 

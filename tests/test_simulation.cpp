@@ -15,6 +15,7 @@
 #include "synctur/engines/theory.hpp"
 
 using namespace synctur;
+using synctur::test::expect_bitwise;
 
 namespace {
 
@@ -86,20 +87,6 @@ TEST(Simulation, MeanPowersMatchTheoryAtWeakCoupling) {
     // dominated by the noise near the band limit, where the in-step interpolation distorts it:
     // it is a diagnostic only, J_2 = -P - J_1 is the estimate; docs/SIMULATION.md.)
     EXPECT_GT(r.get("batch_over_tau"), 5.0);
-  }
-}
-
-// Every number of r2 equals r1's bitwise (wall_s aside), key for key.
-void expect_bitwise(const Results& r1, const Results& r2, const std::string& what) {
-  ASSERT_EQ(r1.numbers().size(), r2.numbers().size()) << what;
-  for (std::size_t i = 0; i < r1.numbers().size(); ++i) {
-    const auto& [k, v] = r1.numbers()[i];
-    if (k == "wall_s") continue;
-    EXPECT_EQ(k, r2.numbers()[i].first) << what;
-    if (std::isnan(v))
-      EXPECT_TRUE(std::isnan(r2.numbers()[i].second)) << what << " " << k;
-    else
-      EXPECT_EQ(v, r2.numbers()[i].second) << what << " " << k;  // bitwise
   }
 }
 

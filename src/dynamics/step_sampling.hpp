@@ -9,23 +9,11 @@
 // -ffp-contract setting (the lanes never mix: no horizontal operation).
 #pragma once
 
-#include <cmath>
-
 #include "synctur/dynamics/quartic.hpp"
+#include "synctur/numerics/madd.hpp"
 #include "synctur/physics/state_space.hpp"
 
 namespace synctur::detail {
-
-/// a b + c: one fused multiply-add where the hardware has it (one rounding), else a product
-/// and a sum (two roundings; std::fma would be a slow software emulation there).  Either way
-/// the same in every lane.
-inline double madd(double a, double b, double c) {
-#ifdef FP_FAST_FMA
-  return std::fma(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
 
 /// W lanes of a state (x_A, v_A, x_B, v_B, z).
 template <int W>

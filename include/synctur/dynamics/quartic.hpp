@@ -19,8 +19,7 @@
 // coordinates (model.hpp, with_unit_mass: lambda -> lambda / m^2).
 #pragma once
 
-#include <cmath>
-
+#include "synctur/numerics/madd.hpp"
 #include "synctur/physics/model.hpp"
 #include "synctur/physics/state_space.hpp"
 
@@ -32,17 +31,11 @@ struct QuarticKick {
   QuarticKick() = default;
   QuarticKick(const ModelParams& p, double h)
       : cA(h * p.quartic_A / p.mass), cB(h * p.quartic_B / p.mass) {}
-  /// Applies the kick to a state s = (x_A, v_A, x_B, v_B, z) in place.
-  /// (one explicit fused multiply-add per velocity: the same bits in every lane of the
-  /// engine's kernels, step_sampling.hpp)
+  /// Applies the kick to a state s = (x_A, v_A, x_B, v_B, z) in place (one multiply-add per
+  /// velocity, madd.hpp: the same bits as every lane of the engine's kick_lanes).
   void apply(double* s) const {
-#ifdef FP_FAST_FMA
-    s[kVA] = std::fma(-(cA * s[kXA] * s[kXA]), s[kXA], s[kVA]);
-    s[kVB] = std::fma(-(cB * s[kXB] * s[kXB]), s[kXB], s[kVB]);
-#else
-    s[kVA] = -(cA * s[kXA] * s[kXA]) * s[kXA] + s[kVA];
-    s[kVB] = -(cB * s[kXB] * s[kXB]) * s[kXB] + s[kVB];
-#endif
+    s[kVA] = madd(-(cA * s[kXA] * s[kXA]), s[kXA], s[kVA]);
+    s[kVB] = madd(-(cB * s[kXB] * s[kXB]), s[kXB], s[kVB]);
   }
 };
 
