@@ -128,13 +128,18 @@ struct Group {
   std::int64_t j = 0;  // steps done (warm-up included)
   int k = 0;           // phase j mod n
 
-  // The SIMD arrays of lane l to/from its Lane (before a save, after a load).
+  // The SIMD arrays of lane l to/from its Lane (before a save, after a load); the step sums
+  // alone at the end of a period.
+  void gather_sums(int l) {
+    Lane<NT>& L = lanes[static_cast<std::size_t>(l)];
+    for (int t = 0; t < NT; ++t)
+      for (int o = 0; o < kNObs; ++o) L.sums.acc[t][o] = acc[t][o][l];
+  }
   void gather(int l) {
     Lane<NT>& L = lanes[static_cast<std::size_t>(l)];
-    for (int t = 0; t < NT; ++t) {
+    for (int t = 0; t < NT; ++t)
       for (int r = 0; r < kStateDim; ++r) L.state[t][r] = s[t][r][l];
-      for (int o = 0; o < kNObs; ++o) L.sums.acc[t][o] = acc[t][o][l];
-    }
+    gather_sums(l);
   }
   void scatter(int l) {
     const Lane<NT>& L = lanes[static_cast<std::size_t>(l)];
@@ -316,7 +321,7 @@ class GroupRunner {
   }
   void end_period(int n) {
     for (int l = 0; l < count_; ++l) {
-      g_.gather(l);
+      g_.gather_sums(l);
       Lane<NT>& L = g_.lanes[static_cast<std::size_t>(l)];
       L.sums.end_period(n, plan_.correlation_periods(), bl_, L.slot.corr, L.slot.out);
     }
