@@ -9,6 +9,9 @@
 //   BM_NoiseOnly                             the two baths' noise alone, per step (the floor)
 //   BM_Speedup                               the same run on 1 and 2 threads, timed back to
 //                                            back in each iteration: counter "speedup"
+//   BM_VarianceRate/units:U                  the estimate of D (variance_rate: pooled
+//                                            autocovariances, jackknife over U units of 2
+//                                            trajectories, 512 lags, 4000 samples each)
 //   BM_PropagatorSetup/Om:W                  the step maps of the production grid (n = 2000)
 //                                            at gamma_2 = 100, Omega = W (counter substeps)
 //   BM_Commutator/g2:G/n:N                   D_comm (commutator.hpp) on n steps per period at
@@ -30,6 +33,7 @@
 #include "synctur/dynamics/commutator.hpp"
 #include "synctur/dynamics/propagator.hpp"
 #include "synctur/engines/simulation.hpp"
+#include "synctur/numerics/batch_stats.hpp"
 #include "synctur/physics/spectra.hpp"
 
 using namespace synctur;
@@ -123,6 +127,30 @@ void BM_NoiseOnly(benchmark::State& state) {
   per_step(state, steps);
 }
 BENCHMARK(BM_NoiseOnly);
+
+// The end-of-run estimate of a variance rate over U units: the serial part of a run that
+// grows with the number of units (U jackknife replicas over all correlators).
+void BM_VarianceRate(benchmark::State& state) {
+  const int U = static_cast<int>(state.range(0));
+  std::vector<Autocorrelator> corr(static_cast<std::size_t>(2 * U), Autocorrelator(512));
+  std::uint64_t x = 12345;
+  for (auto& c : corr)
+    for (int i = 0; i < 4000; ++i) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;  // any values will do
+      c.add(static_cast<double>(x >> 11) * 0x1.0p-53);
+    }
+  std::vector<std::vector<const Autocorrelator*>> units(static_cast<std::size_t>(U));
+  for (int u = 0; u < U; ++u)
+    units[static_cast<std::size_t>(u)] = {&corr[static_cast<std::size_t>(2 * u)],
+                                          &corr[static_cast<std::size_t>(2 * u + 1)]};
+  for (auto _ : state) benchmark::DoNotOptimize(variance_rate(units, 1.0).se);
+}
+BENCHMARK(BM_VarianceRate)
+    ->ArgName("units")
+    ->Arg(8)
+    ->Arg(64)
+    ->Arg(256)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_Speedup(benchmark::State& state) {
   const SimulationPlan plan(quick(), options(true, 16, 10000));

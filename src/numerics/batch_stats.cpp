@@ -145,22 +145,27 @@ std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs)
     n += static_cast<double>(c->n_);
   }
   const double mu = tot / n;
-  std::vector<double> out(L + 1, 0.0);
-  for (std::size_t k = 0; k <= L; ++k) {
-    double num = 0.0, den = 0.0;
-    for (const auto* c : cs) {
-      const std::size_t R = c->L_ + 1;
-      double head = 0.0, tail = 0.0;  // first k and last k values
-      for (std::size_t i = 0; i < k; ++i) {
-        head += c->head_[i];
-        tail += c->ring_[(c->n_ - 1 - i) % R];
+  // num[k], den[k]: the corrected lagged sums and counts over the series, in the order of cs;
+  // head, tail: the sums of a series' first and last k values, running in k (the same
+  // additions, in the same order, as summing them afresh for every k: O(L) per series).
+  std::vector<double> num(L + 1, 0.0), den(L + 1, 0.0);
+  for (const auto* c : cs) {
+    const std::size_t R = c->L_ + 1;
+    std::size_t last = (c->n_ - 1) % R;  // ring_ index of x_{n-1-k}
+    double head = 0.0, tail = 0.0;       // first k and last k values
+    for (std::size_t k = 0; k <= L; ++k) {
+      if (k > 0) {
+        head += c->head_[k - 1];
+        tail += c->ring_[last];
+        last = last == 0 ? R - 1 : last - 1;
       }
       const double m = static_cast<double>(c->n_ - k);
-      num += c->S_[k] - mu * (c->sum_ - tail) - mu * (c->sum_ - head) + m * mu * mu;
-      den += m;
+      num[k] += c->S_[k] - mu * (c->sum_ - tail) - mu * (c->sum_ - head) + m * mu * mu;
+      den[k] += m;
     }
-    out[k] = num / den;
   }
+  std::vector<double> out(L + 1);
+  for (std::size_t k = 0; k <= L; ++k) out[k] = num[k] / den[k];
   return out;
 }
 
