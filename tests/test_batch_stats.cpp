@@ -1,9 +1,11 @@
 // Tests of batch_stats.hpp: jackknife and integrated autocorrelation time against closed forms.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "synctur/numerics/batch_stats.hpp"
@@ -76,32 +78,35 @@ TEST(BatchStats, IntegratedAutocorrelationTimeOfAr1) {
 }
 
 // The streaming autocorrelator reproduces the direct two-pass autocovariance (pooled over
-// series, grand mean subtracted) to round-off.
+// series, grand mean subtracted) to round-off: series longer than the ring (it wraps), and
+// series shorter than max_lag (the lags are capped at the shortest series' length - 1).
 TEST(BatchStats, StreamingAutocovarianceEqualsDirect) {
-  std::mt19937_64 g(5);
-  std::normal_distribution<double> n(1.0, 2.0);
-  const std::size_t L = 7;
-  std::vector<std::vector<double>> xs(3);
-  std::vector<Autocorrelator> cs(3, Autocorrelator(L));
-  for (std::size_t s = 0; s < 3; ++s)
-    for (int i = 0; i < 100 + 10 * static_cast<int>(s); ++i) {
-      const double v = n(g);
-      xs[s].push_back(v);
-      cs[s].add(v);
+  for (const auto& [L, len] : {std::pair<std::size_t, int>{7, 100}, {50, 20}}) {
+    std::mt19937_64 g(5);
+    std::normal_distribution<double> n(1.0, 2.0);
+    std::vector<std::vector<double>> xs(3);
+    std::vector<Autocorrelator> cs(3, Autocorrelator(L));
+    for (std::size_t s = 0; s < 3; ++s)
+      for (int i = 0; i < len + 10 * static_cast<int>(s); ++i) {
+        const double v = n(g);
+        xs[s].push_back(v);
+        cs[s].add(v);
+      }
+    const auto c = pooled_autocov({&cs[0], &cs[1], &cs[2]});
+    double mu = 0, cnt = 0;
+    for (const auto& x : xs)
+      for (double v : x) mu += v, cnt += 1;
+    mu /= cnt;
+    const std::size_t lags = std::min(L, static_cast<std::size_t>(len) - 1);
+    ASSERT_EQ(c.size(), lags + 1) << L;
+    for (std::size_t k = 0; k <= lags; ++k) {
+      double a = 0, m = 0;
+      for (const auto& x : xs) {
+        for (std::size_t i = 0; i + k < x.size(); ++i) a += (x[i] - mu) * (x[i + k] - mu);
+        m += static_cast<double>(x.size() - k);
+      }
+      EXPECT_NEAR(c[k], a / m, 1e-12) << "L = " << L << ", k = " << k;
     }
-  const auto c = pooled_autocov({&cs[0], &cs[1], &cs[2]});
-  double mu = 0, cnt = 0;
-  for (const auto& x : xs)
-    for (double v : x) mu += v, cnt += 1;
-  mu /= cnt;
-  ASSERT_EQ(c.size(), L + 1);
-  for (std::size_t k = 0; k <= L; ++k) {
-    double a = 0, m = 0;
-    for (const auto& x : xs) {
-      for (std::size_t i = 0; i + k < x.size(); ++i) a += (x[i] - mu) * (x[i + k] - mu);
-      m += static_cast<double>(x.size() - k);
-    }
-    EXPECT_NEAR(c[k], a / m, 1e-12) << k;
   }
 }
 
