@@ -9,9 +9,10 @@
 //   BM_NoiseOnly                             the two baths' noise alone, per step (the floor)
 //   BM_Speedup                               the same run on 1 and 2 threads, timed back to
 //                                            back in each iteration: counter "speedup"
-//   BM_VarianceRate/units:U                  the estimate of D (variance_rate: pooled
+//   BM_VarianceRate/units:U/threads:T        the estimate of D (variance_rate: pooled
 //                                            autocovariances, jackknife over U units of 2
-//                                            trajectories, 512 lags, 4000 samples each)
+//                                            trajectories, 512 lags, 4000 samples each; the
+//                                            replicas on T threads)
 //   BM_PropagatorSetup/Om:W                  the step maps of the production grid (n = 2000)
 //                                            at gamma_2 = 100, Omega = W (counter substeps)
 //   BM_Commutator/g2:G/n:N                   D_comm (commutator.hpp) on n steps per period at
@@ -143,14 +144,19 @@ void BM_VarianceRate(benchmark::State& state) {
   for (int u = 0; u < U; ++u)
     units[static_cast<std::size_t>(u)] = {&corr[static_cast<std::size_t>(2 * u)],
                                           &corr[static_cast<std::size_t>(2 * u + 1)]};
-  for (auto _ : state) benchmark::DoNotOptimize(variance_rate(units, 1.0).se);
+  const int threads = static_cast<int>(state.range(1));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(
+        variance_rate(units, 1.0, 10.0, nullptr, nullptr, 1, nullptr, {}, nullptr, threads).se);
 }
 BENCHMARK(BM_VarianceRate)
-    ->ArgName("units")
-    ->Arg(8)
-    ->Arg(64)
-    ->Arg(256)
-    ->Unit(benchmark::kMillisecond);
+    ->ArgNames({"units", "threads"})
+    ->Args({8, 1})
+    ->Args({64, 1})
+    ->Args({256, 1})
+    ->Args({256, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_Speedup(benchmark::State& state) {
   const SimulationPlan plan(quick(), options(true, 16, 10000));

@@ -135,6 +135,15 @@ TEST(BatchStats, VarianceRateOfAr1) {
     bool trunc = true;
     const Estimate e = variance_rate(units, dt, 10.0, nullptr, &trunc);
     EXPECT_FALSE(trunc);
+    if (rep == 0) {  // the replicas on 2 threads: the same bits
+      std::vector<double> r1, r2;
+      const Estimate a = variance_rate(units, dt, 10.0, nullptr, nullptr, 1, &r1, {}, nullptr, 1);
+      const Estimate b = variance_rate(units, dt, 10.0, nullptr, nullptr, 1, &r2, {}, nullptr, 2);
+      EXPECT_EQ(a.value, b.value);
+      EXPECT_EQ(a.se, b.se);
+      EXPECT_EQ(r1, r2);
+      EXPECT_EQ(a.value, e.value);
+    }
     sum += e.value;
     sum2 += e.value * e.value;
     se_mean += e.se / R;

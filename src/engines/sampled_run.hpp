@@ -44,6 +44,7 @@ struct SampledRun {
   std::size_t per_unit = 0;          // doubles of block means per unit
   std::vector<double> data;          // [unit][traj][block][obs]
   std::vector<Autocorrelator> corr;  // [unit][traj][P_A, P_B, P]
+  int threads = 1;                   // for the estimates (bit-identical for any count)
   const double* block(int u, int t, std::int64_t b) const {
     return data.data() + per_unit * static_cast<std::size_t>(u) +
            static_cast<std::size_t>((t * bl.count + b) * kNObs);

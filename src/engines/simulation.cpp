@@ -292,6 +292,7 @@ SampledRun sample_units(const SimulationPlan& plan, const ExecutionContext& ctx,
   SampledRun sr;
   sr.U = plan.units();
   sr.NT = plan.trajectories_per_unit();
+  sr.threads = ctx.thread_count();
   const int U = sr.U, NT = sr.NT;
   BlockLayout& bl = sr.bl;
   bl.len = block_length(opt.periods);

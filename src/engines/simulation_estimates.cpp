@@ -220,17 +220,19 @@ std::vector<std::vector<const Autocorrelator*>> power_correlators(const SampledR
 
 /// Check on the same data as D_sym (value d, unit-deleted replicas reps, window W): the plain
 /// window out to kTailWindowX relaxation times (at least x0) minus the reported value, with
-/// the jackknife error of the difference; a warning when it is significant.
+/// the jackknife error of the difference; a warning when it is significant.  `threads`: those
+/// of variance_rate's replicas.
 Estimate window_tail_check(const std::vector<std::vector<const Autocorrelator*>>& units,
                            double sample_time, double relax, double x0, bool auto_window,
                            const Estimate& d, const std::vector<double>& reps, std::size_t W,
-                           const char* key, std::vector<std::string>& warnings) {
+                           const char* key, std::vector<std::string>& warnings, int threads) {
   const double xt = std::max(kTailWindowX, x0);
   const auto w_tail = static_cast<std::size_t>(std::ceil(xt * relax / sample_time));
   std::size_t Wt = 0;
   bool tt = false;
   std::vector<double> reps_t;
-  const Estimate dt = variance_rate(units, sample_time, 10.0, &Wt, &tt, w_tail, &reps_t);
+  const Estimate dt =
+      variance_rate(units, sample_time, 10.0, &Wt, &tt, w_tail, &reps_t, {}, nullptr, threads);
   std::vector<double> diff(reps.size());
   for (std::size_t u = 0; u < reps.size(); ++u) diff[u] = reps_t[u] - reps[u];
   const double tail = dt.value - d.value, tail_se = jackknife_se(diff);
@@ -276,9 +278,10 @@ DSymEstimate D_sym_of(const SimulationPlan& plan, const SampledRun& sr, int whic
       auto_window ? autocovariance_poles(plan) : std::vector<std::complex<double>>{};
   std::vector<double> reps;
   DSymEstimate e;
-  e.sym = variance_rate(units, sample_time, 10.0, W, &trunc, w_min, &reps, poles, &e.tail);
-  e.window_tail =
-      window_tail_check(units, sample_time, relax, x0, auto_window, e.sym, reps, *W, key, warnings);
+  e.sym =
+      variance_rate(units, sample_time, 10.0, W, &trunc, w_min, &reps, poles, &e.tail, sr.threads);
+  e.window_tail = window_tail_check(units, sample_time, relax, x0, auto_window, e.sym, reps, *W,
+                                    key, warnings, sr.threads);
   e.window = x0;
   if (agg) {
     agg->D_sym[static_cast<std::size_t>(which)] = e.sym.value;

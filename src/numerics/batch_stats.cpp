@@ -218,7 +218,8 @@ double fitted_tail(const std::vector<double>& ck, std::size_t W,
 Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& units,
                        double sample_time, double c, std::size_t* window, bool* truncated,
                        std::size_t min_window, std::vector<double>* replicas,
-                       const std::vector<std::complex<double>>& tail_poles, double* tail) {
+                       const std::vector<std::complex<double>>& tail_poles, double* tail,
+                       int threads) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   // Replicas exist (NaN) even when no estimate can be formed: callers index them per unit.
   if (replicas) replicas->assign(units.size(), nan);
@@ -255,7 +256,12 @@ Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& un
     return e;
   }
   std::vector<double> fi(U);
-  for (std::size_t u = 0; u < U; ++u) fi[u] = rate(pooled_autocov(collect(u)));
+  const auto Ui = static_cast<std::ptrdiff_t>(U);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
+  for (std::ptrdiff_t u = 0; u < Ui; ++u) {
+    const auto uu = static_cast<std::size_t>(u);
+    fi[uu] = rate(pooled_autocov(collect(uu)));
+  }
   e.se = jackknife_se(fi);
   if (replicas) *replicas = fi;
   return e;

@@ -94,12 +94,14 @@ std::vector<double> pooled_autocov(const std::vector<const Autocorrelator*>& cs)
 /// c_k, k = ceil(W/2) .. W, and D gains sample_time * 2 sum_{k>W} Re(b_j nu_j^k) (closed form).
 /// The fit is redone on every jackknife replica, so the se includes its noise.  *tail receives
 /// the added amount (all units) [D's unit]; 0 when there are too few lags to fit.
+/// The U jackknife replicas (the cost: O(U^2 x lags)) run on `threads` OpenMP threads; each is
+/// computed alone, so the result is bit-identical for any thread count.
 Estimate variance_rate(const std::vector<std::vector<const Autocorrelator*>>& units,
                        double sample_time, double c = 10.0, std::size_t* window = nullptr,
                        bool* truncated = nullptr, std::size_t min_window = 1,
                        std::vector<double>* replicas = nullptr,
                        const std::vector<std::complex<double>>& tail_poles = {},
-                       double* tail = nullptr);
+                       double* tail = nullptr, int threads = 1);
 
 /// Jackknife standard error from delete-one replicas f_(i): sqrt((N-1)/N sum (f_(i) - mean)^2).
 double jackknife_se(const std::vector<double>& replicas);
