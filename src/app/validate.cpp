@@ -1,5 +1,6 @@
 // `synctur validate`: the three solvers at one point, z-scores, the verdict and the text table
 // (moved from src/cli/validate_cmd.cpp: the body of validate_main between load and emit).
+#include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstdio>
@@ -48,11 +49,23 @@ double value_or_nan(const Results& r, const std::string& k) {
 /// the bias of 1/O^2 is ~3 (se/|O|)^2 (3% here) and the ratio's distribution still near normal.
 constexpr double kMaxRatioRelSe = 0.1;
 
-/// se/|O| of the simulated denominator O of Q_PA, Q_PB, Q_P (P_A, P_B, P); NaN for other keys.
-double denominator_rel_se(const Results& sim, const std::string& key) {
-  const std::string o = key == "Q_PA" ? "P_A" : key == "Q_PB" ? "P_B" : key == "Q_P" ? "P" : "";
-  if (o.empty() || !sim.has(o) || !sim.has(o + "_se")) return NAN;
+/// se/|O| of the simulated mean O (NaN when absent).
+double rel_se(const Results& sim, const std::string& o) {
+  if (!sim.has(o) || !sim.has(o + "_se")) return NAN;
   return sim.get(o + "_se") / std::fabs(sim.get(o));
+}
+
+/// se/|O| of the simulated parts a ratio row rests on: the denominator O of Q_PA, Q_PB, Q_P
+/// (P_A, P_B, P); for eta = -P_A/P_B the worse of P_A and P_B (eta is defined only where
+/// P_A < 0 < P_B, so its jackknife needs both signs resolved: with se/|P_A| = 9.7 at gamma_2 =
+/// 0.01, Omega = 0.5, T = 0.05 some replicas had no eta and its se was NaN); NaN for other keys.
+double ratio_parts_rel_se(const Results& sim, const std::string& key) {
+  if (key == "eta") {
+    const double a = rel_se(sim, "P_A"), b = rel_se(sim, "P_B");
+    return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
+  }
+  const std::string o = key == "Q_PA" ? "P_A" : key == "Q_PB" ? "P_B" : key == "Q_P" ? "P" : "";
+  return o.empty() ? NAN : rel_se(sim, o);
 }
 
 /// The pass/fail bookkeeping of one validate run.
@@ -93,8 +106,9 @@ void compare_quantity(const std::string& key, const Results& th, const Results& 
   // S_dot, Q_* at a zero temperature: -J/T = +-inf in both, nothing to compare statistically.
   if (std::isinf(e) && s == e) counted = false;
   // A TUR ratio Q = S_dot D / O^2 is too non-linear in O for a Gaussian z once O is poorly
-  // resolved (validate/README.md). Then only its parts are compared (they are rows of their own).
-  const double rel_O = denominator_rel_se(sim, key);
+  // resolved, and eta = -P_A/P_B undefined in part of the jackknife replicas once P_A or P_B
+  // is (validate/README.md). Then only their parts are compared (they are rows of their own).
+  const double rel_O = ratio_parts_rel_se(sim, key);
   const bool unresolved = std::isfinite(rel_O) && rel_O > kMaxRatioRelSe;
   if (unresolved) counted = false;
   out.set(key + "_counted", counted ? 1.0 : 0.0);
@@ -229,7 +243,8 @@ void table_footer(const Verdict& v, const Results& sim, const Results& out,
   table << line;
   if (v.unresolved_ratios > 0)
     table << "not counted: a TUR ratio whose denominator has se/|O| > " << kMaxRatioRelSe
-          << " (too non-linear for a Gaussian z; its parts D, S_dot, O are compared)\n";
+          << " (too non-linear for a Gaussian z; its parts D, S_dot, O are compared), or eta "
+             "with se/|P_A| or se/|P_B| above it (undefined in some jackknife replicas)\n";
 }
 
 }  // namespace
