@@ -4,7 +4,8 @@
     /usr/bin/python3 validate/campaign.py --quick      # minutes: the committed REPORT.md
     /usr/bin/python3 validate/campaign.py              # full mode: a few hours on 2 cores
 
-Options: --bin PATH (default build/synctur), --threads N (default 2), --only a,b,c,d.
+Options: --bin PATH (default build/synctur), --threads N (default 2), --only a,b,c,d,
+--cache DIR (default validate/cache/).
 Writes validate/REPORT.md and validate/report_figures/*.png.  Restartable: every synctur run
 goes through validate/runner.py, which caches it under validate/cache/ keyed by (command line,
 contents of the input file, synctur --version, a hash of the binary's bytes, a hash of the
@@ -421,7 +422,7 @@ def part_c(R, quick, md, maps):
 def part_d(R, quick, md):
     md.append("## (d) Noise spectra and time-step convergence\n")
     res = R.run(["noise", "inputs/noise.toml"], label="(d) noise spectra")
-    csvp = os.path.join(HERE, "cache", "noise.csv")
+    csvp = os.path.join(R.cache, "noise.csv")
     with open(csvp, "w") as f:
         f.write(res["out"])
     p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "plot_noise.py"), csvp,
@@ -651,10 +652,13 @@ def main():
                     help="comma-separated parts to run (f, the long held-out runs, ~1 h on 2 "
                          "cores, only when named: --only f --report validate/REPORT_LONG.md)")
     ap.add_argument("--report", default=os.path.join(HERE, "REPORT.md"))
+    ap.add_argument("--cache", default=os.path.join(HERE, "cache"),
+                    help="the runner's cache directory (a campaign run in pieces on several "
+                         "machines can carry it along; validate/README.md)")
     a = ap.parse_args()
     os.makedirs(FIGS, exist_ok=True)
     # exit 1 (validate: some |z| >= Z) and 3 (no steady state) are results, cached too
-    R = Runner(a.bin, a.threads, launcher=a.mpirun, ok=(0, 1, 3))
+    R = Runner(a.bin, a.threads, cache=a.cache, launcher=a.mpirun, ok=(0, 1, 3))
     t0 = time.time()
     parts = set(a.only.split(","))
     md = [f"# Validation report ({'QUICK mode' if a.quick else 'full mode'})\n",
@@ -684,8 +688,10 @@ def main():
     md.append("```")
     md += [f"# {lab}\n{cmd}" for lab, cmd in R.commands]
     md.append("```")
-    md.append(f"\nCampaign wall time {time.time() - t0:.0f} s ({R.ran} runs, {R.cached} from "
-              "validate/cache/).")
+    md.append(f"\nsynctur wall time of all {R.ran + R.cached} results {R.wall_total:.0f} s "
+              f"({a.threads} threads; summed over the runs, whichever invocation of the campaign "
+              f"ran them); this invocation {time.time() - t0:.0f} s ({R.ran} runs, {R.cached} "
+              "from the cache).")
     text = "\n".join(md) + "\n"
     # The hand-written conclusions between the SUMMARY markers of an existing report are kept.
     summary = "<!-- BEGIN SUMMARY (hand-written, kept by campaign.py) -->\n<!-- END SUMMARY -->\n"

@@ -96,6 +96,7 @@ class Runner:
         self.commands = []  # (label, shell command) for a report
         self.ran = 0
         self.cached = 0
+        self.wall_total = 0.0  # synctur wall time of every result used, cached ones included
         os.makedirs(self.cache, exist_ok=True)
 
     def key(self, args):
@@ -127,6 +128,7 @@ class Runner:
             with open(out_path) as f:
                 res["out"] = f.read()
             res.update(cached=True, out_path=out_path)
+            self.wall_total += res["wall"]
             return res
         tmp = os.path.join(self.cache, key + ".out.tmp")
         self.log(f"[run] {shown}")
@@ -147,6 +149,7 @@ class Runner:
             json.dump(res, f)
         os.replace(meta_path + ".tmp", meta_path)  # written last: marks the entry complete
         self.ran += 1
+        self.wall_total += wall
         self.log(f"      done in {wall:.1f} s")
         with open(out_path) as f:
             res["out"] = f.read()
