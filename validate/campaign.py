@@ -692,15 +692,20 @@ def main():
               f"({a.threads} threads; summed over the runs, whichever invocation of the campaign "
               f"ran them); this invocation {time.time() - t0:.0f} s ({R.ran} runs, {R.cached} "
               "from the cache).")
+    md.append("<!-- SECTIONS -->")
     text = "\n".join(md) + "\n"
-    # The hand-written conclusions between the SUMMARY markers of an existing report are kept.
-    summary = "<!-- BEGIN SUMMARY (hand-written, kept by campaign.py) -->\n<!-- END SUMMARY -->\n"
-    if os.path.exists(a.report):
-        old = open(a.report).read()
-        i, j = old.find("<!-- BEGIN SUMMARY"), old.find("<!-- END SUMMARY -->")
+    # The hand-written blocks of an existing report are kept: the conclusions between the
+    # SUMMARY markers, and sections written by other scripts between the SECTIONS markers
+    # (e.g. (f), validate/quartic_study.py), which go after the appendix.
+    old = open(a.report).read() if os.path.exists(a.report) else ""
+    for name in ("SUMMARY", "SECTIONS"):
+        begin, end = f"<!-- BEGIN {name}", f"<!-- END {name} -->"
+        block = f"{begin} (hand-written, kept by campaign.py) -->\n{end}\n"
+        i, j = old.find(begin), old.find(end)
         if 0 <= i < j:
-            summary = old[i:j + len("<!-- END SUMMARY -->")] + "\n"
-    text = text.replace("<!-- SUMMARY -->", summary)
+            block = old[i:j + len(end)] + "\n"
+        text = text.replace(f"<!-- {name} -->\n", block + "\n")
+    text = text.rstrip("\n") + "\n"
     with open(a.report + ".tmp", "w") as f:
         f.write(text)
     os.replace(a.report + ".tmp", a.report)
