@@ -692,11 +692,11 @@ def main():
               f"({a.threads} threads; summed over the runs, whichever invocation of the campaign "
               f"ran them); this invocation {time.time() - t0:.0f} s ({R.ran} runs, {R.cached} "
               "from the cache).")
-    md.append("<!-- SECTIONS -->")
+    md.append("\n<!-- SECTIONS -->")
     text = "\n".join(md) + "\n"
     # The hand-written blocks of an existing report are kept: the conclusions between the
-    # SUMMARY markers, and sections written by other scripts between the SECTIONS markers
-    # (e.g. (f), validate/quartic_study.py), which go after the appendix.
+    # SUMMARY markers, and the hand-written sections between the SECTIONS markers (e.g. (f),
+    # from validate/quartic_study.py's results), which go after the appendix.
     old = open(a.report).read() if os.path.exists(a.report) else ""
     for name in ("SUMMARY", "SECTIONS"):
         begin, end = f"<!-- BEGIN {name}", f"<!-- END {name} -->"
